@@ -1,0 +1,60 @@
+# The two commands: `make run` (set up, run the nightly pipeline on a demo LA) and `make test`.
+# Everything is installed into .venv from uv.lock; all local state lives in .csc/ (both ignored by git).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+PYTEST_ARGS ?=
+# Headless Chromium and its WebDriver render report.html in the tests (Debian packages, installed when missing).
+CHROMIUM_PACKAGES := chromium chromium-driver
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: run test setup browser airflow airflow-stop warehouse-stop lint clean-state help
+
+help:
+	@echo "make run           set up if needed, then run the nightly pipeline end to end on the demo LA"
+	@echo "make test          set up if needed, then run the test suite against a real PostgreSQL"
+	@echo "make airflow       start the Airflow UI and scheduler on 127.0.0.1 (make airflow-stop to stop)"
+	@echo "make lint          ruff"
+	@echo "make clean-state   stop the warehouse and delete all local state (.csc/)"
+
+setup: $(VENV)/.synced
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
+	$(BIN)/uv sync --frozen --python $(BIN)/python
+	@touch $@
+
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(CHROMIUM_PACKAGES); \
+	fi
+
+run: setup
+	$(BIN)/csc run
+
+test: setup browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+airflow: setup
+	$(BIN)/csc airflow start
+
+airflow-stop: setup
+	$(BIN)/csc airflow stop
+
+warehouse-stop: setup
+	$(BIN)/csc warehouse stop
+
+lint: setup
+	$(BIN)/ruff check include dags tests benchmarks
+
+clean-state: setup
+	-$(BIN)/csc airflow stop
+	-$(BIN)/csc warehouse stop
+	rm -rf .csc

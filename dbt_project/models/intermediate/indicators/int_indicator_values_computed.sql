@@ -1,0 +1,200 @@
+{#
+    Every catalogue indicator for every LA and reporting period; stock indicators also as at the extract date
+    (period_type 'day'); indicators that exist only as at the extract date (DQ_PASS_RATE) only for that date and
+    the periods ending on it. Flow indicators sum the contributions of their period; stock and rolling indicators
+    those as at the period end.
+    Numerators and denominators are exact; population rates divide by the LA's population aged 0-17 / 10,000 for
+    the year of the mid-year estimate within the financial year of the period end; value is rounded to 4 decimal
+    places, half away from zero (round(numeric, 4)), and NULL when the denominator is 0 or missing. Counts and the
+    median carry value = numerator and no denominator. docs/INTERFACES.md is the contract.
+#}
+with
+
+reporting_periods as (
+    select * from {{ ref('int_reporting_periods') }}
+),
+
+catalogue as (
+    select * from {{ ref('indicator_catalogue') }}
+),
+
+contributions as (
+    select * from {{ ref('int_indicator_contributions') }}
+),
+
+la_population as (
+    select * from {{ ref('la_population') }}
+),
+
+indicator_periods as (
+    select
+        reporting_periods.la_code,
+        reporting_periods.extract_date,
+        reporting_periods.period_type,
+        reporting_periods.period_start,
+        reporting_periods.period_end,
+        reporting_periods.period_label,
+        catalogue.indicator_id,
+        catalogue.kind,
+        catalogue.unit,
+        catalogue.aggregation,
+        catalogue.denominator_basis
+    from reporting_periods
+    cross join catalogue
+    where (catalogue.kind = 'stock' or reporting_periods.period_type != 'day')
+        and (not catalogue.is_extract_date_only or reporting_periods.period_end = reporting_periods.extract_date)
+),
+
+contribution_sums as (
+    -- summed once per indicator and contribution period (a stock's date), before any fan-out to periods
+    select
+        la_code,
+        indicator_id,
+        period_type,
+        period_start,
+        period_end,
+        sum(numerator_amount) as numerator_sum,
+        sum(denominator_amount) as denominator_sum
+    from contributions
+    group by la_code, indicator_id, period_type, period_start, period_end
+),
+
+sums as (
+    -- flows: the contributions of the period itself
+    select
+        indicator_periods.la_code,
+        indicator_periods.indicator_id,
+        indicator_periods.period_type,
+        indicator_periods.period_start,
+        contribution_sums.numerator_sum,
+        contribution_sums.denominator_sum
+    from indicator_periods
+    inner join contribution_sums
+        on indicator_periods.la_code = contribution_sums.la_code
+        and indicator_periods.indicator_id = contribution_sums.indicator_id
+        and indicator_periods.period_type = contribution_sums.period_type
+        and indicator_periods.period_start = contribution_sums.period_start
+    where indicator_periods.kind = 'flow'
+    union all
+    -- stocks and rolling flows: the contributions as at the period end
+    select
+        indicator_periods.la_code,
+        indicator_periods.indicator_id,
+        indicator_periods.period_type,
+        indicator_periods.period_start,
+        contribution_sums.numerator_sum,
+        contribution_sums.denominator_sum
+    from indicator_periods
+    inner join contribution_sums
+        on indicator_periods.la_code = contribution_sums.la_code
+        and indicator_periods.indicator_id = contribution_sums.indicator_id
+        and indicator_periods.period_end = contribution_sums.period_end
+    where indicator_periods.kind != 'flow'
+        and contribution_sums.period_type = 'as_at'
+),
+
+median_contributions as (
+    -- medians need the amounts themselves: only median indicators' (stocks: as at a date)
+    select
+        contributions.la_code,
+        contributions.indicator_id,
+        contributions.period_end,
+        contributions.numerator_amount
+    from contributions
+    inner join catalogue on contributions.indicator_id = catalogue.indicator_id
+    where catalogue.aggregation = 'median'
+        and contributions.period_type = 'as_at'
+),
+
+ranked_amounts as (
+    select
+        median_contributions.*,
+        row_number() over (
+            partition by la_code, indicator_id, period_end order by numerator_amount
+        ) as amount_rank,
+        count(*) over (partition by la_code, indicator_id, period_end) as amount_count
+    from median_contributions
+),
+
+medians_by_date as (
+    select
+        la_code,
+        indicator_id,
+        period_end,
+        trim_scale(avg(numerator_amount)) as numerator_median
+    from ranked_amounts
+    where amount_rank in ((amount_count + 1) / 2, (amount_count + 2) / 2)
+    group by la_code, indicator_id, period_end
+),
+
+medians as (
+    select
+        indicator_periods.la_code,
+        indicator_periods.indicator_id,
+        indicator_periods.period_type,
+        indicator_periods.period_start,
+        medians_by_date.numerator_median
+    from indicator_periods
+    inner join medians_by_date
+        on indicator_periods.la_code = medians_by_date.la_code
+        and indicator_periods.indicator_id = medians_by_date.indicator_id
+        and indicator_periods.period_end = medians_by_date.period_end
+    where indicator_periods.kind != 'flow'
+),
+
+exact_figures as (
+    select
+        indicator_periods.la_code,
+        indicator_periods.extract_date,
+        indicator_periods.indicator_id,
+        indicator_periods.period_type,
+        indicator_periods.period_start,
+        indicator_periods.period_end,
+        indicator_periods.period_label,
+        indicator_periods.unit,
+        case indicator_periods.aggregation
+            when 'median' then medians.numerator_median
+            else coalesce(sums.numerator_sum, 0)
+        end as numerator,
+        case indicator_periods.denominator_basis
+            when 'records' then coalesce(sums.denominator_sum, 0)
+            when 'population' then round(la_population.population_0_17::numeric / 10000, 4)
+        end as denominator
+    from indicator_periods
+    left join sums
+        on indicator_periods.la_code = sums.la_code
+        and indicator_periods.indicator_id = sums.indicator_id
+        and indicator_periods.period_type = sums.period_type
+        and indicator_periods.period_start = sums.period_start
+    left join medians
+        on indicator_periods.la_code = medians.la_code
+        and indicator_periods.indicator_id = medians.indicator_id
+        and indicator_periods.period_type = medians.period_type
+        and indicator_periods.period_start = medians.period_start
+    left join la_population
+        on indicator_periods.la_code = la_population.la_code
+        and la_population.year = extract(year from indicator_periods.period_end)::int
+            - case when extract(month from indicator_periods.period_end) < 4 then 1 else 0 end
+),
+
+final as (
+    select
+        la_code,
+        extract_date,
+        indicator_id,
+        period_type,
+        period_start,
+        period_end,
+        period_label,
+        numerator,
+        denominator,
+        case
+            when unit in ('count', 'days') then round(numerator, 4)
+            when denominator is null or denominator = 0 then null
+            when unit = 'percent' then round(100 * numerator / denominator, 4)
+            else round(numerator / denominator, 4)
+        end as value
+    from exact_figures
+)
+
+select * from final

@@ -1,0 +1,29 @@
+{#
+    CLA_LONG_TERM_STABILITY members: children looked after at the date (not only on short breaks), under 16 on it and looked after continuously (one period of care) for 2 years and 6 months or more, in the numerator when in the same placement for 2 years or more.
+#}
+with
+
+looked_after_children as (
+    select * from {{ ref('int_looked_after_children_as_at') }}
+),
+
+final as (
+    select
+        la_code,
+        'CLA_LONG_TERM_STABILITY' as indicator_id,
+        'as_at' as period_type,
+        as_at_date as period_start,
+        as_at_date as period_end,
+        'child' as subject_type,
+        child_key as subject_key,
+        null::text as team_id,
+        'CLA' as case_type,
+        case when is_in_same_placement_2_years_or_more then 1 else 0 end::numeric as numerator_amount,
+        1::numeric as denominator_amount
+    from looked_after_children
+    where not is_short_breaks_only
+        and age_in_years < 16
+        and is_looked_after_2_years_6_months_or_more
+)
+
+select * from final

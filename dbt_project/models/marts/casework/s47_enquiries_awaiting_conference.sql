@@ -1,0 +1,89 @@
+{#
+    Section 47 enquiries started more than 15 working days before the extract date with no initial child
+    protection conference recorded for them (no conference record carries their id) and still awaiting one: the
+    enquiry is still open, or it ended with a conference recommended (outcome CP_CONFERENCE_FLAG Y). An enquiry
+    closed without that flag needed no conference. The S47-to-ICPC backlog, with the child and the enquiry's team.
+#}
+with
+
+s47_enquiries as (
+    select * from {{ ref('int_s47_enquiries_linked') }}
+),
+
+s47_records as (
+    select * from {{ ref('stg_ssd__s47_enquiry') }}
+),
+
+reporting_dates as (
+    select * from {{ ref('int_reporting_dates') }}
+),
+
+build_batches as (
+    select * from {{ ref('stg_ops__build_batches') }}
+),
+
+teams as (
+    select * from {{ ref('dim_team') }}
+),
+
+children as (
+    {{ casework_child_identity_cte() }}
+),
+
+extract_dates as (
+    select reporting_dates.*
+    from reporting_dates
+    inner join build_batches
+        on reporting_dates.la_code = build_batches.la_code
+        and reporting_dates.as_at_date = build_batches.extract_date
+),
+
+awaiting as (
+    select
+        s47_enquiries.la_code,
+        s47_enquiries.s47_enquiry_key,
+        s47_enquiries.child_key,
+        s47_enquiries.team_id,
+        s47_enquiries.source_line_no,
+        s47_enquiries.s47_start_date,
+        s47_enquiries.s47_end_date,
+        extract_dates.as_at_date,
+        extract_dates.working_day_index - s47_enquiries.start_working_day_index as working_days_since_start
+    from s47_enquiries
+    inner join extract_dates
+        on s47_enquiries.la_code = extract_dates.la_code
+        and s47_enquiries.s47_start_date <= extract_dates.as_at_date
+    where extract_dates.working_day_index - s47_enquiries.start_working_day_index > 15
+        and s47_enquiries.conference_count = 0
+        and (s47_enquiries.s47_end_date is null or coalesce(s47_enquiries.outcome_cp_conference, false))
+),
+
+final as (
+    select
+        awaiting.la_code,
+        awaiting.team_id,
+        teams.team_name,
+        awaiting.child_key,
+        children.person_id,
+        children.forename,
+        children.surname,
+        children.date_of_birth,
+        s47_records.s47_enquiry_id,
+        awaiting.as_at_date,
+        awaiting.s47_start_date,
+        awaiting.s47_end_date,
+        awaiting.working_days_since_start,
+        awaiting.working_days_since_start - 15 as working_days_overdue
+    from awaiting
+    inner join s47_records
+        on awaiting.la_code = s47_records.la_code
+        and awaiting.source_line_no = s47_records.source_line_no
+    left join children
+        on awaiting.la_code = children.la_code
+        and awaiting.child_key = children.child_key
+    left join teams
+        on awaiting.la_code = teams.la_code
+        and awaiting.team_id = teams.team_id
+)
+
+select * from final

@@ -1,0 +1,47 @@
+{#
+    One row per child protection plan record (ssd_cp_plans); categories of abuse written as words (Neglect,
+    Physical abuse...) are read as NEG/PHY/SAB/EMO/MUL. Rows of each LA's build batch (ops.build_batches) only,
+    typed (dates in ISO or dd/mm/yyyy, with or without a time; Y/N flags), trimmed, codes normalised, child,
+    worker and record ids pseudonymised.
+#}
+with
+
+source as (
+    select * from {{ source('ssd', 'cp_plans') }}
+),
+
+build_batches as (
+    select * from {{ source('ops', 'build_batches') }}
+),
+
+renamed as (
+    select
+        -- lineage
+        build_batches.la_code,
+        build_batches.batch_id,
+        build_batches.extract_date,
+        source._line_no as source_line_no,
+
+        -- ids
+        {{ pseudonymise('cp_plan', 'source.cppl_cp_plan_id') }} as cp_plan_key,
+        {{ clean_text('source.cppl_cp_plan_id') }} as cp_plan_id,
+        {{ pseudonymise('referral', 'source.cppl_referral_id') }} as referral_key,
+        {{ pseudonymise('initial_cp_conference', 'source.cppl_icpc_id') }} as initial_cp_conference_key,
+        {{ pseudonymise('person', 'source.cppl_person_id') }} as child_key,
+
+        -- dates
+        {{ parse_extract_date('source.cppl_cp_plan_start_date') }} as cp_plan_start_date,
+        {{ parse_extract_date('source.cppl_cp_plan_end_date') }} as cp_plan_end_date,
+
+        -- attributes
+        {{ normalise_category_of_abuse('source.cppl_cp_plan_initial_category') }} as initial_category_of_abuse,
+        {{ normalise_category_of_abuse('source.cppl_cp_plan_latest_category') }} as latest_category_of_abuse,
+
+        -- flags
+        {{ parse_flag('source.cppl_cp_plan_ola') }} as is_other_la_plan
+
+    from source
+    inner join build_batches on source._batch_id = build_batches.batch_id
+)
+
+select * from renamed

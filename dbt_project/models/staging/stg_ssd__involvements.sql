@@ -1,0 +1,51 @@
+{#
+    One row per involvement record (ssd_involvements): a worker assigned to a child in a role; the role is
+    compared case-insensitively after trimming to flag allocated case workers. Rows of each LA's build batch
+    (ops.build_batches) only, typed (dates in ISO or dd/mm/yyyy, with or without a time; Y/N flags), trimmed,
+    codes normalised, child, worker and record ids pseudonymised.
+#}
+with
+
+source as (
+    select * from {{ source('ssd', 'involvements') }}
+),
+
+build_batches as (
+    select * from {{ source('ops', 'build_batches') }}
+),
+
+renamed as (
+    select
+        -- lineage
+        build_batches.la_code,
+        build_batches.batch_id,
+        build_batches.extract_date,
+        source._line_no as source_line_no,
+
+        -- ids
+        {{ pseudonymise('involvement', 'source.invo_involvements_id') }} as involvement_key,
+        {{ clean_text('source.invo_involvements_id') }} as involvement_id,
+        {{ pseudonymise('worker', 'source.invo_professional_id') }} as worker_key,
+        {{ pseudonymise('person', 'source.invo_person_id') }} as child_key,
+        {{ pseudonymise('referral', 'source.invo_referral_id') }} as referral_key,
+        {{ clean_text('source.invo_professional_team') }} as team_id,
+
+        -- dates
+        {{ parse_extract_date('source.invo_involvement_start_date') }} as involvement_start_date,
+        {{ parse_extract_date('source.invo_involvement_end_date') }} as involvement_end_date,
+
+        -- attributes
+        {{ clean_code('source.invo_professional_role_id') }} as worker_role,
+        {{ clean_code('source.invo_worker_change_reason') }} as worker_change_reason_code,
+
+        -- flags
+        coalesce(
+            {{ clean_code('source.invo_professional_role_id') }} = upper('{{ var("allocated_worker_role") }}'),
+            false
+        ) as is_allocated_case_worker
+
+    from source
+    inner join build_batches on source._batch_id = build_batches.batch_id
+)
+
+select * from renamed

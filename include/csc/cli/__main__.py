@@ -1,0 +1,3 @@
+from csc.cli import main
+
+main()

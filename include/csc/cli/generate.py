@@ -1,0 +1,70 @@
+"""``csc generate``: a synthetic LA's nightly extract with its ground truth; ``csc synthetic-seeds``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def _size(value: str) -> str | int:
+    return int(value) if value.isdigit() else value
+
+
+@click.command()
+@click.option("--la", "la_code", default=None, metavar="CODE",
+              help="Synthetic LA code from the generator config (999 Demoshire, 901 Tinyshire, 903 Countyshire). "
+                   "Default: CSC_DEMO_LA.")
+@click.option("--size", default=None, metavar="tiny|small|county|N",
+              help="Size preset, or the number of children aged 0-17. Default: the LA's configured size.")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0), help="Random seed.")
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Extract date of the (last) night.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: extracts go to OUT/<la>/<date>/, truth to OUT/truth/<la>/<date>/.")
+@click.option("--faults", default="none", show_default=True, metavar="none|default|all|FILE",
+              help="Data faults to inject: none, default, all, or a YAML file of fault rates.")
+@click.option("--nights", default=1, show_default=True, type=click.IntRange(min=1, max=366),
+              help="Consecutive nightly extracts ending on --as-of.")
+@click.option("--messy", is_flag=True, help="Render files as real exports arrive (encodings, CRLF, dd/mm/yyyy...).")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def generate(la_code: str | None, size: str | None, seed: int, as_of, out: Path, faults: str, nights: int,
+             messy: bool, quiet: bool) -> None:
+    """Generate a synthetic LA extract (no real personal data) with true indicators, faults and exceptions."""
+    from csc.settings import get_settings
+    from csc.synthetic import generate as run
+
+    progress = None if quiet else (lambda message: click.echo(message, err=True))
+    try:
+        result = run(la_code or get_settings().demo_la, _size(size) if size else None, seed,
+                     as_of.date(), out,
+                     faults=faults, nights=nights, messy=messy, progress=progress)
+    except (ValueError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for night in result.nights:
+        click.echo(f"{night.extract_dir}  ({sum(night.rows.values()):,} rows, {night.faults} fault rows; "
+                   f"truth in {night.truth_dir})")
+
+
+@click.command("synthetic-seeds")
+@click.option("--check", is_flag=True, help="Only check that the seed files match; exit 1 if not.")
+def synthetic_seeds(check: bool) -> None:
+    """Write (or check) the dbt seeds derived from the generator: la_population.csv and bank_holidays.csv."""
+    from csc.synthetic.seeds import SEED_FILES, expected_seed_bytes
+
+    stale = []
+    for path, data in expected_seed_bytes().items():
+        if path.exists() and path.read_bytes() == data:
+            continue
+        stale.append(path)
+        if not check:
+            path.write_bytes(data)
+    if check and stale:
+        raise click.ClickException("out of date: " + ", ".join(str(p) for p in stale)
+                                   + " (run `csc synthetic-seeds`)")
+    click.echo(("checked " if check else "wrote ") + ", ".join(str(p) for p in SEED_FILES))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(generate)
+    cli.add_command(synthetic_seeds)

@@ -1,0 +1,55 @@
+"""``csc load PATH`` / ``csc load --la CODE``: verify and load a landed extract, one line per file as it goes."""
+
+from __future__ import annotations
+
+import click
+
+from csc.settings import get_settings
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(path_type=str))
+@click.option("--la", "la_code", metavar="CODE", help="Load the oldest extract waiting in this LA's landing folder.")
+def load(path: str | None, la_code: str | None) -> None:
+    """Verify an extract against its manifest and load it into raw, or refuse and quarantine it.
+
+    PATH is an extract folder <landing>/<la_code>/<YYYY-MM-DD>/ or a zip of one. Exit status: 0 loaded or already
+    loaded, 1 refused (the reason names file, line and column; the extract is in quarantine), 3 nothing waiting.
+    """
+    from pathlib import Path
+
+    from csc.ingest import ExtractRefused, FileLoad, load_extract, next_extract
+
+    settings = get_settings()
+    if (path is None) == (la_code is None):
+        raise click.UsageError("give either PATH or --la CODE")
+    if la_code is not None:
+        found = next_extract(la_code, settings)
+        if found is None:
+            click.echo(f"no extract waiting for LA {la_code} in its landing folder")
+            raise SystemExit(3)
+        target = found
+    else:
+        target = Path(path)
+    click.echo(f"loading {target}")
+
+    def progress(file: FileLoad) -> None:
+        extra = f"  (no {', '.join(file.missing_columns)}: NULL)" if file.missing_columns else ""
+        click.echo(f"  {file.file_name:<34} {file.rows:>10,} rows {file.bytes / 1e6:>9.1f} MB  "
+                   f"{file.encoding:<9} {file.seconds:6.2f} s{extra}")
+
+    try:
+        result = load_extract(target, settings, on_file=progress)
+    except ExtractRefused as refusal:
+        click.echo(f"REFUSED ({refusal.reason}) {refusal}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{result.status}: {result.message}")
+    if result.status == "loaded":
+        rate = result.total_rows / result.timings["load"] if result.timings.get("load") else 0
+        click.echo(f"  batch {result.batch_id} ({result.la_code} {result.extract_date}); verify "
+                   f"{result.timings['verify']:.2f} s, load {result.timings['load']:.2f} s ({rate:,.0f} rows/s), "
+                   f"archive {result.timings['archive']:.2f} s; archived at {result.archive_path}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(load)

@@ -1,0 +1,21 @@
+"""``csc run``: the whole pipeline end to end on the demo LA (what `make run` does)."""
+
+from __future__ import annotations
+
+import click
+
+from csc.settings import get_settings
+
+
+@click.command()
+def run() -> None:
+    """Start the warehouse, generate the demo extract, run the nightly DAG, write the quarterly return."""
+    from csc.demo import run_demo, summary
+
+    settings = get_settings()
+    result = run_demo(settings, echo=click.echo)
+    click.echo(summary(settings, result))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(run)

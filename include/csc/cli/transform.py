@@ -1,0 +1,102 @@
+"""``csc build``, ``csc publish`` and ``csc casework``: the dbt warehouse from the command line."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from csc.settings import get_settings
+
+_DBT_PROGRESS = re.compile(r"\d+ of \d+ (OK|PASS|WARN|ERROR|FAIL|SKIP)|Finished running|Done\.|Completed|"
+                           r"Database Error|Compilation Error|Runtime Error|Failure in|Warning in")
+
+
+@click.command()
+@click.option("--select", "-s", "select", multiple=True, help="dbt node selection (repeatable); default: everything.")
+@click.option("--exclude", multiple=True, help="dbt nodes to leave out (repeatable).")
+@click.option("--verbose-dbt", is_flag=True, help="Print every line of dbt's output, not only results.")
+def build(select: tuple[str, ...], exclude: tuple[str, ...], verbose_dbt: bool) -> None:
+    """Build the warehouse (dbt) into the not-yet-published schemas. BI sees nothing until `csc publish`."""
+    from csc.transform import BuildFailed
+    from csc.transform import build as run_build
+
+    def progress(line: str) -> None:
+        if verbose_dbt or not line[:2].isdigit() or _DBT_PROGRESS.search(line):
+            click.echo(line)
+
+    try:
+        result = run_build(get_settings(), select=select, exclude=exclude, progress=progress)
+    except BuildFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"built: {result.summary()}. Publish it with `csc publish`.")
+
+
+@click.command()
+@click.option("--build-id", type=int, default=None, help="The build to publish (default: the latest).")
+@click.option("--lock-timeout", default="60s", show_default=True,
+              help="How long to wait for BI queries still reading the previous marts.")
+def publish(build_id: int | None, lock_timeout: str) -> None:
+    """Swap the latest successful build into marts and casework in one transaction; mark its batches published."""
+    from csc.transform import PublicationRefused
+    from csc.transform import publish as run_publish
+
+    try:
+        result = run_publish(get_settings(), build_id=build_id, lock_timeout=lock_timeout)
+    except PublicationRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.message)
+
+
+@click.command("dbt-manifest")
+def dbt_manifest() -> None:
+    """Render the dbt manifest (dbt parse) and print where it is, e.g. for astronomer-cosmos."""
+    from csc.transform import render_manifest
+
+    click.echo(render_manifest(get_settings()))
+
+
+@click.group()
+def casework() -> None:
+    """Who may read which teams' casework exception lists (row-level security)."""
+
+
+@casework.command("grant")
+@click.argument("role")
+@click.option("--la", "la_code", required=True, help="LA code.")
+@click.option("--team", "team_ids", multiple=True, help="Team id (repeatable). None: every team of the LA.")
+def casework_grant(role: str, la_code: str, team_ids: tuple[str, ...]) -> None:
+    """Let ROLE (created as a member of csc_casework if missing) read the casework rows of these teams."""
+    from csc.transform.casework_access import grant_team_access
+
+    granted = grant_team_access(get_settings(), role, la_code, list(team_ids) or [None])
+    click.echo(f"{role} may read casework rows of LA {la_code}: "
+               + (", ".join(t for t in granted if t) if any(granted) else "every team"))
+
+
+@casework.command("revoke")
+@click.argument("role")
+@click.option("--la", "la_code", required=True, help="LA code.")
+@click.option("--team", "team_ids", multiple=True, help="Team id (repeatable). None: every grant for the LA.")
+def casework_revoke(role: str, la_code: str, team_ids: tuple[str, ...]) -> None:
+    """Stop ROLE reading the casework rows of these teams (the role itself is kept)."""
+    from csc.transform.casework_access import revoke_team_access
+
+    removed = revoke_team_access(get_settings(), role, la_code, list(team_ids) or None)
+    click.echo(f"removed {removed} grant(s) of {role} for LA {la_code}")
+
+
+@casework.command("list")
+def casework_list() -> None:
+    """Show every casework grant."""
+    from csc.transform.casework_access import team_access
+
+    for role, la_code, team_id in team_access(get_settings()):
+        click.echo(f"{role}\t{la_code}\t{team_id or '(every team)'}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(build)
+    cli.add_command(publish)
+    cli.add_command(dbt_manifest)
+    cli.add_command(casework)

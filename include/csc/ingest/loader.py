@@ -1,0 +1,624 @@
+"""``load_extract``: verify a landed extract and COPY it into ``raw`` in one transaction, or refuse it.
+
+The order of work, and why:
+
+1. Safety and the manifest (``source``, ``manifest``): nothing is read from outside the landing folder.
+2. Identity: an extract already loaded (same LA, extraction time and file checksums) is a no-op ("skipped").
+3. Every file is probed (size, sha256, encoding) before any record is parsed, so a file that is not the one the
+   manifest describes is reported as such.
+4. One transaction, under a per-LA advisory lock: the previous candidate of the LA is superseded and its raw rows
+   deleted, the batch is inserted, every table is streamed with COPY while its records are checked, superseded
+   batches' raw rows are purged, the batch and its files are recorded. A refusal anywhere rolls all of it back:
+   raw and the published batch stay exactly as they were.
+5. After commit: the landed files are archived (compressed, with checksums) and removed from landing.
+
+A refusal quarantines the extract with its reason and is recorded in ``ops`` (``extract_batches`` when the
+manifest was readable, always ``load_attempts``), then raised as ``ExtractRefused``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from queue import Queue
+
+import psycopg
+from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
+from psycopg.types.json import Jsonb
+
+from csc.contract import Contract, Table, load_contract
+from csc.ingest import landing
+from csc.ingest.errors import ExtractRefused
+from csc.ingest.manifest import Manifest, read_manifest
+from csc.ingest.probe import FileProbe, probe
+from csc.ingest.records import FilePlan, RecordScanner, Regions, parse_header
+from csc.ingest.source import MANIFEST, ExtractSource, la_landing_dir, landing_la, open_extract
+from csc.settings import Settings
+from csc.warehouse.bootstrap import LOADER
+from csc.warehouse.connection import connect
+
+log = logging.getLogger(__name__)
+
+CANDIDATE_STATUSES = ("loaded", "checked", "blocked")
+LIVE_STATUSES = ("loading", "loaded", "checked", "blocked", "published", "superseded")
+
+
+@dataclass
+class FileLoad:
+    """One file of an extract as loaded (or checked before a refusal)."""
+
+    file_name: str
+    table: str
+    bytes: int
+    sha256: str
+    encoding: str
+    rows_expected: int
+    rows: int | None = None
+    header: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    slow_regions: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class LoadResult:
+    batch_id: int
+    la_code: str
+    extract_date: date
+    status: str  # 'loaded' | 'skipped'
+    message: str
+    rows: dict[str, int] = field(default_factory=dict)
+    files: list[FileLoad] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    replaced_batch_id: int | None = None
+    archive_path: Path | None = None
+    attempt_id: int | None = None
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+class _BoundedQueuedWriter(QueuedLibpqWriter):
+    """psycopg's queued COPY writer, with its queue bounded to 64 blocks (about 8 MB).
+
+    The queue lets the next region be checked while the server ingests the previous one (the two cores work in
+    parallel); the bound keeps the loader's memory flat when it outpaces the server.
+    """
+
+    def __init__(self, cursor: psycopg.Cursor):
+        super().__init__(cursor)
+        self._queue = Queue(maxsize=64)
+
+
+def loaded_batch(la_code: str, extract_date: date, settings: Settings) -> tuple[int, str] | None:
+    """The latest batch loaded from the LA's extract of that date (batch id, status), or None.
+
+    A loaded extract is archived and leaves landing, so a re-run of a night whose extract is no longer waiting asks
+    this to tell "already loaded" from "not arrived".
+    """
+    with connect(settings, role=LOADER, application="csc load") as conn:
+        row = conn.execute(
+            "select batch_id, status from ops.extract_batches where la_code = %s and extract_date = %s "
+            "and status = any(%s) order by extracted_at desc, batch_id desc limit 1",
+            (la_code, extract_date, list(LIVE_STATUSES))).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def load_extract(path: Path, settings: Settings, *,
+                 on_file: Callable[[FileLoad], None] | None = None) -> LoadResult:
+    """Verify and load one landed extract (folder or zip). Raises ExtractRefused if it cannot be loaded losslessly."""
+    return _ExtractLoad(Path(path), settings, on_file).run()
+
+
+class _ExtractLoad:
+    def __init__(self, path: Path, settings: Settings, on_file: Callable[[FileLoad], None] | None):
+        self.path = path
+        self.settings = settings
+        self.on_file = on_file
+        self.contract: Contract = load_contract()
+        self.started_at = datetime.now(UTC)
+        self.clock = time.perf_counter()
+        self.timings: dict[str, float] = {}
+        self.manifest: Manifest | None = None
+        self.plans: dict[str, tuple[FilePlan, list[str], str]] = {}  # plan, missing columns, header encoding
+        self.headers: dict[str, list[str]] = {}  # as written: case and order kept
+        self.sha256s: dict[str, str] = {}  # every file read in full (its checksum agreeing with the manifest)
+        self.files: list[FileLoad] = []
+        self.batch_id: int | None = None
+        self.current: FileLoad | None = None  # the file being streamed (recorded if it is refused)
+        self.committed = False
+
+    # -- outline ----------------------------------------------------------------------------------------------------
+    def run(self) -> LoadResult:
+        try:
+            source = open_extract(self.path, self.settings)
+        except ExtractRefused as refusal:
+            raise self._refused(refusal, movable=refusal.reason != "path_outside_landing") from None
+        with ExitStack() as held:  # the LA's lock, once taken, is held until the extract is archived or quarantined
+            try:
+                with source:
+                    return self._load(source, held)
+            except ExtractRefused as refusal:
+                raise self._refused(refusal, movable=True) from None
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                refusal = ExtractRefused("bad_zip", f"{self.path.name} cannot be read: {exc}", file=self.path.name)
+                raise self._refused(refusal, movable=True) from exc
+            except Exception as exc:
+                self._failed(exc)
+                raise
+
+    @contextmanager
+    def _la_lock(self, la_code: str) -> Iterator[None]:
+        """Serialise the loads of one LA, housekeeping included: a waiting load sees the other's finished work."""
+        with connect(self.settings, role=LOADER, autocommit=True, application="csc load (lock)") as conn:
+            conn.execute("select pg_advisory_lock(hashtextextended('csc.load.' || %s, 0))", (la_code,))
+            yield  # released when the session ends
+
+    def _load(self, source: ExtractSource, held: ExitStack) -> LoadResult:
+        self.manifest = manifest = read_manifest(source)
+        held.enter_context(self._la_lock(manifest.la_code))
+        self._check_place(source, manifest)
+        tables = self._check_file_set(source, manifest)
+        earlier = self._find_identity(manifest)
+        if earlier is not None:
+            return self._skipped(source, earlier)
+        started = time.perf_counter()
+        for table in tables:  # every header before the first COPY: a missing column refuses in milliseconds
+            self.plans[table.file_name] = self._read_plan(source, table)
+        self.timings["verify"] = time.perf_counter() - started
+        started = time.perf_counter()
+        with connect(self.settings, role=LOADER, application="csc load") as conn:
+            self._check_not_older(conn, manifest)
+            replaced = self._supersede_candidate(conn, manifest)
+            self.batch_id = self._insert_batch(conn, manifest, source)
+            if replaced is not None:
+                conn.execute("update ops.extract_batches set superseded_by = %s where batch_id = %s",
+                             (self.batch_id, replaced))
+            for table in tables:
+                self.files.append(self._copy_file(conn, source, table, manifest))
+                if self.on_file:
+                    self.on_file(self.files[-1])
+            self._purge_superseded_raw(conn, manifest.la_code)
+            rows = {f.table: f.rows or 0 for f in self.files}
+            self._record_loaded(conn, rows)
+            attempt_id = self._record_attempt(conn, "loaded", batch_id=self.batch_id)
+            conn.commit()
+            self.committed = True
+        self.timings["load"] = time.perf_counter() - started
+        started = time.perf_counter()
+        archive_path = self._archive_and_clear(source, self.batch_id)
+        self.timings["archive"] = time.perf_counter() - started
+        self.timings["total"] = time.perf_counter() - self.clock
+        message = (f"loaded batch {self.batch_id}: {sum(rows.values()):,} rows in {len(rows)} tables"
+                   + (f", replacing candidate batch {replaced}" if replaced else ""))
+        log.info("%s (%s %s)", message, manifest.la_code, manifest.extract_date)
+        return LoadResult(self.batch_id, manifest.la_code, manifest.extract_date, "loaded", message, rows,
+                          self.files, self.timings, replaced, archive_path, attempt_id)
+
+    # -- checks before loading ------------------------------------------------------------------------------------
+    def _check_place(self, source: ExtractSource, manifest: Manifest) -> None:
+        """The extract must sit where its manifest says: <la landing folder>/<extract_date>[.zip]."""
+        name = source.path.name.removesuffix(".zip").removesuffix(".ZIP")
+        expected_folder = la_landing_dir(self.settings, manifest.la_code).resolve()
+        if source.path.parent != expected_folder:
+            raise ExtractRefused(
+                "misfiled", f"the manifest says LA {manifest.la_code}, but the extract is in {source.path.parent}, "
+                            f"not in that LA's landing folder {expected_folder}", file=MANIFEST, column="$.la_code")
+        if name != manifest.extract_date.isoformat():
+            raise ExtractRefused(
+                "misfiled", f"the manifest says extract date {manifest.extract_date}, but the extract is named "
+                            f"{source.path.name}", file=MANIFEST, column="$.extract_date")
+
+    def _check_file_set(self, source: ExtractSource, manifest: Manifest) -> list[Table]:
+        """Every contract table listed and present; nothing listed or present that the contract does not know."""
+        for entry in manifest.files:
+            if entry.table not in self.contract.tables:
+                raise ExtractRefused("unknown_table", f"the manifest lists table {entry.table!r}, which is not in "
+                                                      "the extract contract", file=entry.name)
+            if entry.name != self.contract.table(entry.table).file_name:
+                raise ExtractRefused("manifest_invalid", f"table {entry.table} must be in "
+                                                         f"{self.contract.table(entry.table).file_name}, not "
+                                                         f"{entry.name}", file=MANIFEST, column="$.files")
+        listed = {entry.name for entry in manifest.files}
+        unknown = sorted(set(source.names) - listed - {MANIFEST})
+        if unknown:
+            strange = [n for n in unknown if n.endswith(".csv") and n[:-4] not in self.contract.tables]
+            raise ExtractRefused("unknown_table" if strange else "unknown_file",
+                                 f"not in the manifest: {', '.join(unknown)}"
+                                 + (f" ({', '.join(strange)}: no such table in the extract contract)" if strange
+                                    else ""), file=(strange or unknown)[0])
+        tables_listed = {entry.table for entry in manifest.files}
+        missing_tables = [t.name for t in self.contract if t.name not in tables_listed]
+        if missing_tables:
+            raise ExtractRefused("missing_table", f"the extract has no {', '.join(missing_tables)}",
+                                 file=self.contract.table(missing_tables[0]).file_name)
+        absent = [entry.name for entry in manifest.files if entry.name not in source.names]
+        if absent:
+            raise ExtractRefused("file_missing", f"listed in the manifest but not in the extract: "
+                                                 f"{', '.join(absent)}", file=absent[0])
+        return list(self.contract)
+
+    def _find_identity(self, manifest: Manifest) -> tuple | None:
+        with connect(self.settings, role=LOADER, application="csc load") as conn:
+            return conn.execute(
+                "select batch_id, status, extract_date, loaded_at, archive_path from ops.extract_batches "
+                "where content_sha256 = %s and status = any(%s) order by batch_id limit 1",
+                (manifest.content_sha256, list(LIVE_STATUSES))).fetchone()
+
+    def _probe_file(self, source: ExtractSource, name: str) -> FileProbe:
+        """The exact pass (encoding, line of a bad byte) over a file PostgreSQL or the slow path found not UTF-8."""
+        with source.open(name) as stream:
+            found = probe(stream)
+        if found.problem is not None:
+            raise ExtractRefused(found.problem.reason, found.problem.message, file=name, line=found.problem.line)
+        return found
+
+    def _read_plan(self, source: ExtractSource, table: Table) -> tuple[FilePlan, list[str], str]:
+        """The header's plan, read from the file's first bytes (UTF-8, else Windows-1252, else the exact probe)."""
+        with source.open(table.file_name) as stream:
+            header = Regions(stream, region_size=64 << 10).header()
+        encoding = "utf-8"
+        try:
+            text = header.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+            text = header.decode("cp1252", errors="replace")
+        if "\0" in text or "\ufffd" in text or header.startswith((b"\xff\xfe", b"\xfe\xff")):
+            encoding = self._probe_file(source, table.file_name).encoding
+        return (*self._plan(table, header, encoding), encoding)
+
+    def _check_not_older(self, conn: psycopg.Connection, manifest: Manifest) -> None:
+        newer = conn.execute(
+            "select batch_id, status, extract_date, extracted_at from ops.extract_batches "
+            "where la_code = %s and status = any(%s) and (extract_date, extracted_at) > (%s, %s) "
+            "order by extract_date desc, extracted_at desc limit 1",
+            (manifest.la_code, ["published", *CANDIDATE_STATUSES], manifest.extract_date,
+             manifest.extracted_at)).fetchone()
+        if newer is not None:
+            batch, status, newer_date, newer_at = newer
+            raise ExtractRefused(
+                "older_than_loaded",
+                f"this extract ({manifest.extract_date}, extracted {manifest.extracted_at.isoformat()}) is older "
+                f"than batch {batch} ({status}: {newer_date}, extracted {newer_at.isoformat()}); loading it would "
+                "replace newer data with older", file=MANIFEST, column="$.extracted_at")
+
+    # -- the transaction ------------------------------------------------------------------------------------------
+    def _supersede_candidate(self, conn: psycopg.Connection, manifest: Manifest) -> int | None:
+        row = conn.execute(
+            "update ops.extract_batches set status = 'superseded', "
+            "status_reason = 'replaced by a newer extract before publication' "
+            "where la_code = %s and status = any(%s) returning batch_id",
+            (manifest.la_code, list(CANDIDATE_STATUSES))).fetchall()
+        return row[-1][0] if row else None
+
+    def _insert_batch(self, conn: psycopg.Connection, manifest: Manifest, source: ExtractSource) -> int:
+        return conn.execute(
+            "insert into ops.extract_batches (la_code, la_name, extract_date, extracted_at, source_system, "
+            "ssd_version, content_sha256, landing_path, status, manifest, received_at) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, 'loading', %s, %s) returning batch_id",
+            (manifest.la_code, manifest.la_name, manifest.extract_date, manifest.extracted_at,
+             manifest.source_system, manifest.ssd_version, manifest.content_sha256, str(source.path),
+             Jsonb(manifest.document), self.started_at)).fetchone()[0]
+
+    def _plan(self, table: Table, raw: bytes, encoding: str) -> tuple[FilePlan, list[str]]:
+        """Match the header to the contract (any case, any order) and decide what to check per field."""
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip(b"\r\n"):
+            raise ExtractRefused("empty_file", "the file is empty: no header line", file=table.file_name, line=1)
+        try:
+            header = parse_header(raw.decode(encoding).encode("utf-8"))
+            self.headers[table.file_name] = header
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ExtractRefused("bad_header", str(exc), file=table.file_name, line=1) from None
+        names = [h.strip().lower() for h in header]
+        for index, name in enumerate(names):
+            if not name:
+                raise ExtractRefused("bad_header", f"column {index + 1} of the header has no name",
+                                     file=table.file_name, line=1)
+            if names.index(name) != index:
+                raise ExtractRefused("bad_header", f"column {name} is named twice (columns {names.index(name) + 1} "
+                                                   f"and {index + 1})", file=table.file_name, line=1, column=name)
+        unknown = [h for h, n in zip(header, names, strict=True) if n not in table.column_names]
+        if unknown:
+            raise ExtractRefused(
+                "unknown_column", f"{', '.join(repr(u) for u in unknown)} not in the contract of {table.name}; "
+                                  "extra columns are refused so that nothing in the file is silently dropped",
+                file=table.file_name, line=1, column=unknown[0])
+        missing_required = [c for c in table.required_columns if c not in names]
+        if missing_required:
+            raise ExtractRefused("missing_required_column",
+                                 f"required column {', '.join(missing_required)} is missing from the header",
+                                 file=table.file_name, line=1, column=missing_required[0])
+        missing = [c for c in table.column_names if c not in names]
+        plan = FilePlan(
+            file_name=table.file_name,
+            columns=tuple(names),
+            date_fields=tuple(i for i, n in enumerate(names) if table.column(n).type == "datetime"),
+            key_fields=(tuple(names.index(k) for k in table.primary_key)
+                        if all(k in names for k in table.primary_key) else ()),
+        )
+        if raw.count(b"\n") > 1:
+            raise ExtractRefused("bad_header", "the header spans more than one line", file=table.file_name, line=1)
+        return plan, missing
+
+    def _copy_file(self, conn: psycopg.Connection, source: ExtractSource, table: Table,
+                   manifest: Manifest) -> FileLoad:
+        """Stream one file into raw, checking it on the way; refuse it if it is not what the manifest describes.
+
+        The file is read once: hashed and counted while its records are framed for COPY. UTF-8 is assumed and
+        PostgreSQL checks it; a file it rejects is rolled back to its savepoint, probed exactly, and streamed again
+        as Windows-1252, or refused naming the line of the bad bytes.
+        """
+        entry = manifest.file(table.file_name)
+        plan, missing, encoding = self.plans[table.file_name]
+        load = FileLoad(entry.name, table.name, 0, "", encoding, entry.rows, started_at=datetime.now(UTC),
+                        missing_columns=missing)
+        self.current = load
+        clock = time.perf_counter()
+        while True:
+            try:
+                with conn.transaction():
+                    regions, stats, suspects = self._stream(conn, source, table, plan, encoding)
+                break
+            except (psycopg.errors.CharacterNotInRepertoire, UnicodeDecodeError) as not_utf8:
+                found = self._probe_file(source, entry.name)
+                if found.encoding != "cp1252" or encoding == "cp1252":
+                    raise RuntimeError(f"{entry.name}: rejected as {encoding} ({not_utf8}), but its bytes are "
+                                       f"{found.encoding}") from not_utf8
+                encoding = "cp1252"
+        load.bytes, load.sha256, load.encoding = regions.bytes_read, regions.digest.hexdigest(), regions.encoding
+        load.header = self.headers[table.file_name]
+        self._check_against_manifest(entry, regions)
+        if stats.records != entry.rows:
+            raise ExtractRefused(
+                "row_count_mismatch", f"{stats.records:,} records where the manifest says {entry.rows:,} "
+                                      f"(the file has {stats.lines:,} lines including the header)", file=entry.name)
+        if suspects:
+            self._find_duplicate(source, plan, encoding, suspects)
+        self.sha256s[entry.name] = load.sha256
+        load.rows = stats.records
+        load.slow_regions = stats.slow_regions
+        load.finished_at = datetime.now(UTC)
+        load.seconds = time.perf_counter() - clock
+        return load
+
+    def _stream(self, conn: psycopg.Connection, source: ExtractSource, table: Table, plan: FilePlan,
+                encoding: str) -> tuple[Regions, object, set[int]]:
+        columns = sql.SQL(", ").join(map(sql.Identifier, plan.columns))
+        statement = sql.SQL("copy raw.{} (_batch_id, _line_no, {}) from stdin (format csv, force_null ({}))") \
+            .format(sql.Identifier(table.name), columns, columns)
+        with source.open(table.file_name) as stream:
+            regions = Regions(stream, encoding)
+            regions.header()
+            scanner = RecordScanner(plan, self.batch_id)
+            try:
+                cursor = conn.cursor()
+                with cursor.copy(statement, writer=_BoundedQueuedWriter(cursor)) as copy:
+                    scanner.emit = copy.write
+                    stats = scanner.scan(regions)
+            except ExtractRefused as problem:
+                regions.drain()  # size and checksum of the whole file, to say whether it is the one described
+                self.current.bytes, self.current.sha256 = regions.bytes_read, regions.digest.hexdigest()
+                self._check_against_manifest(self.manifest.file(table.file_name), regions, problem=problem)
+                raise
+        return regions, stats, scanner.duplicate_key_hashes()
+
+    def _check_against_manifest(self, entry, regions: Regions, problem: ExtractRefused | None = None) -> None:
+        """Size and sha256 against the manifest. A file cut short explains its checksum: the truncation leads."""
+        mismatches = []
+        if entry.bytes is not None and entry.bytes != regions.bytes_read:
+            mismatches.append(("bytes_mismatch",
+                               f"{regions.bytes_read:,} bytes where the manifest says {entry.bytes:,}"))
+        sha256 = regions.digest.hexdigest()
+        if sha256 != entry.sha256:
+            mismatches.append(("sha256_mismatch", f"sha256 {sha256} where the manifest says {entry.sha256}"))
+        if not mismatches:
+            return
+        if problem is not None and problem.reason == "truncated_last_line":
+            problem.details = [m for _, m in mismatches]
+            raise problem
+        reason, message = mismatches[0]
+        details = [m for _, m in mismatches[1:]]
+        if problem is not None:
+            details.append(f"{problem.where()}: {problem.message}")
+        raise ExtractRefused(reason, message + " (the file is not the one the manifest describes)",
+                             file=entry.name, details=details)
+
+    def _find_duplicate(self, source: ExtractSource, plan: FilePlan, encoding: str, suspects: set[int]) -> None:
+        """Re-read the file for the keys whose hashes repeat: refuse on a real duplicate, carry on after a collision."""
+        with source.open(plan.file_name) as stream:
+            regions = Regions(stream, encoding)
+            regions.header()
+            RecordScanner(plan, 0, suspect_key_hashes=suspects).scan(regions)
+
+    def _purge_superseded_raw(self, conn: psycopg.Connection, la_code: str) -> None:
+        """Retention: raw keeps the published batch and one candidate per LA; superseded batches' rows go."""
+        purged = [row[0] for row in conn.execute(
+            "update ops.extract_batches set raw_purged_at = now() "
+            "where la_code = %s and status = 'superseded' and raw_purged_at is null returning batch_id",
+            (la_code,))]
+        if not purged:
+            return
+        for table in self.contract:
+            conn.execute(sql.SQL("delete from raw.{} where _batch_id = any(%s)").format(sql.Identifier(table.name)),
+                         (purged,))
+
+    def _record_loaded(self, conn: psycopg.Connection, rows: dict[str, int]) -> None:
+        conn.execute("update ops.extract_batches set status = 'loaded', rows_loaded = %s, loaded_at = now() "
+                     "where batch_id = %s", (sum(rows.values()), self.batch_id))
+        self._record_files(conn, self.batch_id, self.files, status="loaded")
+
+    def _record_files(self, conn: psycopg.Connection, batch_id: int, files: list[FileLoad], *, status: str,
+                      message: str | None = None, refused_file: str | None = None,
+                      refusal_message: str | None = None) -> None:
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "insert into ops.file_loads (batch_id, file_name, table_name, rows_expected, rows_loaded, bytes, "
+                "sha256, encoding, status, message, started_at, finished_at, header, missing_columns, slow_regions) "
+                "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(batch_id, f.file_name, f.table, f.rows_expected, f.rows if status == "loaded" else None, f.bytes,
+                  f.sha256, f.encoding,
+                  "refused" if f.file_name == refused_file else status,
+                  refusal_message if f.file_name == refused_file else message,
+                  f.started_at or self.started_at, f.finished_at, f.header or None, f.missing_columns,
+                  f.slow_regions) for f in files])
+
+    def _record_attempt(self, conn: psycopg.Connection, outcome: str, *, batch_id: int | None = None,
+                        refusal: ExtractRefused | None = None, message: str | None = None) -> int:
+        manifest = self.manifest
+        return conn.execute(
+            "insert into ops.load_attempts (landing_path, la_code, extract_date, content_sha256, batch_id, outcome, "
+            "reason, message, file_name, line_no, column_name, quarantine_path, started_at, finished_at) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now()) returning attempt_id",
+            (str(self.path), refusal.la_code if refusal else (manifest.la_code if manifest else None),
+             manifest.extract_date if manifest and batch_id else None,
+             manifest.content_sha256 if manifest and batch_id else None, batch_id,
+             outcome, refusal.reason if refusal else None, str(refusal) if refusal else message,
+             refusal.file if refusal else None, refusal.line if refusal else None,
+             refusal.column if refusal else None,
+             str(refusal.quarantine_path) if refusal and refusal.quarantine_path else None,
+             self.started_at)).fetchone()[0]
+
+    # -- outcomes other than loaded ---------------------------------------------------------------------------------
+    def _skipped(self, source: ExtractSource, earlier: tuple) -> LoadResult:
+        batch_id, status, extract_date, loaded_at, archive_path = earlier
+        manifest = self.manifest
+        when = f", loaded {loaded_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if loaded_at else ""
+        message = f"already loaded as batch {batch_id} ({status}{when}): nothing loaded"
+        archived = Path(archive_path) if archive_path else None
+        if archived is None or not archived.exists():
+            # Loaded but never archived (e.g. the run stopped after commit): archive it now, if it is the same bytes.
+            if self._files_match_manifest(source):
+                archived = landing.archive(source, manifest.la_code, manifest.extract_date, batch_id,
+                                           self._sha256s(), self.settings)
+                with connect(self.settings, role=LOADER, application="csc load") as conn:
+                    conn.execute("update ops.extract_batches set archive_path = %s where batch_id = %s",
+                                 (str(archived), batch_id))
+            else:
+                archived = None
+        if archived is not None:
+            source.close()
+            landing.remove_landed(source.path)
+            message += f"; its landed copy is archived at {archived}"
+        else:
+            message += "; the landed copy was left in place (it differs from its manifest)"
+        with connect(self.settings, role=LOADER, application="csc load") as conn:
+            attempt_id = self._record_attempt(conn, "skipped", batch_id=batch_id, message=message)
+        log.info("%s %s: %s", manifest.la_code, manifest.extract_date, message)
+        return LoadResult(batch_id, manifest.la_code, manifest.extract_date, "skipped", message,
+                          timings={"total": time.perf_counter() - self.clock}, archive_path=archived,
+                          attempt_id=attempt_id)
+
+    def _files_match_manifest(self, source: ExtractSource) -> bool:
+        for entry in self.manifest.files:
+            if entry.name not in source.names:
+                return False
+            with source.open(entry.name) as stream:
+                found = probe(stream)
+            if found.sha256 != entry.sha256:
+                return False
+            self.sha256s[entry.name] = found.sha256
+        return True
+
+    def _sha256s(self) -> dict[str, str]:
+        return dict(self.sha256s)
+
+    def _archive_and_clear(self, source: ExtractSource, batch_id: int) -> Path:
+        manifest = self.manifest
+        sums = self._sha256s()
+        with source.open(MANIFEST) as stream:
+            sums[MANIFEST] = probe(stream).sha256
+        archived = landing.archive(source, manifest.la_code, manifest.extract_date, batch_id, sums, self.settings)
+        source.close()
+        landing.remove_landed(source.path)
+        with connect(self.settings, role=LOADER, application="csc load") as conn:
+            conn.execute("update ops.extract_batches set archive_path = %s where batch_id = %s",
+                         (str(archived), batch_id))
+        landing.purge_archives(manifest.la_code, manifest.extract_date, self.settings)
+        return archived
+
+    def _refused(self, refusal: ExtractRefused, *, movable: bool) -> ExtractRefused:
+        """Quarantine (when the extract is ours to move), record in ops, and hand back the refusal to raise."""
+        refused_at = datetime.now(UTC)
+        # A misfiled extract's identity is in doubt: it is recorded against the LA whose folder it landed in.
+        manifest = self.manifest if refusal.reason != "misfiled" else None
+        if manifest is not None:
+            refusal.la_code = manifest.la_code
+            refusal.extract_date = manifest.extract_date.isoformat()
+        elif movable:
+            refusal.la_code = landing_la(self.settings, self.path)
+        if movable and (self.path.exists() or self.path.is_symlink()):
+            landing.quarantine(self.path, refusal, self.settings, refused_at)
+        with connect(self.settings, role=LOADER, application="csc load") as conn:
+            batch_id = None
+            if manifest is not None:
+                batch_id = conn.execute(
+                    "insert into ops.extract_batches (la_code, la_name, extract_date, extracted_at, source_system, "
+                    "ssd_version, content_sha256, landing_path, status, status_reason, manifest, received_at) "
+                    "values (%s, %s, %s, %s, %s, %s, %s, %s, 'refused', %s, %s, %s) returning batch_id",
+                    (manifest.la_code, manifest.la_name, manifest.extract_date, manifest.extracted_at,
+                     manifest.source_system, manifest.ssd_version, manifest.content_sha256, str(self.path),
+                     str(refusal), Jsonb(manifest.document), self.started_at)).fetchone()[0]
+                files = self._checked_files(refusal)
+                self._record_files(conn, batch_id, files, status="skipped",
+                                   message=f"not loaded: the extract was refused ({refusal.reason})",
+                                   refused_file=refusal.file, refusal_message=refusal.message)
+            refusal.batch_id = batch_id
+            refusal.attempt_id = self._record_attempt(conn, "refused", batch_id=batch_id, refusal=refusal)
+        if refusal.quarantine_path is not None:
+            _add_ids_to_reason_record(refusal)
+        log.warning("extract refused: %s", refusal)
+        return refusal
+
+    def _checked_files(self, refusal: ExtractRefused) -> list[FileLoad]:
+        """File records for a refused batch: the files streamed before it (not kept), and the file refused."""
+        files = {f.file_name: f for f in self.files}
+        if self.current is not None and self.current.file_name == refusal.file:
+            files[self.current.file_name] = self.current
+        for f in files.values():
+            f.rows = None
+        return list(files.values())
+
+    def _failed(self, exc: Exception) -> None:
+        """An unexpected error: record it (best effort) so the nightly run's history shows it; files stay put.
+
+        After commit (archiving failed) the batch is loaded: only the attempt records the error, and a re-run
+        skips the load and archives.
+        """
+        manifest = self.manifest
+        try:
+            with connect(self.settings, role=LOADER, application="csc load") as conn:
+                batch_id = self.batch_id if self.committed else None
+                if manifest is not None and not self.committed:
+                    batch_id = conn.execute(
+                        "insert into ops.extract_batches (la_code, la_name, extract_date, extracted_at, "
+                        "source_system, ssd_version, content_sha256, landing_path, status, status_reason, manifest, "
+                        "received_at) values (%s, %s, %s, %s, %s, %s, %s, %s, 'failed', %s, %s, %s) "
+                        "returning batch_id",
+                        (manifest.la_code, manifest.la_name, manifest.extract_date, manifest.extracted_at,
+                         manifest.source_system, manifest.ssd_version, manifest.content_sha256, str(self.path),
+                         f"{type(exc).__name__}: {exc}", Jsonb(manifest.document), self.started_at)).fetchone()[0]
+                self._record_attempt(conn, "failed", batch_id=batch_id, message=f"{type(exc).__name__}: {exc}")
+        except psycopg.Error:
+            log.exception("could not record the failed load of %s", self.path)
+
+
+def _add_ids_to_reason_record(refusal: ExtractRefused) -> None:
+    """Add the ops ids (known only once recorded) to the quarantine's refusal.json."""
+    path = refusal.quarantine_path / "refusal.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record.update(batch_id=refusal.batch_id, attempt_id=refusal.attempt_id)
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

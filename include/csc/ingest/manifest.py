@@ -1,0 +1,111 @@
+"""The extract's ``manifest.json``: read, checked against its JSON Schema, and the extract's identity derived from it.
+
+``manifest.schema.json`` beside this module is a copy of ``../shared/schemas/manifest.schema.json`` (a unit test
+keeps them equal). Formats are checked here too: ``extract_date`` must be a calendar date and ``extracted_at`` an
+RFC 3339 date-time with its UTC offset, since the batch's timestamp must not depend on the server's time zone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+
+from csc.ingest.errors import ExtractRefused
+from csc.ingest.source import MANIFEST, ExtractSource
+
+SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
+MAX_MANIFEST_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    name: str
+    table: str
+    rows: int
+    sha256: str
+    bytes: int | None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    la_code: str
+    la_name: str
+    extract_date: date
+    extracted_at: datetime
+    source_system: str
+    ssd_version: str | None
+    files: tuple[ManifestFile, ...]
+    document: dict
+
+    def file(self, name: str) -> ManifestFile | None:
+        return next((f for f in self.files if f.name == name), None)
+
+    @property
+    def content_sha256(self) -> str:
+        """The extract's identity (docs/INTERFACES.md): LA, extraction time and every file's sha256.
+
+        sha256 of the text ``la_code\\n`` + ``extracted_at`` (UTC, ISO 8601) + ``\\n`` + one ``name\\tsha256\\n`` line
+        per file, sorted by name.
+        """
+        text = f"{self.la_code}\n{self.extracted_at.astimezone(UTC).isoformat()}\n"
+        text += "".join(f"{f.name}\t{f.sha256}\n" for f in sorted(self.files, key=lambda f: f.name))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def read_manifest(source: ExtractSource) -> Manifest:
+    """Parse and check the manifest. Raises ExtractRefused (manifest_missing / manifest_invalid)."""
+    if MANIFEST not in source.names:
+        raise ExtractRefused("manifest_missing", "the extract has no manifest.json (it is written last: the extract "
+                                                 "may be incomplete)", file=MANIFEST)
+    if source.size(MANIFEST) > MAX_MANIFEST_BYTES:
+        raise ExtractRefused("manifest_invalid", f"manifest.json is over {MAX_MANIFEST_BYTES:,} bytes", file=MANIFEST)
+    with source.open(MANIFEST) as stream:
+        raw = stream.read(MAX_MANIFEST_BYTES + 1)
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ExtractRefused("manifest_invalid", f"manifest.json is not UTF-8: {exc}", file=MANIFEST) from None
+    except json.JSONDecodeError as exc:
+        raise ExtractRefused("manifest_invalid", f"manifest.json is not valid JSON: {exc.msg}",
+                             file=MANIFEST, line=exc.lineno) from None
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+    if error is not None:
+        raise ExtractRefused("manifest_invalid", f"{error.json_path}: {error.message}", file=MANIFEST,
+                             column=error.json_path)
+    try:
+        extract_date = date.fromisoformat(document["extract_date"])
+    except ValueError:
+        raise ExtractRefused("manifest_invalid", f"extract_date {document['extract_date']!r} is not a date "
+                                                 "(YYYY-MM-DD)", file=MANIFEST, column="$.extract_date") from None
+    try:
+        extracted_at = datetime.fromisoformat(document["extracted_at"])
+    except ValueError:
+        extracted_at = None
+    if extracted_at is None or extracted_at.tzinfo is None:
+        raise ExtractRefused("manifest_invalid", f"extracted_at {document['extracted_at']!r} is not an RFC 3339 "
+                                                 "date-time with a UTC offset", file=MANIFEST,
+                             column="$.extracted_at")
+    files = tuple(ManifestFile(f["name"], f["table"], f["rows"], f["sha256"], f.get("bytes"))
+                  for f in document["files"])
+    names = [f.name for f in files]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ExtractRefused("manifest_invalid", f"files listed more than once: {', '.join(repeated)}",
+                             file=MANIFEST, column="$.files")
+    return Manifest(la_code=document["la_code"], la_name=document["la_name"], extract_date=extract_date,
+                    extracted_at=extracted_at, source_system=document["source_system"],
+                    ssd_version=document.get("ssd_version"), files=files, document=document)

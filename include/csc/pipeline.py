@@ -1,0 +1,194 @@
+"""The nightly run of one LA as plain functions. The DAG's tasks are two-line wrappers around these.
+
+Every step is a transaction in the sense of STYLE.md: re-running it gives the same result. A step that finds its
+work already done (the extract already loaded, the batch already checked or published) does nothing and says so,
+which makes a second ``make run`` and task retries safe. Each run and step is recorded in ``ops.pipeline_runs`` and
+``ops.pipeline_steps`` with its timings and outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from csc.las import LocalAuthority, load_las
+from csc.settings import Settings, get_settings
+from csc.warehouse.bootstrap import LOADER
+from csc.warehouse.connection import connect
+
+log = logging.getLogger(__name__)
+
+
+class ExtractNotFound(FileNotFoundError):
+    """The night's extract has not arrived (yet)."""
+
+
+class DataQualityBlocked(RuntimeError):
+    """A blocking data-quality rule failed: the batch must not be published."""
+
+
+@dataclass(frozen=True)
+class RunRef:
+    run_id: int
+    la_code: str
+    extract_date: date
+
+
+def local_authority(la_code: str, settings: Settings | None = None) -> LocalAuthority:
+    settings = settings or get_settings()
+    for la in load_las(settings.las_config):
+        if la.code == la_code:
+            return la
+    raise KeyError(f"LA {la_code!r} is not configured in {settings.las_config}")
+
+
+def extract_dir(la_code: str, extract_date: date, settings: Settings | None = None) -> Path:
+    """Where the night's extract lands: ``<landing>/<la_code>/<YYYY-MM-DD>/``."""
+    settings = settings or get_settings()
+    la = local_authority(la_code, settings)
+    return la.landing_dir(settings.landing_dir) / extract_date.isoformat()
+
+
+def extract_arrived(la_code: str, extract_date: date, settings: Settings | None = None) -> Path | None:
+    """The extract folder once its manifest is there (the manifest is written last), else None."""
+    folder = extract_dir(la_code, extract_date, settings)
+    return folder if (folder / "manifest.json").is_file() else None
+
+
+# --- run and step records ---------------------------------------------------------------------------------------
+def start_run(la_code: str, extract_date: date, *, dag_id: str | None = None, airflow_run_id: str | None = None,
+              settings: Settings | None = None) -> RunRef:
+    """Open (or, for a retried Airflow run, reopen) the run record."""
+    settings = settings or get_settings()
+    with connect(settings, role=LOADER) as conn:
+        row = None
+        if airflow_run_id is not None:
+            row = conn.execute(
+                "update ops.pipeline_runs set status = 'running', finished_at = null "
+                "where dag_id = %s and airflow_run_id = %s returning run_id",
+                (dag_id, airflow_run_id)).fetchone()
+        if row is None:
+            row = conn.execute(
+                "insert into ops.pipeline_runs (la_code, dag_id, airflow_run_id, started_at, status, detail) "
+                "values (%s, %s, %s, now(), 'running', %s) returning run_id",
+                (la_code, dag_id, airflow_run_id, json.dumps({"extract_date": extract_date.isoformat()}))).fetchone()
+    return RunRef(run_id=row[0], la_code=la_code, extract_date=extract_date)
+
+
+def finish_run(run: RunRef, status: str, *, batch_id: int | None = None, settings: Settings | None = None,
+               **detail: Any) -> None:
+    settings = settings or get_settings()
+    with connect(settings, role=LOADER) as conn:
+        conn.execute(
+            "update ops.pipeline_runs set status = %s, finished_at = now(), "
+            "batch_id = coalesce(%s, batch_id), detail = detail || %s::jsonb where run_id = %s",
+            (status, batch_id, json.dumps(detail, default=str), run.run_id))
+
+
+@contextmanager
+def recorded_step(run: RunRef, step: str, settings: Settings | None = None) -> Iterator[dict[str, Any]]:
+    """Record a step's timing and outcome; the caller fills the yielded dict with what the step found."""
+    settings = settings or get_settings()
+    detail: dict[str, Any] = {}
+    with connect(settings, role=LOADER) as conn:
+        conn.execute(
+            "insert into ops.pipeline_steps (run_id, step, started_at, status) values (%s, %s, now(), 'running') "
+            "on conflict (run_id, step) do update set started_at = now(), finished_at = null, "
+            "status = 'running', detail = '{}'",
+            (run.run_id, step))
+    started = time.monotonic()
+    status = "failed"
+    try:
+        yield detail
+        status = "skipped" if detail.get("skipped") else "success"
+    except Exception as exc:
+        detail["error"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        detail["seconds"] = round(time.monotonic() - started, 3)
+        with connect(settings, role=LOADER) as conn:
+            conn.execute(
+                "update ops.pipeline_steps set finished_at = now(), status = %s, detail = %s::jsonb "
+                "where run_id = %s and step = %s",
+                (status, json.dumps(detail, default=str), run.run_id, step))
+
+
+def batch_status(batch_id: int, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    with connect(settings, role=LOADER) as conn:
+        row = conn.execute("select status from ops.extract_batches where batch_id = %s", (batch_id,)).fetchone()
+    if row is None:
+        raise KeyError(f"batch {batch_id} is not recorded in ops.extract_batches")
+    return row[0]
+
+
+# --- the steps --------------------------------------------------------------------------------------------------
+def load_step(run: RunRef, settings: Settings | None = None) -> dict[str, Any]:
+    """Verify and load the night's extract into raw (a no-op if this exact extract is already loaded)."""
+    from csc.ingest import load_extract
+
+    settings = settings or get_settings()
+    folder = extract_arrived(run.la_code, run.extract_date, settings)
+    if folder is None:
+        raise ExtractNotFound(f"No extract for LA {run.la_code} dated {run.extract_date}: expected "
+                              f"{extract_dir(run.la_code, run.extract_date, settings)}/manifest.json")
+    with recorded_step(run, "load", settings) as detail:
+        result = load_extract(folder, settings)
+        detail.update(batch_id=result.batch_id, status=result.status, skipped=result.status == "skipped",
+                      rows=sum(result.rows.values()) if result.rows else 0)
+    return {"batch_id": result.batch_id, "status": result.status}
+
+
+def check_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:
+    """Run the data-quality catalogue on the batch; raise DataQualityBlocked if a blocking rule fails."""
+    from csc.quality import run_checks
+
+    settings = settings or get_settings()
+    with recorded_step(run, "check", settings) as detail:
+        status = batch_status(batch_id, settings)
+        if status in ("checked", "published", "superseded"):
+            detail.update(skipped=True, reason=f"batch {batch_id} already {status}")
+            return {"batch_id": batch_id, "outcome": "already checked"}
+        result = run_checks(batch_id, settings, expected_extract_date=run.extract_date)
+        detail.update(outcome=result.outcome, blocking=list(result.blocking_rules),
+                      failing_warn=list(result.warning_rules))
+        if result.outcome == "block":
+            raise DataQualityBlocked(
+                f"Batch {batch_id} (LA {run.la_code}, {run.extract_date}) is blocked by data-quality rules: "
+                + ", ".join(result.blocking_rules) + ". Nothing of this batch is published.")
+    return {"batch_id": batch_id, "outcome": result.outcome}
+
+
+def build_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:
+    """dbt build of every model into the not-yet-published schemas."""
+    from csc.transform import build
+
+    settings = settings or get_settings()
+    with recorded_step(run, "build", settings) as detail:
+        if batch_status(batch_id, settings) in ("published", "superseded"):
+            detail.update(skipped=True, reason=f"batch {batch_id} already published")
+            return {"batch_id": batch_id, "skipped": True}
+        result = build(settings)
+        detail.update(models=result.models, tests=result.tests, seconds_dbt=result.seconds)
+    return {"batch_id": batch_id, "models": result.models}
+
+
+def publish_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:
+    """Make the new marts visible to BI atomically and mark the batch published."""
+    from csc.transform import publish
+
+    settings = settings or get_settings()
+    with recorded_step(run, "publish", settings) as detail:
+        if batch_status(batch_id, settings) in ("published", "superseded"):
+            detail.update(skipped=True, reason=f"batch {batch_id} already published")
+            return {"batch_id": batch_id, "skipped": True}
+        publish(settings)
+        detail.update(batch_id=batch_id)
+    return {"batch_id": batch_id, "published": True}

@@ -1,0 +1,126 @@
+"""After each run: one e-mail to the LA's performance leads (and, when the night is blocked, one to its data
+engineers). Counts and rule names only - no child ids leave the warehouse by e-mail; the report lists them."""
+
+from __future__ import annotations
+
+from html import escape
+
+from csc.alerts import AlertResult, recipients_for, send_alert
+from csc.quality import history, report
+from csc.quality.catalogue import load_catalogue
+from csc.settings import Settings
+from csc.warehouse.bootstrap import LOADER
+from csc.warehouse.connection import connect
+
+OUTCOME_WORDS = {"block": "BLOCKED, not published", "warn": "published with warnings", "pass": "passed"}
+
+
+def report_location(result, settings: Settings) -> str:
+    """Where readers find the report: under ``reports_base_url`` when configured, else the file path."""
+    if result.report_path is None:
+        return "(the report could not be written; see the pipeline log)"
+    if settings.reports_base_url:
+        relative = result.report_path.relative_to(settings.outputs_dir).as_posix()
+        return settings.reports_base_url.rstrip("/") + "/" + relative
+    return str(result.report_path)
+
+
+def compose_dq_alert(result, settings: Settings) -> tuple[str, str, str]:
+    """(subject, text, html) of the performance leads' e-mail for one run."""
+    catalogue = load_catalogue(settings)
+    with connect(settings, role=LOADER) as conn:
+        run = history.run_info(conn, result.dq_run_id)
+        rules = {r.rule_id: r for r in history.rule_rows(conn, run.dq_run_id)}
+        changes = history.changes_since(conn, run)
+        teams = history.top_teams(conn, run, "exception", limit=5)
+    la_name = report.la_name(settings, run.la_code)
+    fault_rules = {r for r, row in rules.items() if row.kind == "fault"}
+    exception_rules = {r for r, row in rules.items() if row.kind == "exception"}
+
+    def count(rule_id: str) -> int:
+        row = rules[rule_id]
+        return row.records if row.records is not None else row.rows_failing
+
+    def described(rule_id: str) -> str:
+        rule = catalogue.by_id.get(rule_id)
+        return rule.description if rule else rules[rule_id].description or ""
+
+    subject = (f"[CSC data quality] {la_name} {run.extract_date:%d %b %Y}: {OUTCOME_WORDS[result.outcome]} - "
+               f"{len(result.blocking_rules)} blocking, {len(result.warning_rules)} warning rules failing, "
+               f"{result.exception_records:,} practice exceptions")
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    sections.append(("Outcome", [(OUTCOME_WORDS[result.outcome],
+                                  "Tonight's data is NOT published; the previously published night stays in place."
+                                  if result.outcome == "block" else "Tonight's data is published.")]))
+    sections.append((f"Blocking rules failing ({len(result.blocking_rules)})",
+                     [(f"{r}: {count(r):,}", described(r)) for r in result.blocking_rules]))
+    sections.append((f"Warning rules failing ({len(result.warning_rules)})",
+                     [(f"{r}: {count(r):,}", described(r)) for r in result.warning_rules]))
+    if result.error_rules:
+        sections.append((f"Rules that could not run ({len(result.error_rules)})",
+                         [(r, rules[r].error or "") for r in result.error_rules]))
+    sections.append((f"Practice exceptions ({result.exception_records:,} records)",
+                     [(f"{r}: {n:,}", described(r)) for r, n in sorted(result.exceptions.items())]))
+    if changes.previous is None:
+        sections.append(("Since the previous check", [("", "This is the first check of this LA.")]))
+    else:
+        lines = [("", f"Compared with the extract of {changes.previous.extract_date:%d %b %Y} "
+                      f"(batch {changes.previous.batch_id}, {OUTCOME_WORDS.get(changes.previous.outcome, '')}).")]
+        lines.append((f"New failing records: {changes.total_new(fault_rules):,}",
+                      _by_rule(changes.new_records, fault_rules)))
+        lines.append((f"Resolved failing records: {changes.total_resolved(fault_rules):,}",
+                      _by_rule(changes.resolved_records, fault_rules)))
+        lines.append((f"New exceptions: {changes.total_new(exception_rules):,}; resolved exceptions: "
+                      f"{changes.total_resolved(exception_rules):,}", ""))
+        lines.append((f"Rules newly failing: {len(changes.rules_newly_failing)}",
+                      ", ".join(changes.rules_newly_failing)))
+        lines.append((f"Rules resolved (now passing): {len(changes.rules_resolved)}",
+                      ", ".join(changes.rules_resolved)))
+        sections.append(("Since the previous check", lines))
+    sections.append(("Top teams by exception count",
+                     [(f"{team or '(no team)'} {name}: {n:,}", "") for team, name, n in teams]))
+    sections.append(("Where to look", [("Report", report_location(result, settings)),
+                                       ("Records", f"ops.dq_failing_records, run {result.dq_run_id}")]))
+
+    intro = (f"Data-quality checks of the nightly extract of {la_name} (LA {run.la_code}) dated "
+             f"{run.extract_date:%d %B %Y}: batch {run.batch_id}, check run {run.dq_run_id}.")
+    text_lines = [intro, ""]
+    html = [f"<p>{escape(intro)}</p>"]
+    for title, items in sections:
+        text_lines.append(title)
+        html.append(f"<h3>{escape(title)}</h3>")
+        if not items:
+            text_lines.append("  none")
+            html.append("<p>none</p>")
+        else:
+            html.append("<ul>")
+            for head, tail in items:
+                text_lines.append("  " + " - ".join(part for part in (head, tail) if part))
+                html.append("<li>" + (f"<strong>{escape(head)}</strong> " if head else "") + escape(tail) + "</li>")
+            html.append("</ul>")
+        text_lines.append("")
+    return subject, "\n".join(text_lines), "\n".join(html)
+
+
+def _by_rule(counts: dict[str, int], rules: set[str]) -> str:
+    parts = sorted(((r, n) for r, n in counts.items() if r in rules), key=lambda x: (-x[1], x[0]))
+    return ", ".join(f"{r} {n:,}" for r, n in parts[:10]) + (" ..." if len(parts) > 10 else "")
+
+
+def send_run_alerts(result, settings: Settings) -> list[AlertResult]:
+    """The performance leads' e-mail (key ``dq:<la>:<batch>``) and, when blocked, the engineers' (``dq-blocked``)."""
+    subject, text, html = compose_dq_alert(result, settings)
+    sent = [send_alert("data_quality", f"dq:{result.la_code}:{result.batch_id}",
+                       recipients_for(result.la_code, "data_quality", settings), subject, text, settings,
+                       html=html, la_code=result.la_code, batch_id=result.batch_id)]
+    if result.outcome == "block":
+        body = (f"Batch {result.batch_id} of LA {result.la_code} (extract {result.extract_date}) is blocked by "
+                f"data-quality rules and was not published:\n  " + "\n  ".join(result.blocking_rules)
+                + f"\n\nReport: {report_location(result, settings)}\nData-quality run {result.dq_run_id}.")
+        sent.append(send_alert(
+            "dq_blocked", f"dq-blocked:{result.la_code}:{result.batch_id}",
+            recipients_for(result.la_code, "failures", settings),
+            f"[CSC pipeline] LA {result.la_code} {result.extract_date}: batch {result.batch_id} "
+            "blocked by data quality",
+            body, settings, la_code=result.la_code, batch_id=result.batch_id))
+    return sent

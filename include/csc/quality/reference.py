@@ -1,0 +1,101 @@
+"""Reference data the rules read, copied from the dbt seeds so there is one source of codes and bank holidays.
+
+``dbt_project/seeds/reference/code_lists.csv`` (codes with their valid collection years) and ``bank_holidays.csv``
+(England and Wales, written by the generator from the ``holidays`` library) are loaded into ``ops.dq_code_lists``
+and ``ops.dq_calendar`` when their content changes, so that the checks can run before dbt has built anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import date
+from pathlib import Path
+
+import psycopg
+
+from csc.settings import Settings
+
+CALENDAR_FIRST = date(1990, 1, 1)
+CALENDAR_LAST = date(2060, 12, 31)
+
+
+def seed_path(settings: Settings, name: str) -> Path:
+    return settings.dbt_project_dir / "seeds" / "reference" / name
+
+
+def refresh_reference_data(conn: psycopg.Connection, settings: Settings) -> dict[str, bool]:
+    """Bring the code lists and the working-day calendar up to date with the seed files (one transaction each)."""
+    return {
+        "code_lists": _refresh(conn, "code_lists", seed_path(settings, "code_lists.csv"), _load_code_lists),
+        "bank_holidays": _refresh(conn, "bank_holidays", seed_path(settings, "bank_holidays.csv"), _load_calendar),
+    }
+
+
+def _refresh(conn: psycopg.Connection, name: str, path: Path, load) -> bool:
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"Reference data for the data-quality checks not found: {path}") from None
+    digest = hashlib.sha256(content).hexdigest()
+    with conn.transaction():
+        # Serialise concurrent refreshes (two LAs checked at once): the second finds the work done.
+        conn.execute("lock table ops.dq_reference_versions in exclusive mode")
+        row = conn.execute("select content_sha256 from ops.dq_reference_versions where name = %s", (name,)).fetchone()
+        if row and row[0] == digest:
+            return False
+        load(conn, content.decode("utf-8-sig"), path)
+        conn.execute(
+            "insert into ops.dq_reference_versions (name, content_sha256, refreshed_at) values (%s, %s, now()) "
+            "on conflict (name) do update set content_sha256 = excluded.content_sha256, refreshed_at = now()",
+            (name, digest))
+    return True
+
+
+def _year(value: str, path: Path, line: int) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValueError(f"{path}, line {line}: year {value!r} is not a whole number")
+    return int(value)
+
+
+def _load_code_lists(conn: psycopg.Connection, text: str, path: Path) -> None:
+    rows = []
+    for line, record in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        rows.append((record["code_list"].strip(), record["code"].strip(), record.get("description"),
+                     _year(record.get("valid_from_year", ""), path, line),
+                     _year(record.get("valid_to_year", ""), path, line)))
+    conn.execute("delete from ops.dq_code_lists")
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into ops.dq_code_lists (code_list, code, normalised_code, description, valid_from_year, "
+            "valid_to_year) values (%s, %s, ops.dq_normalised_code(%s, %s), %s, %s, %s)",
+            [(cl, code, cl, code, desc, vf, vt) for cl, code, desc, vf, vt in rows])
+
+
+def _load_calendar(conn: psycopg.Connection, text: str, path: Path) -> None:
+    holidays = []
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    column = next((i for i, name in enumerate(header) if name.strip() in ("date", "holiday_date")), None)
+    if column is None:
+        raise ValueError(f"{path}: no 'date' column in the header {header}")
+    for line, record in enumerate(reader, start=2):
+        try:
+            holidays.append(date.fromisoformat(record[column].strip()))
+        except (IndexError, ValueError) as exc:
+            raise ValueError(f"{path}, line {line}: not a date: {exc}") from None
+    conn.execute("delete from ops.dq_calendar")
+    conn.execute(
+        """
+        insert into ops.dq_calendar (day, is_working_day, working_day_number)
+        select day, working, sum(case when working then 1 else 0 end) over (order by day)::integer
+        from (
+            select g::date as day, extract(isodow from g) < 6 and not (g::date = any(%s::date[])) as working
+            from generate_series(%s::date, %s::date, interval '1 day') g
+        ) days
+        """,
+        (holidays, CALENDAR_FIRST, CALENDAR_LAST))

@@ -1,0 +1,123 @@
+"""The data-quality report: one self-contained HTML page per run that a performance lead can open without internet.
+
+Inline CSS and inline SVG (no scripts, fonts or images from elsewhere). It answers, in this order: can tonight's data
+be trusted (outcome), what is wrong (blocking, then warning rules, with the records to look at), what changed since
+the previous night, where the practice backlogs sit (teams), and how the figures moved (volume). Written to
+``<outputs>/dq/<la>/<extract date>/report.html``; it lists case-management ids, so it stays inside the LA.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import jinja2
+
+from csc.quality import history
+from csc.quality.catalogue import load_catalogue
+from csc.settings import Settings
+from csc.warehouse.bootstrap import LOADER
+from csc.warehouse.connection import connect
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+
+
+def sparkline(points: list[tuple[date, int | None]], width: int = 120, height: int = 24) -> str:
+    """A tiny inline SVG of failing counts over recent nights (the last point is tonight)."""
+    values = [v or 0 for _, v in points]
+    if len(values) < 2:
+        return ""
+    top = max(values) or 1
+    step = width / (len(values) - 1)
+    coords = " ".join(f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(values))
+    last_x, last_y = coords.split()[-1].split(",")
+    title = ", ".join(f"{d:%d %b}: {v}" for d, v in points)
+    return (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+            f"<title>{jinja2.utils.markupsafe.escape(title)}</title>"
+            f'<polyline fill="none" stroke="#1d70b8" stroke-width="1.5" points="{coords}"/>'
+            f'<circle cx="{last_x}" cy="{last_y}" r="2.5" fill="#d4351c"/></svg>')
+
+
+def trend_chart(nights: list[dict], width: int = 640, height: int = 160) -> str:
+    """Bars of failing rules per night (blocking in red, warning in amber) with the count of flagged records."""
+    if not nights:
+        return ""
+    top = max(n["block"] + n["warn"] for n in nights) or 1
+    bar = width / len(nights)
+    parts = [f'<svg width="{width}" height="{height + 30}" viewBox="0 0 {width} {height + 30}" role="img">'
+             "<title>Rules failing per night</title>"]
+    for i, n in enumerate(nights):
+        x = i * bar + bar * 0.15
+        w = bar * 0.7
+        warn_h = n["warn"] / top * height
+        block_h = n["block"] / top * height
+        parts.append(f'<rect x="{x:.1f}" y="{height - warn_h - block_h:.1f}" width="{w:.1f}" height="{warn_h:.1f}" '
+                     f'fill="#f47738"><title>{n["extract_date"]}: {n["warn"]} warning rules</title></rect>')
+        parts.append(f'<rect x="{x:.1f}" y="{height - block_h:.1f}" width="{w:.1f}" height="{block_h:.1f}" '
+                     f'fill="#d4351c"><title>{n["extract_date"]}: {n["block"]} blocking rules</title></rect>')
+        parts.append(f'<text x="{x + w / 2:.1f}" y="{height + 14}" font-size="10" text-anchor="middle">'
+                     f'{n["extract_date"]:%d %b}</text>')
+        parts.append(f'<text x="{x + w / 2:.1f}" y="{height + 26}" font-size="9" text-anchor="middle" fill="#505a5f">'
+                     f'{n["fault_records"] or 0}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def write_report(result, settings: Settings) -> Path:
+    """Write the run's report; returns its path."""
+    from csc.quality.runner import report_dir
+
+    catalogue = load_catalogue(settings)
+    with connect(settings, role=LOADER) as conn:
+        run = history.run_info(conn, result.dq_run_id)
+        rules = history.rule_rows(conn, run.dq_run_id)
+        series = history.trends(conn, run)
+        changes = history.changes_since(conn, run)
+        nights = history.run_trend(conn, run)
+        teams = history.top_teams(conn, run, "exception", limit=10)
+        fault_teams = history.top_teams(conn, run, "fault", limit=10)
+        measures = history.measures_compared(conn, run)
+        total_records = conn.execute(
+            "select coalesce(sum(value), 0) from ops.dq_batch_measures where batch_id = %s and measure like 'rows:%%'",
+            (run.batch_id,)).fetchone()[0]
+    for row in rules:
+        row.trend = series.get(row.rule_id, [])
+    meta = catalogue.by_id
+    failing = [r for r in rules if r.status in ("fail", "error")]
+    path = report_dir(settings, run.la_code, run.extract_date) / "report.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["sparkline"] = lambda points: jinja2.utils.markupsafe.Markup(sparkline(points))
+    html = env.get_template("report.html.j2").render(
+        run=run, result=result, la_name=la_name(settings, run.la_code), rules=rules, meta=meta,
+        blocking=[r for r in failing if r.kind == "fault" and r.severity == "block"],
+        warning=[r for r in failing if r.kind == "fault" and r.severity == "warn"],
+        exceptions=[r for r in failing if r.kind == "exception"],
+        errors=[r for r in rules if r.status == "error"],
+        families=catalogue.families, family_title=catalogue.family_title,
+        changes=changes, nights=nights, trend_svg=jinja2.utils.markupsafe.Markup(trend_chart(nights)),
+        teams=teams, fault_teams=fault_teams, measures=measures, total_records=int(total_records),
+        data_docs=_relative(result.data_docs_path, path.parent))
+    temporary = path.with_suffix(".html.part")
+    temporary.write_text(html, encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def la_name(settings: Settings, la_code: str) -> str:
+    from csc.las import load_las
+
+    try:
+        return next((la.name for la in load_las(settings.las_config) if la.code == la_code), f"LA {la_code}")
+    except FileNotFoundError:
+        return f"LA {la_code}"
+
+
+def _relative(target: Path | None, base: Path) -> str | None:
+    if target is None:
+        return None
+    try:
+        return str(target.relative_to(base))
+    except ValueError:
+        return str(target)

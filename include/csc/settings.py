@@ -1,0 +1,161 @@
+"""One settings object for the whole product, read from the environment (prefix ``CSC_``).
+
+The defaults are the embedded local set-up: every piece of local state (warehouse data, Airflow home, landing
+area, outputs, logs, generated secrets) lives under one ignored folder, ``.csc/`` in the repository. Pointing the
+product at a production warehouse is a change of settings, not of code.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CSC_", extra="ignore")
+
+    home: Path = Field(default=PROJECT_ROOT / ".csc", description="Folder holding all local state.")
+    warehouse_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL of an existing warehouse database. Unset: start the embedded server.",
+    )
+    warehouse_database: str = Field(default="csc", description="Warehouse database name on the embedded server.")
+    warehouse_tcp_port: int | None = Field(
+        default=None, description="Also listen on 127.0.0.1:PORT (password auth) so BI tools can connect."
+    )
+    airflow_database: str = Field(default="csc_airflow", description="Airflow metadata database on the same server.")
+    pseudonym_key: SecretStr | None = Field(
+        default=None, description="Key of the HMAC that pseudonymises child and worker ids (never stored in the warehouse)."
+    )
+    bi_reader_password: SecretStr | None = Field(default=None, description="Password of the bi_reader login role.")
+    dbt_threads: int = Field(default=2, ge=1, le=64)
+    las_config: Path = Field(default=PROJECT_ROOT / "config" / "las.yml", description="The LAs this install serves.")
+    demo_la: str = Field(default="999", description="LA code of the synthetic demo authority used by `make run`.")
+    demo_as_of: date = Field(default=date(2026, 9, 30), description="Extract date of the demo LA's extract.")
+    demo_size: str = Field(default="small", description="Size preset of the demo extract (tiny, small, county).")
+    max_file_bytes: int = Field(
+        default=4 << 30, ge=1, description="Largest file of an extract the loader reads; larger ones are refused."
+    )
+    archive_retention_days: int = Field(
+        default=35, ge=0, description="Days a loaded extract's archive is kept (counted back from the latest extract)."
+    )
+
+    # --- data-quality checks (include/csc/quality) ---------------------------------------------------------------
+    dq_max_extract_age_hours: float = Field(
+        default=30, gt=0,
+        description="Freshness: the extract must have been taken no more than this many hours before the end of "
+                    "its extract date (a copy taken days earlier and labelled as last night is stale).")
+    dq_max_days_without_activity: int = Field(
+        default=7, ge=1,
+        description="Freshness: the latest contact or referral in the extract is at most this many days before "
+                    "the extract date (older means the source system stopped recording: a stale extract).")
+    dq_volume_max_drop: float = Field(
+        default=0.30, gt=0, lt=1,
+        description="Volume: the largest overnight fall (share of the previous published batch) of a table's rows "
+                    "or of a key stock (open cases, CP plans, CLA, unallocated) before a warning.")
+    dq_volume_max_rise: float = Field(
+        default=0.30, gt=0,
+        description="Volume: the largest overnight rise (share of the previous published batch) before a warning.")
+    dq_volume_min_change: int = Field(
+        default=10, ge=0,
+        description="Volume: changes of at most this many rows or children never warn (small tables and stocks).")
+    dq_sample_keys: int = Field(
+        default=20, ge=1, le=1000,
+        description="Failing keys kept per rule in ops.dq_results (all are in ops.dq_failing_records).")
+    dq_cp_visit_working_days: int = Field(
+        default=10, ge=1,
+        description="Children on a CP plan must be seen within this many working days (local standard).")
+    dq_cla_visit_days: int = Field(
+        default=42, ge=1, description="Children looked after must be visited within this many days.")
+    dq_data_docs: bool = Field(default=True, description="Also build Great Expectations Data Docs for every run.")
+
+    # --- alerts (include/csc/alerts) -------------------------------------------------------------------------------
+    smtp_conn_id: str = Field(
+        default="csc_smtp",
+        description="Airflow connection id of the SMTP server (e.g. from AIRFLOW_CONN_CSC_SMTP). When it is not "
+                    "defined, alerts are written as .eml files to the outbox folder instead.")
+    alert_from: str = Field(
+        default="csc-pipeline@localhost", description="Sender of alerts when the connection has none.")
+    alert_webhook_url: SecretStr | None = Field(
+        default=None, description="Optional Teams or Slack incoming-webhook URL: alerts are also posted there.")
+    alert_send_attempts: int = Field(
+        default=3, ge=1, le=10, description="Attempts per alert before it is marked failed.")
+    alert_retry_seconds: float = Field(
+        default=2.0, ge=0, description="Wait before the first retry (doubled each time).")
+    reports_base_url: str | None = Field(
+        default=None,
+        description="Where outputs_dir is published for readers (e.g. a file share or intranet URL); alerts then "
+                    "link there instead of giving the local path.")
+
+    # --- derived locations -------------------------------------------------------------------------------------
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "warehouse" / "pgdata"
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.home / "outputs"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.home / "secrets"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return PROJECT_ROOT / "dbt_project"
+
+    @property
+    def dags_dir(self) -> Path:
+        return PROJECT_ROOT / "dags"
+
+    @property
+    def embedded(self) -> bool:
+        return self.warehouse_url is None
+
+    # --- secrets: from the environment, else generated once into the local secrets folder -----------------------
+    def secret(self, name: str) -> str:
+        """A local secret: the environment value if set, else one generated once and kept under ``home/secrets``."""
+        configured = getattr(self, name, None)
+        if isinstance(configured, SecretStr):
+            return configured.get_secret_value()
+        path = self.secrets_dir / name
+        if not path.exists():
+            self.secrets_dir.mkdir(parents=True, exist_ok=True)
+            self.secrets_dir.chmod(0o700)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(32))
+        return path.read_text().strip()
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,68 @@
+"""Identifiers as a case-management system would issue them: text, numbered per table, never real numbers.
+
+NHS numbers are drawn from the 999 range the NHS reserves for testing (with a valid modulus-11 check digit), so no
+synthetic number can belong to a real person.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# First number of each table's id series (ids are text; distinct series keep tables from sharing ids by accident).
+ID_BASES = {
+    "person": 1_000_001,
+    "contact": 20_000_001,
+    "referral": 30_000_001,
+    "assessment": 40_000_001,
+    "factors": 41_000_001,
+    "cin_plan": 42_000_001,
+    "cin_visit": 43_000_001,
+    "s47": 44_000_001,
+    "icpc": 45_000_001,
+    "icpc_meeting": 46_000_001,
+    "cp_plan": 47_000_001,
+    "cp_visit": 48_000_001,
+    "cp_review": 49_000_001,
+    "cp_review_meeting": 50_000_001,
+    "cla_episode": 51_000_001,
+    "cla_period": 52_000_001,
+    "placement": 53_000_001,
+    "cla_review": 54_000_001,
+    "cla_visit": 55_000_001,
+    "legal_status": 56_000_001,
+    "missing": 57_000_001,
+    "care_leaver": 58_000_001,
+    "involvement": 60_000_001,
+    "disability": 59_000_001,
+    "worker": 70_001,
+}
+
+
+def numbered(kind: str, n: int, start: int = 0) -> np.ndarray:
+    return (ID_BASES[kind] + start + np.arange(n)).astype(str).astype(object)
+
+
+def padded(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    """prefix + zero-padded number, as text (empty in, empty out)."""
+    return np.array([f"{prefix}{int(v):0{width}d}" for v in np.asarray(numbers)], dtype=object)
+
+
+def nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Distinct test-range NHS numbers (999 + 6 digits + check digit)."""
+    out = np.empty(0, dtype=np.int64)
+    while out.size < n:
+        body = 999_000_000 + rng.integers(0, 1_000_000, 2 * (n - out.size) + 16)
+        digits = (body[:, None] // 10 ** np.arange(8, -1, -1)) % 10
+        remainder = (digits * np.arange(10, 1, -1)).sum(axis=1) % 11
+        check = (11 - remainder) % 11
+        valid = check != 10
+        numbers = body[valid] * 10 + check[valid]
+        out = np.unique(np.concatenate([out, numbers]))
+    return rng.permutation(out)[:n].astype(str).astype(object)
+
+
+def registration_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Social Work England style numbers: two letters and ten digits (synthetic: the 99 range)."""
+    numbers = np.unique(rng.integers(0, 10**8, n * 2 + 16))
+    numbers = rng.permutation(numbers)[:n]
+    return padded("SW99", numbers, 8)

@@ -1,0 +1,204 @@
+"""Writing an extract the way source systems write them: CSV files and the manifest.
+
+A clean extract is UTF-8, LF, ISO dates, lower-case headers in contract order, codes as codes. ``--messy`` keeps
+every value but renders it as real exports arrive: Windows-1252 or UTF-8 with a BOM, CRLF, dd/mm/yyyy dates,
+datetimes, shuffled columns, upper-case headers, every field quoted, legacy sex codes 1/2, categories of abuse as
+words, role text in other cases and with stray spaces. Parsing a messy file back and normalising those renderings
+gives the clean values (tests/unit/synthetic/test_messy.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from csc.contract import Table
+
+LEGACY_SEX = {"M": "1", "F": "2"}
+ABUSE_WORDS = {"NEG": "Neglect", "PHY": "Physical", "SAB": "Sexual", "EMO": "Emotional", "MUL": "Multiple"}
+ROLE_VARIANTS = ("Allocated Case Worker", " ALLOCATED CASE WORKER", "allocated case worker ", "Allocated case worker  ")
+
+
+@dataclass(frozen=True)
+class FileStyle:
+    encoding: str = "utf-8"            # utf-8 | utf-8-sig | cp1252
+    newline: str = "\n"
+    dates: str = "iso"                 # iso | dmy | iso_datetime | dmy_datetime
+    upper_headers: bool = False
+    quote_all: bool = False
+    column_order: tuple[str, ...] = ()  # empty: contract order
+    legacy_sex_share: float = 0.0
+    abuse_words_share: float = 0.0
+    role_variant_share: float = 0.0
+    variant_seed: int = 0
+
+
+CLEAN = FileStyle()
+
+
+def messy_style(table: Table, seed: int, frame: pd.DataFrame) -> FileStyle:
+    """A stable per-file rendering for a messy extract (the same every night for a given seed, as a source system
+    exports the same way each time). The variations are spread over the files so that every one of them occurs:
+    each encoding, date form, line ending and header style is used by some file."""
+    from csc.contract import load_contract
+
+    names = [t.name for t in load_contract()]
+    order = np.random.default_rng([seed, 11]).permutation(len(names))
+    rank = int(np.flatnonzero(np.array(names)[order] == table.name)[0])
+    encoding = ("utf-8", "utf-8-sig", "cp1252")[rank % 3]
+    if table.name == "ssd_cin_assessments":
+        encoding = "cp1252"  # the old assessment module exports in Windows-1252 (pound signs in comments)
+    if encoding == "cp1252" and not _encodable(frame, "cp1252"):
+        encoding = "utf-8-sig"  # emoji in contact notes cannot be written in Windows-1252
+    columns = list(table.column_names)
+    if rank % 2 == 0:
+        np.random.default_rng([seed, zlib.crc32(table.name.encode())]).shuffle(columns)
+    return FileStyle(
+        encoding=encoding,
+        newline="\n" if rank % 5 == 0 else "\r\n",
+        dates=("dmy", "iso", "dmy_datetime", "iso_datetime")[rank % 4],
+        upper_headers=rank % 3 == 1,
+        quote_all=rank % 4 == 3,
+        column_order=tuple(columns),
+        legacy_sex_share=0.35 if table.name == "ssd_person" else 0.0,
+        abuse_words_share=0.5 if table.name == "ssd_cp_plans" else 0.0,
+        role_variant_share=0.3 if table.name == "ssd_involvements" else 0.0,
+        variant_seed=zlib.crc32(f"{seed}|{table.name}".encode()),
+    )
+
+
+def _encodable(frame: pd.DataFrame, encoding: str) -> bool:
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            try:
+                "\x1f".join(values.dropna().astype(str).unique().tolist()).encode(encoding)
+            except UnicodeEncodeError:
+                return False
+    return True
+
+
+def _date_text(values: pd.Series, style: str, with_time: bool) -> np.ndarray:
+    """Dates as text in the file's form; each distinct value is formatted once (extracts repeat dates a lot)."""
+    seconds = values.to_numpy().astype("datetime64[s]")
+    unique, inverse = np.unique(seconds, return_inverse=True)
+    text = pd.Series(np.datetime_as_string(unique, unit="s"))  # YYYY-MM-DDTHH:MM:SS, NaT as 'NaT'
+    day = text.str.slice(0, 10)
+    clock = text.str.slice(11, 19)
+    if style == "iso":
+        out = day + " " + clock if with_time else day
+    elif style == "iso_datetime":
+        out = day + " " + clock
+    else:
+        dmy = text.str.slice(8, 10) + "/" + text.str.slice(5, 7) + "/" + text.str.slice(0, 4)
+        out = dmy + " " + clock if (with_time or style == "dmy_datetime") else dmy
+    out = out.to_numpy(dtype=object)
+    out[np.isnat(unique)] = ""
+    return out[inverse.reshape(-1)]
+
+
+def render(frame: pd.DataFrame, table: Table, style: FileStyle = CLEAN) -> bytes:
+    """The file's bytes. ``frame`` holds contract columns: dates as datetime64, everything else as text."""
+    rng = np.random.default_rng(style.variant_seed)
+    columns = list(style.column_order) or table.column_names
+    texts = {}
+    for name in table.column_names:
+        column = table.column(name)
+        values = frame[name]
+        if column.type == "datetime" or pd.api.types.is_datetime64_any_dtype(values):
+            with_time = bool((values.dropna().dt.normalize() != values.dropna()).any())
+            texts[name] = _date_text(values, style.dates, with_time)
+        else:
+            texts[name] = values.fillna("").astype(str).to_numpy(dtype=object)
+    n = len(frame)
+    if style.legacy_sex_share and "pers_sex" in texts:
+        legacy = rng.random(n) < style.legacy_sex_share
+        sex = texts["pers_sex"].copy()
+        texts["pers_sex"] = np.where(legacy, pd.Series(sex).map(LEGACY_SEX).fillna(pd.Series(sex)).to_numpy(), sex)
+    if style.abuse_words_share:
+        # the latest category always in words, the initial one partly: both forms arrive in real files
+        for name, share in (("cppl_cp_plan_initial_category", style.abuse_words_share),
+                            ("cppl_cp_plan_latest_category", 1.0)):
+            words = rng.random(n) < share
+            codes = texts[name]
+            texts[name] = np.where(words, pd.Series(codes).map(ABUSE_WORDS).fillna(pd.Series(codes)).to_numpy(), codes)
+    if style.role_variant_share and "invo_professional_role_id" in texts:
+        roles = texts["invo_professional_role_id"]
+        vary = (roles == "ALLOCATED CASE WORKER") & (rng.random(n) < style.role_variant_share)
+        variant = np.array(ROLE_VARIANTS, dtype=object)[rng.integers(0, len(ROLE_VARIANTS), n)]
+        texts["invo_professional_role_id"] = np.where(vary, variant, roles)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=style.newline,
+                        quoting=csv.QUOTE_ALL if style.quote_all else csv.QUOTE_MINIMAL)
+    writer.writerow([c.upper() if style.upper_headers else c for c in columns])
+    writer.writerows(zip(*[texts[c] for c in columns], strict=True))
+    return buffer.getvalue().encode(style.encoding)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class WrittenFile:
+    name: str
+    table: str
+    rows: int
+    data: bytes                    # the bytes written to the extract folder
+    described: bytes | None = None  # the bytes the manifest describes, when damage in transfer made them differ
+
+    @property
+    def manifest_bytes(self) -> bytes:
+        return self.data if self.described is None else self.described
+
+
+@dataclass
+class Manifest:
+    la_code: str
+    la_name: str
+    extract_date: date
+    source_system: str
+    ssd_version: str
+    extract_time: time
+    timezone: str
+    files: list[dict] = field(default_factory=list)
+
+    @property
+    def extracted_at(self) -> str:
+        """Taken at the configured time on the morning after the extract date, local time with its offset."""
+        moment = datetime.combine(self.extract_date + timedelta(days=1), self.extract_time,
+                                  tzinfo=ZoneInfo(self.timezone))
+        return moment.isoformat()
+
+    def add(self, written: WrittenFile) -> None:
+        data = written.manifest_bytes
+        self.files.append({"name": written.name, "table": written.table, "rows": written.rows,
+                           "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+
+    def to_json(self) -> bytes:
+        document = {
+            "la_code": self.la_code,
+            "la_name": self.la_name,
+            "extract_date": self.extract_date.isoformat(),
+            "extracted_at": self.extracted_at,
+            "source_system": self.source_system,
+            "ssd_version": self.ssd_version,
+            "files": sorted(self.files, key=lambda f: f["name"]),
+        }
+        return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_csv(path: Path, columns: list[str], rows: pd.DataFrame) -> None:
+    """Truth files: UTF-8, LF, header first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows[columns].fillna("").astype(str).itertuples(index=False, name=None))
+    path.write_bytes(buffer.getvalue().encode("utf-8"))

@@ -1,0 +1,236 @@
+"""The embedded warehouse: a PostgreSQL server run from the binaries of the ``pgserver`` package.
+
+No Docker, no system service, no root needed. The server lives in ``<home>/warehouse/pgdata``, keeps running
+between commands (it is started detached, not tied to the process that started it) and is stopped on request.
+
+pgserver's own ``get_server()`` always starts without TCP and with ``trust`` authentication for every client. We
+drive its binaries ourselves so that:
+
+* Unix-socket connections (only reachable through the private data folder) keep ``trust``;
+* TCP, when asked for, listens on 127.0.0.1 only and every TCP line of ``pg_hba.conf`` is ``scram-sha-256``:
+  ``trust`` is never reachable over TCP.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from hashlib import sha1
+from importlib.util import find_spec
+from pathlib import Path
+
+# Located without importing pgserver: its import touches platformdirs and warns when XDG_RUNTIME_DIR is unset.
+PG_BIN = Path(find_spec("pgserver").submodule_search_locations[0]) / "pginstall" / "bin"
+SERVICE_USER = "pgserver"  # the OS user pgserver runs PostgreSQL as when we are root (PostgreSQL refuses root)
+_SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin for ".s.PGSQL.<port>"
+
+PG_HBA = """\
+# Written by csc (include/csc/warehouse/embedded.py) at every start.
+# Unix socket: trust. The socket lives in the private data folder, so only its owner can reach it.
+local   all   all                    trust
+# TCP: password (SCRAM) only, loopback only. Never trust over TCP.
+host    all   all   127.0.0.1/32     scram-sha-256
+host    all   all   ::1/128          scram-sha-256
+"""
+
+SERVER_CONF = """\
+# Written by csc at every start: settings for a single-machine warehouse.
+password_encryption = 'scram-sha-256'
+max_connections = 100
+shared_buffers = '256MB'
+work_mem = '32MB'
+maintenance_work_mem = '256MB'
+max_wal_size = '2GB'
+checkpoint_timeout = '15min'
+timezone = 'UTC'
+log_timezone = 'UTC'
+"""
+
+
+class EmbeddedServerError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    running: bool
+    pgdata: Path
+    pid: int | None = None
+    port: int | None = None
+    socket_dir: Path | None = None
+    listen_addresses: str | None = None
+
+    @property
+    def tcp(self) -> bool:
+        return bool(self.listen_addresses)
+
+
+class EmbeddedServer:
+    def __init__(self, pgdata: Path):
+        self.pgdata = Path(pgdata).expanduser().resolve()
+
+    # -- queries ---------------------------------------------------------------------------------------------------
+    def status(self) -> ServerStatus:
+        pid_file = self.pgdata / "postmaster.pid"
+        try:
+            lines = pid_file.read_text().splitlines()
+        except FileNotFoundError:
+            return ServerStatus(running=False, pgdata=self.pgdata)
+        if len(lines) < 8:
+            return ServerStatus(running=False, pgdata=self.pgdata)
+        pid = int(lines[0])
+        if not _process_alive(pid) or lines[7].strip() != "ready":
+            return ServerStatus(running=False, pgdata=self.pgdata, pid=pid)
+        return ServerStatus(
+            running=True,
+            pgdata=self.pgdata,
+            pid=pid,
+            port=int(lines[3]),
+            socket_dir=Path(lines[4]) if lines[4].strip() else None,
+            listen_addresses=lines[5].strip() or None,
+        )
+
+    @property
+    def initialised(self) -> bool:
+        return (self.pgdata / "PG_VERSION").exists()
+
+    # -- lifecycle -------------------------------------------------------------------------------------------------
+    def start(self, tcp_port: int | None = None) -> ServerStatus:
+        """Start the server, or reuse it if it is already running.
+
+        ``tcp_port=None`` means no preference: a running server is reused as it is, a stopped one starts without
+        TCP. A port restarts a running server that does not listen on it. To turn TCP off, stop and start.
+        """
+        current = self.status()
+        if current.running:
+            if tcp_port is None or (current.tcp and current.port == tcp_port):
+                return current
+            self.stop()
+        if not self.initialised:
+            self._initdb()
+        self._grant_service_user_access()
+        self._write_config()
+        socket_dir = self._socket_dir()
+        if tcp_port is not None:
+            options = f"-h 127.0.0.1 -p {int(tcp_port)} -k {socket_dir}"
+        else:
+            options = f"-h '' -k {socket_dir}"
+        log = self.pgdata / "log"
+        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(log), "-o", options,
+                   "start"], what="start the embedded PostgreSQL server", log=log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            status = self.status()
+            if status.running:
+                return status
+            time.sleep(0.1)
+        raise EmbeddedServerError(f"The embedded PostgreSQL server did not become ready; see {log}")
+
+    def stop(self) -> bool:
+        """Stop the server and wait until every one of its processes is gone. Returns False if it was not running."""
+        status = self.status()
+        if not status.running:
+            return False
+        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop"],
+                  what="stop the embedded PostgreSQL server")
+        deadline = time.monotonic() + 30
+        while status.pid is not None and _process_alive(status.pid):
+            if time.monotonic() > deadline:
+                os.kill(status.pid, signal.SIGKILL)
+                break
+            time.sleep(0.05)
+        return True
+
+    # -- internals -------------------------------------------------------------------------------------------------
+    def _grant_service_user_access(self) -> None:
+        """As root, PostgreSQL runs as the ``pgserver`` user, which must be able to reach the data folder.
+
+        Done at every start, not only at initdb: something else may have tightened a parent folder since (pytest,
+        for one, resets its temporary root to 0700 at every session).
+        """
+        if not _running_as_root():
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pgserver's import-time platformdirs warning, irrelevant here
+            from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+        ensure_user_exists(SERVICE_USER)
+        ensure_prefix_permissions(self.pgdata)
+        ensure_prefix_permissions(PG_BIN)
+        ensure_folder_permissions(PG_BIN, 0o055)
+        ensure_folder_permissions(PG_BIN.parent / "lib", 0o044)
+
+    def _initdb(self) -> None:
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self.pgdata.mkdir(mode=0o700, exist_ok=True)
+        self._grant_service_user_access()
+        if _running_as_root():
+            shutil.chown(self.pgdata, SERVICE_USER, SERVICE_USER)
+        self._run([str(PG_BIN / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--encoding=UTF8", "--locale=C",
+                   "--auth-local=trust", "--auth-host=scram-sha-256"], what="initialise the embedded PostgreSQL data folder")
+
+    def _write_config(self) -> None:
+        self._write_owned(self.pgdata / "pg_hba.conf", PG_HBA)
+        self._write_owned(self.pgdata / "csc.conf", SERVER_CONF)
+        conf = self.pgdata / "postgresql.conf"
+        text = conf.read_text()
+        if "include_if_exists = 'csc.conf'" not in text:
+            self._write_owned(conf, text + "\ninclude_if_exists = 'csc.conf'\n")
+
+    def _write_owned(self, path: Path, content: str) -> None:
+        path.write_text(content)
+        path.chmod(0o600)
+        if _running_as_root():
+            shutil.chown(path, SERVICE_USER, SERVICE_USER)
+
+    def _socket_dir(self) -> Path:
+        """The data folder itself when its path is short enough for a Unix socket, else a private folder in /tmp."""
+        if len(str(self.pgdata / ".s.PGSQL.65535")) <= _SOCKET_PATH_MAX:
+            return self.pgdata
+        digest = sha1(str(self.pgdata).encode()).hexdigest()[:12]
+        short = Path(tempfile.gettempdir()) / f"csc-pg-{digest}"
+        short.mkdir(mode=0o700, exist_ok=True)
+        if _running_as_root():
+            shutil.chown(short, SERVICE_USER, SERVICE_USER)
+        return short
+
+    def _run(self, args: list[str], *, what: str, log: Path | None = None) -> None:
+        kwargs: dict = {}
+        if _running_as_root():
+            kwargs["user"] = SERVICE_USER
+        # pg_ctl keeps the server's stdout/stderr open: never pipe them, or the call hangs. Use a temporary file.
+        with tempfile.TemporaryFile("w+") as out:
+            result = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, text=True, cwd="/", check=False,
+                                    **kwargs)
+            if result.returncode != 0:
+                out.seek(0)
+                detail = out.read().strip()
+                if log is not None and log.exists():
+                    detail += "\n--- server log (last lines) ---\n" + "\n".join(log.read_text().splitlines()[-20:])
+                raise EmbeddedServerError(f"Could not {what} (exit {result.returncode}):\n{detail}")
+
+
+def _running_as_root() -> bool:
+    return platform.system() != "Windows" and os.geteuid() == 0
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie still answers kill(0); treat it as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return True

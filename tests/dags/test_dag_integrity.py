@@ -1,0 +1,72 @@
+"""Every DAG imports cleanly, carries what operations needs, and importing does no database or network work."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from csc.las import load_las
+from csc.settings import PROJECT_ROOT, Settings
+
+pytestmark = pytest.mark.dags
+
+DAGS_DIR = PROJECT_ROOT / "dags"
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_DIR))
+
+
+def test_no_import_errors(dagbag):
+    assert dagbag.import_errors == {}
+
+
+def test_one_nightly_dag_per_configured_la(dagbag):
+    expected = {f"csc_nightly_{la.code}" for la in load_las(Settings().las_config)}
+    assert expected <= set(dagbag.dag_ids)
+
+
+def test_every_dag_has_owner_tags_retries_and_failure_callback(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags, f"{dag_id} has no tags"
+        for task in dag.tasks:
+            where = f"{dag_id}.{task.task_id}"
+            assert task.owner and task.owner != "airflow", f"{where} has no owner"
+            assert task.on_failure_callback, f"{where} has no failure callback"
+        retried = [t for t in dag.tasks if t.retries > 0]
+        assert retried, f"{dag_id}: no task retries transient failures"
+
+
+def test_the_nightly_dag_runs_the_steps_in_order(dagbag):
+    dag = dagbag.dags["csc_nightly_999"]
+    order = ["start_run", "wait_for_extract", "load", "check", "build", "publish", "finish"]
+    for upstream, downstream in zip(order, order[1:], strict=False):
+        assert downstream in dag.get_task(upstream).downstream_task_ids, f"{upstream} -> {downstream}"
+
+
+GUARD = textwrap.dedent("""
+    import sys, runpy
+    def guard(event, args):
+        if event in ("socket.connect", "socket.getaddrinfo", "subprocess.Popen", "os.system"):
+            raise RuntimeError(f"DAG import did {event} {args!r}")
+    sys.addaudithook(guard)
+    runpy.run_path(sys.argv[1], run_name="dag_import")
+    print("IMPORT-OK")
+""")
+
+
+@pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS_DIR.glob("*.py")))
+def test_import_does_no_database_or_network_work(dag_file, tmp_path):
+    """Import with the embedded warehouse stopped and with an unreachable warehouse URL: no socket, no process."""
+    for warehouse in ({}, {"CSC_WAREHOUSE_URL": "postgresql://nobody@127.0.0.1:9/none"}):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CSC_")}
+        env.update(warehouse, CSC_HOME=str(tmp_path / "home"), AIRFLOW_HOME=str(tmp_path / "airflow"))
+        done = subprocess.run([sys.executable, "-c", GUARD, str(DAGS_DIR / dag_file)], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert "IMPORT-OK" in done.stdout, done.stderr[-3000:]
+        assert not (tmp_path / "home" / "warehouse").exists(), "importing the DAG started the embedded warehouse"

@@ -1,0 +1,91 @@
+"""The embedded warehouse through the real CLI: reuse, stop without leftovers, TCP only with a password."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_processes(pgdata: Path) -> list[str]:
+    """Live processes of the server whose data folder is ``pgdata`` (its postmaster and children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (entry / "stat").read_text().rsplit(") ", 1)[1][0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if state != "Z" and str(pgdata) in cmdline:
+            found.append(cmdline)
+    postmaster_pid = pgdata / "postmaster.pid"
+    if postmaster_pid.exists():
+        found.append(f"postmaster.pid still present: {postmaster_pid.read_text().split()[0]}")
+    return found
+
+
+@pytest.fixture
+def home(tmp_path):
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSC_")}
+    env["CSC_HOME"] = str(home)
+
+    def csc(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "csc.cli", *args], env=env, capture_output=True, text=True,
+                              check=check, timeout=180)
+
+    yield home, csc
+    csc("warehouse", "stop", check=False)
+
+
+def test_start_reuses_the_running_server_and_stop_leaves_nothing(home):
+    home, csc = home
+    first = csc("warehouse", "start").stdout
+    second = csc("warehouse", "start").stdout
+    assert first.split("pid ")[1].split(")")[0] == second.split("pid ")[1].split(")")[0]
+    pgdata = home / "warehouse" / "pgdata"
+    assert server_processes(pgdata)
+    assert "warehouse stopped" in csc("warehouse", "stop").stdout
+    assert server_processes(pgdata) == []
+    status = csc("warehouse", "status", check=False)
+    assert status.returncode == 3 and "not running" in status.stdout
+
+
+def test_tcp_needs_the_bi_reader_password(home):
+    home, csc = home
+    port = free_port()
+    csc("warehouse", "start", "--tcp", str(port))
+    csc("init")
+    password = (home / "secrets" / "bi_reader_password").read_text().strip()
+    with psycopg.connect(host="127.0.0.1", port=port, user="bi_reader", password=password, dbname="csc") as conn:
+        assert conn.execute("select current_user").fetchone()[0] == "bi_reader"
+    for user, secret in (("bi_reader", None), ("bi_reader", "not-the-password"), ("postgres", None)):
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(host="127.0.0.1", port=port, user=user, password=secret, dbname="csc", connect_timeout=5)
+    # A command that merely needs the warehouse must not turn TCP off.
+    csc("warehouse", "status")
+    with psycopg.connect(host="127.0.0.1", port=port, user="bi_reader", password=password, dbname="csc") as conn:
+        conn.execute("select 1")
+
+
+def test_pg_hba_never_trusts_tcp(home):
+    home, csc = home
+    csc("warehouse", "start")
+    hba = (home / "warehouse" / "pgdata" / "pg_hba.conf")
+    lines = [line.split() for line in subprocess.run(["cat", str(hba)], capture_output=True, text=True).stdout
+             .splitlines() if line.strip() and not line.startswith("#")]
+    host_methods = {line[-1] for line in lines if line[0].startswith("host")}
+    assert host_methods == {"scram-sha-256"}

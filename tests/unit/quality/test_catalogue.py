@@ -1,0 +1,156 @@
+"""The rule catalogue covers DATA_QUALITY.md and the extract contract, and its rules are well formed."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from csc.contract import load_contract
+from csc.quality.catalogue import (
+    CATALOGUE_PATH,
+    BatchContext,
+    catalogue_markdown,
+    escape_braces,
+    load_catalogue,
+    record_key_sql,
+)
+from csc.quality.measures import row_count_bounds
+from csc.settings import PROJECT_ROOT, Settings
+
+pytestmark = pytest.mark.unit
+
+DATA_QUALITY = PROJECT_ROOT.parent / "shared" / "domain" / "DATA_QUALITY.md"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(Settings())
+
+
+def data_quality_bullets() -> set[str]:
+    """'family.bullet' for every bullet of DATA_QUALITY.md (continuation lines belong to the bullet above)."""
+    bullets, family, n = set(), None, 0
+    for line in DATA_QUALITY.read_text().splitlines():
+        heading = re.match(r"## (\d)\. ", line)
+        if heading:
+            family, n = int(heading.group(1)), 0
+        elif line.startswith("- ") and family:
+            n += 1
+            bullets.add(f"{family}.{n}")
+    return bullets
+
+
+def test_every_bullet_of_data_quality_md_is_covered(catalogue):
+    bullets = data_quality_bullets()
+    assert len(bullets) == 19
+    covered = {bullet for rule in catalogue for bullet in rule.covers}
+    assert bullets - covered == set()
+    assert covered - bullets == set()
+
+
+def test_every_code_list_named_by_data_quality_md_has_a_rule(catalogue):
+    named = {  # DATA_QUALITY.md section 2, in its words -> the code lists of code_lists.csv
+        "referral source": "referral_source", "primary need": "primary_need", "category of abuse": "category_of_abuse",
+        "closure reason": "cin_closure_reason", "legal status": "legal_status", "placement type": "placement_type",
+        "provider": "placement_provider", "reason episode ceased": "reason_episode_ceased",
+        "reason for new episode": "reason_new_episode", "ethnicity": "ethnicity", "sex": "sex",
+        "disability": "disability", "care leaver codes": "care_leaver_in_touch",
+    }
+    text = " ".join(DATA_QUALITY.read_text().split())
+    checked = {rule.params.get("code_list") for rule in catalogue if rule.id.startswith("CODE.")}
+    for words, code_list in named.items():
+        assert words in text
+        assert code_list in checked, f"no rule checks the {code_list} codes ({words})"
+    assert "care_leaver_activity" in checked
+    assert {"CODE_ASSESSMENT_FACTOR", "CODE_ASSESSMENT_FACTOR_21_ALONE", "CODE_ASSESSMENT_FACTOR_DUPLICATE",
+            "CODE_K3_UNDER_16"} <= set(catalogue.by_id)
+
+
+def test_structural_rules_are_generated_from_the_contract(catalogue):
+    contract = load_contract()
+    ids = set(catalogue.by_id)
+    for table in contract:
+        assert f"STR_PK_UNIQUE.{table.name}" in ids
+        assert f"VOL_ROWS.{table.name}" in ids
+        for column in table.required_columns:
+            assert f"STR_REQUIRED.{table.name}.{column}" in ids
+        for column in table.columns:
+            if column.type == "id":
+                assert f"STR_ID_FORMAT.{table.name}.{column.name}" in ids
+            if column.type == "datetime":
+                assert f"STR_DATE_PARSES.{table.name}.{column.name}" in ids
+            if column.code_list and column.type != "json":
+                assert f"CODE.{table.name}.{column.name}" in ids
+        for fk in table.foreign_keys:
+            assert f"REF.{table.name}.{fk.column}" in ids
+    planned = {"ssd_person.pers_expected_dob", "ssd_initial_cp_conference.icpc_icpc_target_date",
+               "ssd_cp_reviews.cppr_cp_review_due", "ssd_cla_reviews.clar_cla_review_due_date"}
+    future = {r.id.removeprefix("STR_DATE_NOT_FUTURE.") for r in catalogue if r.id.startswith("STR_DATE_NOT_FUTURE.")}
+    assert not planned & future
+    assert "ssd_cin_episodes.cine_referral_date" in future
+
+
+def test_severities_follow_the_decisions(catalogue):
+    for rule in catalogue:
+        assert rule.why, rule.id
+        if rule.kind == "exception":
+            assert (rule.family, rule.severity) == ("timeliness", "warn")
+        if rule.family == "timeliness":
+            assert rule.kind == "exception"
+        if rule.family in ("referential_integrity", "timelines", "allocation"):
+            assert rule.severity == "warn", rule.id
+        if rule.id.startswith(("STR_REQUIRED", "STR_PK_UNIQUE", "STR_ID_FORMAT", "STR_DATE", "FRESH_", "STR_TABLES",
+                               "STR_MANIFEST")):
+            assert rule.severity == "block", rule.id
+    block_codes = {r.id for r in catalogue if r.family == "codes" and r.severity == "block"}
+    assert block_codes == {"CODE.ssd_legal_status.lega_legal_status", "CODE.hr_workers.org_role",
+                           "CODE_FLAG.ssd_cin_episodes.cine_referral_nfa", "CODE_FLAG.hr_workers.agency_worker"}
+    assert {r.id for r in catalogue if r.family == "volume_freshness" and r.severity == "block"} == {
+        "FRESH_EXPECTED_NIGHT", "FRESH_EXTRACT_AGE"}
+
+
+def test_statutory_references_are_kept(catalogue):
+    refs = {r.id: r.reference for r in catalogue}
+    assert refs["TL_CP_START_IS_ICPC"] == "CIN 2885"
+    assert refs["TL_ONE_OPEN.ssd_cin_episodes"] == "CIN 8815"
+    assert refs["TL_ONE_OPEN.ssd_cin_plans"] == "CIN 4004"
+    assert refs["EXC_ASSESSMENT_OVER_45_WORKING_DAYS"] == "CIN 8670Q"
+    assert refs["EXC_S47_NO_CONFERENCE_15_WORKING_DAYS"] == "CIN 8675Q"
+
+
+def test_every_rule_renders_and_reads_its_batch(catalogue):
+    ctx = BatchContext(batch_id=7, extract_date=date(2025, 3, 31), previous_batch_id=6,
+                       expected_extract_date=date(2025, 3, 31))
+    for rule in catalogue:
+        if rule.sql_template is None:
+            continue
+        sql = catalogue.rule_sql(rule, ctx)
+        assert "(select * from {batch})" in sql, rule.id
+        assert "{{ " not in sql and "{%" not in sql, rule.id
+        assert not re.search(r"\b(SELECT|FROM|WHERE|JOIN|AND|OR|NOT|EXISTS|GROUP BY|ORDER BY|UNION)\b", sql), \
+            f"{rule.id}: SQL is written in lower case"
+        sql.format(batch="(select 1) as subselect")  # what GX does: every other brace must be escaped
+
+
+def test_catalogue_markdown_is_up_to_date(catalogue):
+    page = (CATALOGUE_PATH.parent / "CATALOGUE.md").read_text()
+    assert page == catalogue_markdown(load_catalogue(Settings())), \
+        "run: csc check --list-rules --markdown > expectations/CATALOGUE.md"
+
+
+def test_record_keys_follow_the_interface():
+    contract = load_contract()
+    assert record_key_sql(contract.table("ssd_person"), "t") == "coalesce(t.pers_person_id, '')"
+    assert record_key_sql(contract.table("ssd_disability"), "d") == \
+        "coalesce(d.disa_person_id, '') || '|' || coalesce(d.disa_table_id, '')"
+
+
+def test_braces_other_than_the_batch_are_escaped_for_gx():
+    assert escape_braces("select x from {batch} where y ~ '^a{2}$'") == "select x from {batch} where y ~ '^a{{2}}$'"
+
+
+def test_row_count_bounds_never_tighter_than_the_minimum_change():
+    settings = Settings(dq_volume_max_drop=0.3, dq_volume_max_rise=0.5, dq_volume_min_change=10)
+    assert row_count_bounds(1000, settings) == (700, 1500)
+    assert row_count_bounds(12, settings) == (2, 22)

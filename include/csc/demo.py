@@ -1,13 +1,15 @@
 """``make run`` / ``csc run``: the whole product end to end on the synthetic demo LA, then a summary.
 
 Steps: start the warehouse (embedded unless CSC_WAREHOUSE_URL is set), ``csc init``, generate the demo LA's extract
-into the landing folder (once), migrate Airflow's database, run the real nightly DAG with ``airflow dags test``,
-write the quarterly return for the latest complete quarter, and print where everything is. Running it again reuses
+(once, into ``<home>/synthetic``, with its ground truth beside it), land a copy in the landing folder, migrate
+Airflow's database, run the real nightly DAG with ``airflow dags test``, write the quarterly return for the latest
+complete quarter, and print where everything is. Running it again reuses
 everything: the extract is already loaded, so the DAG's steps find their work done and no row count changes.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -62,13 +64,21 @@ def run_demo(settings: Settings, echo: Echo = print) -> DemoResult:
         result.seconds[name] = time.monotonic() - started
         echo(f"    done in {result.seconds[name]:.1f} s")
 
-    timed("warehouse", "warehouse: start (or reuse) and initialise", lambda: echo("    " + init_warehouse(settings).target))
-    if (result.extract_path / "manifest.json").exists():
-        echo(f"==> demo extract already in the landing folder: {result.extract_path}")
+    timed("warehouse", "warehouse: start (or reuse) and initialise",
+          lambda: echo("    " + init_warehouse(settings).target))
+    synthetic = settings.home / "synthetic"
+    generated = synthetic / la_code / as_of.isoformat()
+    if (generated / "manifest.json").exists():
+        echo(f"==> demo extract already generated: {generated}")
     else:
-        timed("generate", f"generate the synthetic extract of LA {la_code} for {as_of}", lambda: _csc(
-            "generate", "--la", la_code, "--size", settings.demo_size, "--seed", "1", "--as-of", as_of.isoformat(),
-            "--out", str(settings.landing_dir)))
+        timed("generate", f"generate the synthetic extract of LA {la_code} for {as_of} ({settings.demo_size})",
+              lambda: _csc("generate", "--la", la_code, "--size", settings.demo_size, "--seed", "1",
+                           "--as-of", as_of.isoformat(), "--out", str(synthetic)))
+    # The nightly run waits for the extract in the landing folder and moves it to the archive once loaded: land a
+    # copy for every run. An extract already loaded is recognised by its checksums and not loaded again.
+    if not (result.extract_path / "manifest.json").exists():
+        echo(f"==> land the extract: {result.extract_path}")
+        _land(generated, result.extract_path)
     timed("airflow_db", "Airflow metadata database: migrate", lambda: local_airflow.migrate(settings))
     logical_date = as_of + timedelta(days=1)  # the run on the morning after processes the night's extract
     log_file = settings.logs_dir / f"make-run-dags-test-{as_of.isoformat()}.log"
@@ -78,6 +88,21 @@ def run_demo(settings: Settings, echo: Echo = print) -> DemoResult:
     timed("return", f"quarterly return for {result.quarter}", lambda: _csc(
         "return", "--la", la_code, "--quarter", result.quarter))
     return result
+
+
+def _land(extract: Path, landing: Path) -> None:
+    """Copy the extract into landing the way a delivery should arrive: data files first, the manifest last."""
+    staging = landing.with_name(f".{landing.name}.landing")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(extract, staging)
+    manifest = staging / "manifest.json"
+    held = manifest.read_bytes()
+    manifest.unlink()
+    if landing.exists():
+        shutil.rmtree(landing)
+    staging.rename(landing)
+    (landing / "manifest.json.part").write_bytes(held)
+    (landing / "manifest.json.part").rename(landing / "manifest.json")
 
 
 def _csc(*args: str) -> None:
@@ -137,7 +162,8 @@ def summary(settings: Settings, result: DemoResult) -> str:
     lines.append("")
     lines.append("Where things are:")
     lines.append(f"  warehouse        {target.display()}")
-    lines.append(f"  extract          {result.extract_path}")
+    lines.append(f"  extract          {settings.home / 'synthetic' / result.la_code / result.extract_date.isoformat()}"
+                 f" (synthetic; landed copies are archived in {settings.archive_dir})")
     if result.return_dir:
         lines.append(f"  quarterly return {result.return_dir}")
     lines.append(f"  alerts outbox    {settings.outbox_dir}")

@@ -86,19 +86,21 @@ def init_warehouse(settings: Settings | None = None) -> InitReport:
 
 
 def _ensure_databases(settings: Settings, target: Target) -> list[str]:
-    """The warehouse database (embedded only: with a URL the database is given) and Airflow's metadata database."""
-    wanted = [settings.airflow_database]
-    if target.embedded:
-        wanted.insert(0, target.dbname)
+    """The warehouse database and Airflow's metadata database, created when missing (the login must be allowed to
+    create databases for that; a database created beforehand by a DBA is simply used)."""
     created = []
     with psycopg.connect(target.for_database("postgres").conninfo(), autocommit=True) as conn:
-        for name in wanted:
+        for name in (target.dbname, settings.airflow_database):
             if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
                 continue
             try:
                 conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
             except psycopg.errors.DuplicateDatabase:
                 continue  # created by a concurrent init
+            except psycopg.errors.InsufficientPrivilege:
+                raise RuntimeError(
+                    f"Database {name!r} does not exist on {target.display()} and {target.user!r} may not create "
+                    f"it: ask the server's administrator to create it (owned by {target.user!r})") from None
             created.append(name)
     return created
 

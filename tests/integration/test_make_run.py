@@ -1,0 +1,97 @@
+"""`make run` (``csc run``) end to end against a second PostgreSQL server, twice.
+
+Acceptance of the foundation issue: with ``CSC_WAREHOUSE_URL`` set, ``csc run`` uses that server and starts no
+embedded one; a second run reuses everything and changes no row count. The server here is a second PostgreSQL
+started by this test (pgserver's binaries in a private folder), separate from the test session's server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from csc.settings import PROJECT_ROOT
+from csc.warehouse.connection import Target
+from psycopg import sql
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+DATABASE = "csc_make_run"
+
+
+@pytest.fixture(scope="module")
+def second_server() -> Iterator[Target]:
+    from csc.warehouse.embedded import EmbeddedServer
+
+    base = Path(tempfile.mkdtemp(prefix="csc-second-pg-"))
+    server = EmbeddedServer(base / "pgdata")
+    status = server.start()
+    try:
+        yield Target(host=str(status.socket_dir), port=status.port or 5432, user="postgres", dbname=DATABASE)
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def csc_run(home: Path, target: Target) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSC_", "AIRFLOW"))}
+    env.update(CSC_HOME=str(home), CSC_WAREHOUSE_URL=target.conninfo(), CSC_DEMO_SIZE="tiny")
+    result = subprocess.run([sys.executable, "-m", "csc.cli", "run"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=1200, check=False)
+    assert result.returncode == 0, f"csc run failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result
+
+
+def row_counts(target: Target) -> dict[str, int]:
+    """Exact row counts of every table the pipeline writes data into (raw, marts, casework)."""
+    counts = {}
+    with psycopg.connect(target.conninfo()) as conn:
+        tables = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('raw', 'marts', 'casework') and table_type = 'BASE TABLE' "
+            "order by 1, 2").fetchall()
+        for schema, table in tables:
+            counts[f"{schema}.{table}"] = conn.execute(
+                sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+            ).fetchone()[0]
+        for table in ("extract_batches", "file_loads", "dbt_builds"):
+            counts[f"ops.{table}"] = conn.execute(
+                sql.SQL("select count(*) from ops.{} ").format(sql.Identifier(table))).fetchone()[0]
+    return counts
+
+
+def test_make_run_against_an_existing_server_twice_changes_no_row_count(second_server: Target, tmp_path: Path):
+    home = tmp_path / "home"
+    first = csc_run(home, second_server)
+
+    # The summary says what was done and where everything is.
+    for expected in ("rows loaded per table", "data-quality checks", "models built", "quarterly return",
+                     "Airflow UI", "BI tools"):
+        assert expected in first.stdout, f"{expected!r} missing from the summary:\n{first.stdout}"
+    # Nothing embedded was started: the warehouse is the given server, which holds the Airflow database too.
+    assert not (home / "pgdata").exists()
+    with psycopg.connect(second_server.for_database("postgres").conninfo()) as conn:
+        databases = {row[0] for row in conn.execute("select datname from pg_database")}
+    assert {DATABASE, "csc_airflow"} <= databases
+
+    with psycopg.connect(second_server.conninfo()) as conn:
+        published = conn.execute("select count(*) from ops.extract_batches where status = 'published'").fetchone()[0]
+        indicators = conn.execute("select count(*) from marts.indicator_values").fetchone()[0]
+    assert published == 1
+    assert indicators > 0
+    returns = list((home / "outputs" / "returns").glob("*/*/quarterly_return.xlsx"))
+    assert len(returns) == 1, returns
+    assert str(returns[0].parent) in first.stdout
+
+    before = row_counts(second_server)
+    assert before["raw.ssd_person"] > 0
+    second = csc_run(home, second_server)
+    assert "demo extract already generated" in second.stdout
+    assert row_counts(second_server) == before

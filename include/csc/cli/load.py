@@ -14,7 +14,8 @@ def load(path: str | None, la_code: str | None) -> None:
     """Verify an extract against its manifest and load it into raw, or refuse and quarantine it.
 
     PATH is an extract folder <landing>/<la_code>/<YYYY-MM-DD>/ or a zip of one. Exit status: 0 loaded or already
-    loaded, 1 refused (the reason names file, line and column; the extract is in quarantine), 3 nothing waiting.
+    loaded, 1 refused (the reason names file, line and column; the extract is in quarantine), 3 nothing waiting
+    (no extract at PATH, or none in the LA's landing folder).
     """
     from pathlib import Path
 
@@ -43,6 +44,11 @@ def load(path: str | None, la_code: str | None) -> None:
     except ExtractRefused as refusal:
         click.echo(f"REFUSED ({refusal.reason}) {refusal}", err=True)
         raise SystemExit(1) from None
+    except FileNotFoundError as missing:
+        # e.g. a second `csc load` of a folder already loaded: loading moved it to the archive.
+        click.echo(f"Error: {missing}. A loaded extract leaves landing for the archive ({settings.archive_dir}); "
+                   "`csc load --la CODE` loads whatever is waiting.", err=True)
+        raise SystemExit(3) from None
     click.echo(f"{result.status}: {result.message}")
     if result.status == "loaded":
         rate = result.total_rows / result.timings["load"] if result.timings.get("load") else 0

@@ -29,6 +29,10 @@ def test_load_by_path_then_by_la(run, landing):
     assert result.exit_code == 0 and "already loaded as batch" in result.output
     result = run("--la", "999")
     assert result.exit_code == 3 and "no extract waiting" in result.output
+    # The folder loaded first has moved to the archive: loading it again is a clear error, not a traceback.
+    result = run(str(folder))
+    assert result.exit_code == 3
+    assert f"no extract at {folder}" in result.output and "archive" in result.output
 
 
 def test_refusal_exit_status_and_message(run, landing):

@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
+
 from csc.settings import Settings
 from csc.warehouse.embedded import EmbeddedServer
 

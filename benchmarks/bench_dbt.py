@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
+
 from csc.ingest import load_extract
 from csc.settings import Settings
 from csc.transform import build, publish

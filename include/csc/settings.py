@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     )
     airflow_database: str = Field(default="csc_airflow", description="Airflow metadata database on the same server.")
     pseudonym_key: SecretStr | None = Field(
-        default=None, description="Key of the HMAC that pseudonymises child and worker ids (never stored in the warehouse)."
+        default=None,
+        description="Key of the HMAC that pseudonymises child and worker ids (never stored in the warehouse).",
     )
     bi_reader_password: SecretStr | None = Field(default=None, description="Password of the bi_reader login role.")
     dbt_threads: int = Field(default=2, ge=1, le=64)

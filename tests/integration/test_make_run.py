@@ -17,9 +17,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
+
 from csc.settings import PROJECT_ROOT
 from csc.warehouse.connection import Target
-from psycopg import sql
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

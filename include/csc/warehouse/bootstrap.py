@@ -176,7 +176,8 @@ def _grant(conn: psycopg.Connection, settings: Settings, target: Target) -> None
         sql.SQL("grant usage on schema ops to {}, {}, {}").format(ident(LOADER), ident(TRANSFORMER), ident(DQ_READER)),
         sql.SQL("grant select, insert, update, delete on all tables in schema ops to {}, {}").format(
             ident(LOADER), ident(TRANSFORMER)),
-        sql.SQL("grant usage, select on all sequences in schema ops to {}, {}").format(ident(LOADER), ident(TRANSFORMER)),
+        sql.SQL("grant usage, select on all sequences in schema ops to {}, {}").format(
+            ident(LOADER), ident(TRANSFORMER)),
         sql.SQL("grant select on all tables in schema ops to {}").format(ident(DQ_READER)),
         # raw: only the loader writes it; only the loader and dbt read it.
         sql.SQL("grant usage on schema raw to {}, {}").format(ident(LOADER), ident(TRANSFORMER)),

@@ -70,7 +70,8 @@ def resolve_target(settings: Settings | None = None, *, start: bool = True) -> T
     server = EmbeddedServer(settings.pgdata)
     status = server.start(settings.warehouse_tcp_port) if start else server.status()
     if not status.running:
-        raise RuntimeError(f"The embedded warehouse is not running (data folder {settings.pgdata}); run `csc warehouse start`.")
+        raise RuntimeError(f"The embedded warehouse is not running (data folder {settings.pgdata}); "
+                           "run `csc warehouse start`.")
     return Target(host=str(status.socket_dir), port=status.port or 5432, user="postgres",
                   dbname=settings.warehouse_database, embedded=True)
 

@@ -174,7 +174,8 @@ class EmbeddedServer:
         if _running_as_root():
             shutil.chown(self.pgdata, SERVICE_USER, SERVICE_USER)
         self._run([str(PG_BIN / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--encoding=UTF8", "--locale=C",
-                   "--auth-local=trust", "--auth-host=scram-sha-256"], what="initialise the embedded PostgreSQL data folder")
+                   "--auth-local=trust", "--auth-host=scram-sha-256"],
+                  what="initialise the embedded PostgreSQL data folder")
 
     def _write_config(self) -> None:
         self._write_owned(self.pgdata / "pg_hba.conf", PG_HBA)

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "quality"))
 
 from csc.settings import Settings  # noqa: E402
 from csc.warehouse.connection import Target  # noqa: E402
+
 from dq_helpers import add_third_party_warning_filters, module_warehouse  # noqa: E402
 
 

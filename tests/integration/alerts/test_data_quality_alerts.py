@@ -8,9 +8,11 @@ import email
 from datetime import date
 
 import pytest
+
 from csc.quality import run_checks
 from csc.quality.notify import send_run_alerts
 from csc.warehouse.connection import connect
+
 from dq_helpers import results
 from handmade import broken_tables, clean_tables, register_batch
 from smtp_sink import airflow_connection, start_sink

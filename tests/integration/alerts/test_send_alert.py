@@ -10,9 +10,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
+
 from csc.alerts import recipients_for, send_alert
 from csc.warehouse.connection import connect
-from pydantic import SecretStr
+
 from smtp_sink import SmtpSink, airflow_connection, free_port, start_sink
 
 pytestmark = pytest.mark.integration

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from psycopg import sql
+
 from csc.settings import Settings
 from csc.warehouse.connection import Target
-from psycopg import sql
 
 
 @pytest.fixture(scope="module")

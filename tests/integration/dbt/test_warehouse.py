@@ -25,12 +25,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from csc.contract import load_contract
 from csc.settings import Settings
 from csc.transform import BuildResult, PublicationRefused, build, publish
 from csc.transform.environment import hmac_pads
 from csc.warehouse.bootstrap import BI_READER, CASEWORK, TRANSFORMER
 from csc.warehouse.connection import connect
+
 from dbt_extracts import LandedExtract, land_extract
 from dbt_truth import (
     indicator_differences,

@@ -4,8 +4,10 @@ import os
 
 import pytest
 from click.testing import CliRunner
-from ingest_extracts import ExtractSpec
+
 from csc.cli import cli
+
+from ingest_extracts import ExtractSpec
 
 pytestmark = pytest.mark.integration
 

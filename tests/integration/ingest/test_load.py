@@ -7,10 +7,12 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
-from ingest_extracts import SAMPLE_ROWS, ExtractSpec, batches, publish, raw_fingerprint, raw_rows, zip_extract
+
 from csc.contract import load_contract
 from csc.ingest import ExtractRefused, landed_extracts, load_extract, loaded_batch, next_extract
 from csc.warehouse.connection import connect
+
+from ingest_extracts import SAMPLE_ROWS, ExtractSpec, batches, publish, raw_fingerprint, raw_rows, zip_extract
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,15 @@ import pytest
 from csc.ingest import ExtractRefused, load_extract
 from csc.warehouse.connection import connect
 
-from ingest_extracts import (ExtractSpec, batches, publish, raw_fingerprint, refresh_checksums, set_file_entry,
-                             write_manifest)
+from ingest_extracts import (
+    ExtractSpec,
+    batches,
+    publish,
+    raw_fingerprint,
+    refresh_checksums,
+    set_file_entry,
+    write_manifest,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from csc.settings import Settings
 from csc.warehouse.connection import Target
+
 from dq_helpers import add_third_party_warning_filters, module_warehouse
 
 

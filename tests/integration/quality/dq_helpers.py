@@ -10,9 +10,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
+
 from csc.settings import Settings
 from csc.warehouse.connection import Target
-from psycopg import sql
 
 LAS_YML = """\
 las:

@@ -8,10 +8,11 @@ import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 
+from psycopg import sql
+
 from csc.contract import load_contract
 from csc.settings import Settings
 from csc.warehouse.connection import connect
-from psycopg import sql
 
 EXTRACT_DATE = date(2025, 3, 31)  # a Monday
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from csc.quality.catalogue import BatchContext, load_catalogue
 from csc.quality.findings import failing_records_query
 from csc.quality.reference import refresh_reference_data

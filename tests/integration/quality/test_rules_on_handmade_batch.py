@@ -5,8 +5,10 @@ would refuse (a duplicate key, a table missing, a row-count mismatch) are writte
 from __future__ import annotations
 
 import pytest
+
 from csc.quality import run_checks
 from csc.warehouse.connection import connect
+
 from dq_helpers import flagged, results
 from handmade import EXPECTED, EXPECTED_BATCH_FAILURES, EXPECTED_BLOCKING, broken_tables, register_batch
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-from returns_marts import PublishedMarts, publish
 
 from csc.settings import Settings
 from csc.warehouse.connection import Target
+
+from returns_marts import PublishedMarts, publish
 
 
 @pytest.fixture(scope="session")

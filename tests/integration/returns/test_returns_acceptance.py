@@ -17,11 +17,12 @@ import openpyxl
 import psycopg
 import pytest
 from psycopg import sql
-from returns_checks import assert_indicators_sheet_equals_the_marts, marts_quarter, same_number, sheet_rows
 
 from csc.returns import FinancialQuarter, write_return
 from csc.settings import Settings
 from csc.warehouse.connection import Target, connect
+
+from returns_checks import assert_indicators_sheet_equals_the_marts, marts_quarter, same_number, sheet_rows
 
 pytestmark = [
     pytest.mark.integration,

@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pypdf import PdfReader
-from returns_marts import FORMULA_TEAMS, publish
 
 import csc.returns
 from csc.cli import cli
@@ -22,6 +21,8 @@ from csc.returns import (
 )
 from csc.settings import Settings
 from csc.warehouse.connection import connect
+
+from returns_marts import FORMULA_TEAMS, publish
 
 pytestmark = pytest.mark.integration
 

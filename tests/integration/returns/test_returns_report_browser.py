@@ -7,11 +7,12 @@ import io
 from collections.abc import Iterator
 
 import pytest
-from headless_chromium import CHROMEDRIVER, CHROMIUM, HeadlessChromium
 from PIL import Image
 
 from csc.returns import write_return
 from csc.returns.report import CHART_IDS, HEADLINE_IDS
+
+from headless_chromium import CHROMEDRIVER, CHROMIUM, HeadlessChromium
 
 pytestmark = pytest.mark.integration
 

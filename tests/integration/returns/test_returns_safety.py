@@ -8,11 +8,12 @@ from html.parser import HTMLParser
 
 import openpyxl
 import pytest
-from returns_marts import FORMULA_TEAMS, MARKUP_TEAM
 
 from csc.returns import write_return
 from csc.returns.workbook import HEADER_ROW
 from csc.warehouse.connection import connect
+
+from returns_marts import FORMULA_TEAMS, MARKUP_TEAM
 
 pytestmark = pytest.mark.integration
 

@@ -9,11 +9,12 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from returns_checks import SHEETS, assert_indicators_sheet_equals_the_marts, marts_quarter, same_number, sheet_rows
 
 from csc.returns import write_return
 from csc.returns.workbook import HEADER_ROW
 from csc.warehouse.connection import connect
+
+from returns_checks import SHEETS, assert_indicators_sheet_equals_the_marts, marts_quarter, same_number, sheet_rows
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,7 @@
 """The date forms the loader accepts: exactly the calendar, in the four agreed shapes, and nothing else."""
 
 import pytest
+
 from csc.ingest.dates import first_bad_line, is_date
 
 pytestmark = pytest.mark.unit

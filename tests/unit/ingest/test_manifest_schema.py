@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from csc.ingest.manifest import SCHEMA_PATH, Manifest, ManifestFile
 from csc.settings import PROJECT_ROOT
 

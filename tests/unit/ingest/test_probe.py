@@ -4,6 +4,7 @@ import hashlib
 import io
 
 import pytest
+
 from csc.ingest import probe as probe_module
 from csc.ingest.probe import probe
 

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+
 from csc.contract import load_contract
 from csc.quality.catalogue import (
     CATALOGUE_PATH,

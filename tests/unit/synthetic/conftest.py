@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from csc.settings import PROJECT_ROOT
 from csc.synthetic import GenerationResult, generate
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from csc.contract import Contract, load_contract
 from csc.settings import PROJECT_ROOT
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+
 from csc.cli import cli
 
 pytestmark = pytest.mark.unit

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import jsonschema
 import pytest
+
 from csc.contract import load_contract
 
 from .conftest import SHARED_SCHEMA

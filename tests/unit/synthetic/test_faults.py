@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 import yaml
+
 from csc.contract import load_contract
 from csc.synthetic import generate
 

@@ -8,6 +8,7 @@ import io
 
 import pandas as pd
 import pytest
+
 from csc.contract import load_contract
 
 from .conftest import run

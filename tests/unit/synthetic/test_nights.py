@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+
 from csc.contract import load_contract
 from csc.synthetic import generate
 from csc.synthetic.config import GeneratorConfig, load_config

@@ -7,6 +7,7 @@ import csv
 import holidays
 import pytest
 import yaml
+
 from csc.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
@@ -47,6 +48,7 @@ def test_la_population_follows_the_generator_config_for_every_synthetic_la():
 
 def test_the_seed_command_reports_no_drift():
     from click.testing import CliRunner
+
     from csc.cli import cli
 
     result = CliRunner().invoke(cli, ["synthetic-seeds", "--check"])

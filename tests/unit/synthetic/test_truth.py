@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 import pytest
+
 from csc.settings import PROJECT_ROOT
 
 from .conftest import INDICATORS_MD

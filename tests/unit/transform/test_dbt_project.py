@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from csc.settings import PROJECT_ROOT, Settings
 from csc.transform.build import dbt_executable
 from csc.transform.environment import dbt_environment

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 
 import pytest
+
 from csc.settings import Settings
 from csc.transform.environment import dbt_environment, hmac_pads, pgoptions_with_pads
 

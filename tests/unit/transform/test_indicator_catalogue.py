@@ -4,6 +4,7 @@ import csv
 import re
 
 import pytest
+
 from csc.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit

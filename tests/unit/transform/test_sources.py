@@ -3,6 +3,7 @@
 import re
 
 import pytest
+
 from csc.contract import load_contract
 from csc.settings import PROJECT_ROOT
 from csc.transform.sources import (

@@ -2,8 +2,21 @@
 publish them atomically and record the run.
 
 One DAG per LA (``csc_nightly_<code>``). The run triggered on the morning of day D+1 processes the extract dated D
-(or the ``extract_date`` given when triggering). Every task is a two-line wrapper around ``csc.pipeline``; nothing
-here touches a database, the network or an extract at import time.
+(or the ``extract_date`` given when triggering). Runs of one LA go one at a time, in date order; with catch-up, the
+nights since the LA's ``start_date`` are processed oldest first (``csc backfill`` does the same from the command line).
+
+* ``wait_for_extract`` defers to the triggerer until ``<landing>/<la>/<date>/manifest.json`` is there; after the LA's
+  ``extract_wait`` it alerts the LA's data engineers (``late-extract:<dag>:<run>``) and fails.
+* ``build`` is one astronomer-cosmos task running the whole ``dbt build`` into shadow schemas; per-model status and
+  timings are in its log (from ``ops.dbt_model_runs``). ``publish`` swaps them in and updates the LA's marts asset,
+  on which the LA's quarterly-return DAG is scheduled.
+* Only transient failures (lost connections) are retried, with exponential backoff. A refused extract, a blocking
+  data-quality rule or a failing dbt test fails the task at once; the failure callback records the run as failed or
+  blocked in ``ops`` and e-mails the LA's failure recipients once per run (``failure:<dag>:<run>``).
+* A run not finished by the LA's deadline raises one lateness alert (``late-run:<dag>:<run>``).
+* Every task is safe to re-run: each step finds its work already done and says so.
+
+Nothing here touches a database, the network or an extract at import time.
 """
 
 from __future__ import annotations
@@ -13,9 +26,10 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
-
 from csc.las import LocalAuthority, load_las
+from csc.orchestration.assets import marts_asset
 from csc.orchestration.callbacks import record_task_failure
+from csc.orchestration.dbt_build import CscDbtBuildOperator
 from csc.orchestration.sensors import ExtractArrivedSensor
 from csc.settings import get_settings
 
@@ -28,26 +42,28 @@ def _extract_date(la: LocalAuthority) -> str:
     chosen = context["params"].get("extract_date")
     if chosen:
         return chosen
-    local = pendulum.instance(context["logical_date"]).in_timezone(la.timezone)
-    return local.subtract(days=1).date().isoformat()
+    when = context.get("logical_date") or context["dag_run"].run_after
+    return pendulum.instance(when).in_timezone(la.timezone).subtract(days=1).date().isoformat()
 
 
-def nightly_dag(la: LocalAuthority):
+def nightly_dag(la: LocalAuthority, settings):
     @dag(
         dag_id=f"csc_nightly_{la.code}",
         description=f"Nightly extract of {la.name}: load, check, build, publish",
         schedule=CronTriggerTimetable(la.schedule, timezone=la.timezone),
-        start_date=pendulum.datetime(2025, 1, 1, tz=la.timezone),
-        catchup=False,
+        start_date=pendulum.datetime(la.start_date.year, la.start_date.month, la.start_date.day,
+                                     tz=la.timezone).add(days=1),
+        catchup=True,
         max_active_runs=1,
         tags=["csc", "nightly", f"la:{la.code}"],
         params={"extract_date": Param(None, type=["null", "string"], format="date",
                                       description="Extract date to process (YYYY-MM-DD); default: the previous day")},
         default_args={
             "owner": OWNER,
-            "retries": 2,
-            "retry_delay": timedelta(minutes=2),
-            "retry_exponential_backoff": True,
+            "retries": settings.task_retries,
+            "retry_delay": timedelta(seconds=settings.retry_delay_seconds),
+            "retry_exponential_backoff": 2.0,
+            "max_retry_delay": timedelta(seconds=settings.max_retry_delay_seconds),
             "on_failure_callback": record_task_failure,
         },
         doc_md=__doc__,
@@ -55,57 +71,55 @@ def nightly_dag(la: LocalAuthority):
     def nightly():
         @task
         def start_run() -> dict:
+            from csc.orchestration.failures import retry_only_transient
+            from csc.orchestration.lateness import alert_if_late
             from csc.pipeline import start_run
 
             ctx = get_current_context()
-            run = start_run(la.code, pendulum.parse(_extract_date(la)).date(), dag_id=ctx["dag"].dag_id,
-                            airflow_run_id=ctx["run_id"])
-            return {"run_id": run.run_id, "la_code": run.la_code, "extract_date": run.extract_date.isoformat()}
+            night = pendulum.parse(_extract_date(la)).date()
+            with retry_only_transient():
+                run = start_run(la.code, night, dag_id=ctx["dag"].dag_id, airflow_run_id=ctx["run_id"])
+                alert_if_late(la.code, night, ctx["dag"].dag_id, ctx["run_id"], where="starting")
+            return run.to_xcom()
 
         @task
         def load(run: dict, _folder: str) -> dict:
+            from csc.orchestration.steps import run_step
             from csc.pipeline import load_step
 
-            return load_step(_run_ref(run))
+            return run_step("load", run, load_step, get_current_context())
 
-        @task(retries=0)  # a data fault is not transient: no retry
+        @task
         def check(run: dict, loaded: dict) -> dict:
+            from csc.orchestration.steps import run_step
             from csc.pipeline import check_step
 
-            return check_step(_run_ref(run), loaded["batch_id"])
+            return run_step("check", run, lambda ref: check_step(ref, loaded["batch_id"]), get_current_context())
 
-        @task
-        def build(run: dict, checked: dict) -> dict:
-            from csc.pipeline import build_step
-
-            return build_step(_run_ref(run), checked["batch_id"])
-
-        @task
+        @task(outlets=[marts_asset(la.code)])
         def publish(run: dict, built: dict) -> dict:
+            from csc.orchestration.steps import run_step
             from csc.pipeline import publish_step
 
-            return publish_step(_run_ref(run), built["batch_id"])
+            return run_step("publish", run, lambda ref: publish_step(ref, built["batch_id"]), get_current_context())
 
         @task
         def finish(run: dict, published: dict) -> None:
+            from csc.orchestration.steps import run_step
             from csc.pipeline import finish_run
 
-            finish_run(_run_ref(run), "success", batch_id=published["batch_id"])
+            run_step("finish", run, lambda ref: finish_run(ref, "success", batch_id=published["batch_id"]),
+                     get_current_context())
 
         run = start_run()
-        arrived = ExtractArrivedSensor(task_id="wait_for_extract", run=run, poke_interval=300, timeout=6 * 3600,
-                                       mode="reschedule")
-        loaded = load(run, arrived.output)
-        finish(run, publish(run, build(run, check(run, loaded))))
+        arrived = ExtractArrivedSensor(task_id="wait_for_extract", run=run)
+        checked = check(run, load(run, arrived.output))
+        built = CscDbtBuildOperator(task_id="build", run=run, checked=checked)
+        finish(run, publish(run, built.output))
 
     return nightly()
 
 
-def _run_ref(run: dict):
-    from csc.pipeline import RunRef
-
-    return RunRef(run_id=run["run_id"], la_code=run["la_code"], extract_date=pendulum.parse(run["extract_date"]).date())
-
-
-for _la in load_las(get_settings().las_config):
-    globals()[f"csc_nightly_{_la.code}"] = nightly_dag(_la)
+_settings = get_settings()
+for _la in load_las(_settings.las_config):
+    globals()[f"csc_nightly_{_la.code}"] = nightly_dag(_la, _settings)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import time
+import csv
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+# Where an LA's targets are when its entry names no file: the targets seed dbt builds (every LA's rows in one file).
+DEFAULT_TARGETS = Path("dbt_project/seeds/reference/indicator_targets.csv")
+TARGET_COLUMNS = ("la_code", "indicator_id", "effective_from", "target", "amber_threshold", "target_source")
 
 
 class Recipients(BaseModel):
@@ -25,7 +30,15 @@ class LocalAuthority(BaseModel):
     landing: Path | None = None
     schedule: str = "30 2 * * *"
     timezone: str = "Europe/London"
+    # The nightly run must have finished by this local time on the morning after the extract date.
     deadline: time = time(7, 0)
+    # How long the nightly run waits for the extract before it gives up and alerts the data engineers.
+    extract_wait: timedelta = timedelta(hours=6)
+    # The first night the nightly DAG processes: catch-up (backfill) runs start here, never earlier.
+    start_date: date = date(2026, 1, 1)
+    # The LA's indicator targets and RAG thresholds (CSV, the columns of the indicator_targets seed). Relative paths
+    # are relative to the repository. Default: the seed dbt builds, which holds every LA's rows.
+    targets: Path = DEFAULT_TARGETS
     alerts: Recipients = Recipients()
 
     @field_validator("timezone")
@@ -34,8 +47,35 @@ class LocalAuthority(BaseModel):
         ZoneInfo(value)
         return value
 
+    @field_validator("extract_wait")
+    @classmethod
+    def _positive_wait(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("extract_wait must be positive")
+        return value
+
     def landing_dir(self, landing_root: Path) -> Path:
         return self.landing or landing_root / self.code
+
+    def deadline_for(self, extract_date: date) -> datetime:
+        """When the run of ``extract_date`` must have finished: ``deadline`` local time on the following day."""
+        return datetime.combine(extract_date + timedelta(days=1), self.deadline, tzinfo=ZoneInfo(self.timezone))
+
+    def targets_path(self, project_root: Path) -> Path:
+        return self.targets if self.targets.is_absolute() else project_root / self.targets
+
+    def read_targets(self, project_root: Path) -> list[dict[str, str]]:
+        """This LA's rows of its targets file (checked to have the seed's columns)."""
+        path = self.targets_path(project_root)
+        try:
+            with path.open(newline="", encoding="utf-8") as handle:
+                reader = csv.DictReader(handle)
+                missing = [c for c in TARGET_COLUMNS if c not in (reader.fieldnames or [])]
+                if missing:
+                    raise ValueError(f"{path}: targets file of LA {self.code} lacks columns {', '.join(missing)}")
+                return [row for row in reader if row["la_code"] == self.code]
+        except FileNotFoundError:
+            raise FileNotFoundError(f"targets file of LA {self.code} not found: {path}") from None
 
 
 def load_las(path: Path) -> list[LocalAuthority]:

@@ -40,6 +40,14 @@ class RunRef:
     la_code: str
     extract_date: date
 
+    def to_xcom(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "la_code": self.la_code, "extract_date": self.extract_date.isoformat()}
+
+    @classmethod
+    def from_xcom(cls, value: dict[str, Any]) -> RunRef:
+        return cls(run_id=int(value["run_id"]), la_code=str(value["la_code"]),
+                   extract_date=date.fromisoformat(str(value["extract_date"])))
+
 
 def local_authority(la_code: str, settings: Settings | None = None) -> LocalAuthority:
     settings = settings or get_settings()
@@ -57,9 +65,12 @@ def extract_dir(la_code: str, extract_date: date, settings: Settings | None = No
 
 
 def extract_arrived(la_code: str, extract_date: date, settings: Settings | None = None) -> Path | None:
-    """The extract folder once its manifest is there (the manifest is written last), else None."""
+    """The extract folder once its manifest is there (the manifest is written last), or ``<date>.zip``, else None."""
     folder = extract_dir(la_code, extract_date, settings)
-    return folder if (folder / "manifest.json").is_file() else None
+    if (folder / "manifest.json").is_file():
+        return folder
+    archive = folder.with_name(folder.name + ".zip")
+    return archive if archive.is_file() else None
 
 
 # --- run and step records ---------------------------------------------------------------------------------------
@@ -137,6 +148,14 @@ def load_step(run: RunRef, settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
     folder = extract_arrived(run.la_code, run.extract_date, settings)
     if folder is None:
+        from csc.ingest import loaded_batch
+
+        loaded = loaded_batch(run.la_code, run.extract_date, settings)
+        if loaded is not None:  # loaded by an earlier attempt or run, then archived out of landing
+            with recorded_step(run, "load", settings) as detail:
+                detail.update(batch_id=loaded[0], status="skipped", skipped=True,
+                              reason=f"extract already loaded as batch {loaded[0]} ({loaded[1]})")
+            return {"batch_id": loaded[0], "status": "skipped"}
         raise ExtractNotFound(f"No extract for LA {run.la_code} dated {run.extract_date}: expected "
                               f"{extract_dir(run.la_code, run.extract_date, settings)}/manifest.json")
     with recorded_step(run, "load", settings) as detail:

@@ -94,6 +94,21 @@ class Settings(BaseSettings):
         description="Where outputs_dir is published for readers (e.g. a file share or intranet URL); alerts then "
                     "link there instead of giving the local path.")
 
+    # --- orchestration (dags/, include/csc/orchestration) ----------------------------------------------------------
+    task_retries: int = Field(
+        default=3, ge=0, le=10,
+        description="Retries of a nightly task after a transient failure (connection lost, server restarting). "
+                    "Data faults (refused extract, blocking data-quality rule, failing dbt test) are never retried.")
+    retry_delay_seconds: float = Field(
+        default=60, gt=0, description="Wait before the first retry; doubled on each further retry.")
+    max_retry_delay_seconds: float = Field(default=1800, gt=0, description="Longest wait between retries.")
+    extract_poll_seconds: float = Field(
+        default=60, gt=0, description="How often the triggerer looks for the night's extract while waiting.")
+    inject_transient_failure: str | None = Field(
+        default=None,
+        description="Testing only: 'STEP:MARKER_FILE' makes the nightly STEP (e.g. build) fail once with a real "
+                    "connection error; the marker file records that it happened, so the retry succeeds.")
+
     # --- derived locations -------------------------------------------------------------------------------------
     @property
     def pgdata(self) -> Path:

@@ -6,7 +6,6 @@ import sys
 import textwrap
 
 import pytest
-
 from csc.las import load_las
 from csc.settings import PROJECT_ROOT, Settings
 
@@ -29,6 +28,41 @@ def test_no_import_errors(dagbag):
 def test_one_nightly_dag_per_configured_la(dagbag):
     expected = {f"csc_nightly_{la.code}" for la in load_las(Settings().las_config)}
     assert expected <= set(dagbag.dag_ids)
+
+
+def test_one_quarterly_return_dag_per_configured_la_scheduled_on_its_marts_asset(dagbag):
+    from airflow.sdk import Asset
+
+    for la in load_las(Settings().las_config):
+        nightly = dagbag.dags[f"csc_nightly_{la.code}"]
+        published = nightly.get_task("publish").outlets
+        assert published == [Asset(name=f"csc_marts_{la.code}", uri=f"csc://marts/{la.code}", group="csc")]
+        quarterly = dagbag.dags[f"csc_quarterly_return_{la.code}"]
+        assert [a.uri for a in quarterly.timetable.asset_condition.objects] == [f"csc://marts/{la.code}"]
+
+
+def test_nightly_runs_one_at_a_time_with_catch_up_from_the_las_start_date(dagbag):
+    for la in load_las(Settings().las_config):
+        dag = dagbag.dags[f"csc_nightly_{la.code}"]
+        assert dag.max_active_runs == 1
+        assert dag.catchup is True
+        assert dag.start_date.date() > la.start_date  # the first run (morning after start_date) processes start_date
+
+
+def test_nightly_retries_back_off_exponentially_and_waits_deferrably(dagbag):
+    from cosmos.operators.local import DbtBuildLocalOperator
+    from csc.orchestration.triggers import ExtractArrivedTrigger
+
+    dag = dagbag.dags["csc_nightly_999"]
+    for task in dag.tasks:
+        assert task.retries >= 1 and task.retry_exponential_backoff > 1, task.task_id
+    sensor = dag.get_task("wait_for_extract")
+    assert hasattr(sensor, "execute_complete")  # resumes from the trigger
+    path, kwargs = ExtractArrivedTrigger("/x/999/2026-01-01", 5, "2026-01-02T06:00:00+00:00").serialize()
+    assert path == "csc.orchestration.triggers.ExtractArrivedTrigger"
+    assert ExtractArrivedTrigger(**kwargs).serialize() == (path, kwargs)
+    assert isinstance(dag.get_task("build"), DbtBuildLocalOperator)  # one Cosmos node: the whole dbt build
+    assert dag.get_task("build").emit_datasets is False
 
 
 def test_every_dag_has_owner_tags_retries_and_failure_callback(dagbag):

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "csc.cli.generate",
     "csc.cli.check",
     "csc.cli.transform",
+    "csc.cli.backfill",
 ]
 
 

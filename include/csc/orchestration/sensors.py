@@ -1,30 +1,104 @@
-"""Waiting for the night's extract to land."""
+"""Waiting for the night's extract to land, without holding a worker slot (a deferrable operator)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pendulum
-from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk import BaseOperator
+
+from csc.orchestration.triggers import ExtractArrivedTrigger, extract_is_ready
 
 
-class ExtractArrivedSensor(BaseSensorOperator):
-    """Done when ``<landing>/<la>/<extract date>/manifest.json`` exists (the manifest is written last).
+class ExtractArrivedSensor(BaseOperator):
+    """Done when ``<landing>/<la>/<extract date>/manifest.json`` (or ``<date>.zip``) exists, or the night is
+    already loaded (a loaded extract is archived and leaves landing, so a re-run finds it done).
 
-    ``run`` is the run record returned by the ``start_run`` task (it carries the LA and the extract date).
-    Its XCom value is the extract folder.
+    While the extract is missing the task defers to :class:`ExtractArrivedTrigger` on the triggerer. At the LA's
+    deadline the trigger wakes the task, which sends the lateness alert and waits on; after the LA's
+    ``extract_wait`` it sends the late-extract alert (``late-extract:<dag_id>:<run_id>``) and fails without retry.
+    ``run`` is the run record returned by the ``start_run`` task. Its XCom value is the extract folder.
     """
 
     template_fields = ("run",)
+    ui_color = "#e8f0fe"
 
     def __init__(self, *, run: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.run = run
 
-    def poke(self, context: Any) -> PokeReturnValue:
-        from csc.pipeline import extract_arrived
+    def _night(self) -> tuple[str, Any]:
+        return self.run["la_code"], pendulum.parse(self.run["extract_date"]).date()
 
-        folder = extract_arrived(self.run["la_code"], pendulum.parse(self.run["extract_date"]).date())
-        if folder is None:
-            self.log.info("No extract yet for LA %s dated %s", self.run["la_code"], self.run["extract_date"])
-        return PokeReturnValue(is_done=folder is not None, xcom_value=str(folder) if folder else None)
+    def execute(self, context: Any) -> str:
+        from csc.ingest import loaded_batch
+        from csc.orchestration.failures import retry_only_transient
+        from csc.orchestration.lateness import alert_if_late, watched_deadline
+        from csc.pipeline import extract_dir, local_authority
+        from csc.settings import get_settings
+
+        settings = get_settings()
+        la_code, extract_date = self._night()
+        folder = extract_dir(la_code, extract_date, settings)
+        with retry_only_transient():
+            if extract_is_ready(str(folder)):
+                self.log.info("The extract of LA %s dated %s is there: %s", la_code, extract_date, folder)
+                return str(folder)
+            loaded = loaded_batch(la_code, extract_date, settings)
+            if loaded is not None:
+                self.log.info("The extract of LA %s dated %s is already loaded (batch %s, %s)", la_code,
+                              extract_date, *loaded)
+                return str(folder)
+            now = datetime.now(UTC)
+            late = alert_if_late(la_code, extract_date, context["dag"].dag_id, context["run_id"],
+                                 where="waiting for the extract", settings=settings, now=now)
+            deadline = None if late else watched_deadline(la_code, extract_date, settings, now)
+            give_up_at = now + local_authority(la_code, settings).extract_wait
+        self.log.info("No extract yet for LA %s dated %s in %s: waiting on the triggerer until %s", la_code,
+                      extract_date, folder, give_up_at)
+        self._wait(folder, give_up_at, deadline, settings)
+
+    def _wait(self, folder: Any, give_up_at: datetime, late_at: datetime | None, settings: Any) -> None:
+        trigger = ExtractArrivedTrigger(folder=str(folder), poll_seconds=settings.extract_poll_seconds,
+                                        give_up_at=give_up_at.isoformat(),
+                                        late_at=late_at.isoformat() if late_at else None)
+        self.defer(trigger=trigger, method_name="execute_complete",
+                   kwargs={"give_up_at": give_up_at.isoformat()})
+
+    def execute_complete(self, context: Any, event: dict[str, Any], give_up_at: str) -> str:
+        from csc.orchestration.failures import RunFailed, retry_only_transient
+        from csc.orchestration.lateness import alert_if_late
+        from csc.settings import get_settings
+
+        settings = get_settings()
+        la_code, extract_date = self._night()
+        status = event["status"]
+        if status == "arrived":
+            self.log.info("The extract of LA %s dated %s arrived: %s", la_code, extract_date, event["folder"])
+            return event["folder"]
+        if status == "late":
+            with retry_only_transient():
+                alert_if_late(la_code, extract_date, context["dag"].dag_id, context["run_id"],
+                              where="waiting for the extract", settings=settings)
+            self._wait(event["folder"], datetime.fromisoformat(give_up_at), None, settings)
+        with retry_only_transient():
+            _late_extract_alert(la_code, extract_date, context, event["folder"], settings)
+        raise RunFailed(f"No extract for LA {la_code} dated {extract_date} arrived in {event['folder']} by "
+                        f"{give_up_at}: gave up waiting", status="failed", alerted=True)
+
+
+def _late_extract_alert(la_code: str, extract_date: Any, context: Any, folder: str, settings: Any) -> None:
+    from csc.alerts import recipients_for, send_alert
+    from csc.pipeline import local_authority
+
+    la = local_authority(la_code, settings)
+    dag_id, run_id = context["dag"].dag_id, context["run_id"]
+    subject = f"[CSC] No extract: {la.name} ({la_code}) extract of {extract_date} has not arrived"
+    body = (f"The nightly run of {la.name} (LA {la_code}) waited {la.extract_wait} for the extract of {extract_date} "
+            f"and gave up.\n\nExpected: {folder}/manifest.json (the manifest is written last) or {folder}.zip\n"
+            f"DAG: {dag_id}\nRun: {run_id}\n\nNothing was loaded; BI still shows the last published marts. Once the "
+            "extract is in the landing folder, clear the run's wait_for_extract task (or run `csc backfill`) to "
+            "process it.")
+    send_alert("late_extract", f"late-extract:{dag_id}:{run_id}", recipients_for(la_code, "failures", settings),
+               subject, body, settings, la_code=la_code)

@@ -126,11 +126,14 @@ def build(
     exclude: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
     raise_on_failure: bool = True,
+    run_dbt: Callable[[list[str], dict[str, str], Path, Callable[[str], None] | None], int] | None = None,
 ) -> BuildResult:
     """Run ``dbt build`` for every LA's build batch into the shadow schemas and record the outcome.
 
     ``progress`` receives dbt's output line by line. Raises :class:`BuildFailed` (after recording) when a model,
-    seed or test fails, unless ``raise_on_failure`` is false.
+    seed or test fails, unless ``raise_on_failure`` is false. ``run_dbt(command, env, cwd, progress) -> exit code``
+    replaces the default runner (a child process), e.g. with an astronomer-cosmos operator; it must leave dbt's
+    run_results.json in ``DBT_TARGET_PATH``.
     """
     settings = settings or get_settings()
     target = resolve_target(settings)
@@ -173,7 +176,7 @@ def build(
         for selector in exclude:
             command += ["--exclude", selector]
         started = time.monotonic()
-        returncode = _run_dbt(command, env, settings.dbt_project_dir, progress)
+        returncode = (run_dbt or _run_dbt)(command, env, settings.dbt_project_dir, progress)
         seconds = time.monotonic() - started
 
         nodes, metadata = _read_run_results(run_results)

@@ -1,0 +1,199 @@
+"""``csc backfill``: run an LA's nightly DAG for a range of extract dates, oldest first, one at a time.
+
+Each night is a real run of ``csc_nightly_<la>`` (``dag.test()`` in this process: the same tasks, retries, callbacks
+and alerts as under the scheduler, without needing one). Nights already done (their batch published, or since
+superseded by a later night) are skipped; the first night that fails stops the backfill, because later extracts
+cannot be loaded before it (an older extract than the one loaded is refused). Airflow's own output goes to a log
+file; the progress lines go to the caller.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from csc.settings import Settings
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class NightOutcome:
+    extract_date: date
+    status: str  # success | skipped | failed
+    seconds: float = 0.0
+    detail: str = ""
+
+
+@dataclass
+class BackfillResult:
+    la_code: str
+    nights: list[NightOutcome] = field(default_factory=list)
+    log_file: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(n.status != "failed" for n in self.nights)
+
+
+def nights_between(first: date, last: date) -> list[date]:
+    if last < first:
+        raise ValueError(f"--to ({last}) is before --from ({first})")
+    return [first + timedelta(days=k) for k in range((last - first).days + 1)]
+
+
+def night_done(settings: Settings, la_code: str, extract_date: date) -> str | None:
+    """Why the night needs no run (its batch is published or superseded), or None."""
+    from csc.warehouse.bootstrap import LOADER
+    from csc.warehouse.connection import connect
+
+    with connect(settings, role=LOADER) as conn:
+        row = conn.execute(
+            "select batch_id, status from ops.extract_batches where la_code = %s and extract_date = %s "
+            "and status in ('published', 'superseded') order by batch_id desc limit 1",
+            (la_code, extract_date)).fetchone()
+    return f"already done (batch {row[0]}, {row[1]})" if row else None
+
+
+def backfill(settings: Settings, la_code: str, first: date, last: date, echo: Echo = print) -> BackfillResult:
+    from csc.orchestration import local_airflow
+    from csc.orchestration.airflow_env import airflow_env
+    from csc.pipeline import local_authority
+    from csc.warehouse.bootstrap import init_warehouse
+
+    la = local_authority(la_code, settings)
+    nights = nights_between(first, last)
+    if first < la.start_date:
+        raise ValueError(f"--from {first} is before LA {la_code}'s start_date ({la.start_date}) in "
+                         f"{settings.las_config}")
+    result = BackfillResult(la_code)
+    init_warehouse(settings)
+    todo = []
+    for night in nights:
+        reason = night_done(settings, la_code, night)
+        if reason:
+            result.nights.append(NightOutcome(night, "skipped", detail=reason))
+        else:
+            todo.append(night)
+    echo(f"LA {la_code} ({la.name}): {len(nights)} night(s) {first} to {last}, "
+         f"{len(nights) - len(todo)} already done, {len(todo)} to run")
+    for outcome in result.nights:
+        echo(f"  {outcome.extract_date}  skipped: {outcome.detail}")
+    if not todo:
+        return result
+
+    os.environ.update(airflow_env(settings))  # before Airflow is imported in this process
+    local_airflow.migrate(settings)
+    log_file = settings.logs_dir / f"backfill-{la_code}-{first}-{last}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    result.log_file = log_file
+    echo(f"Airflow output: {log_file}")
+    with _output_to(log_file) as say:
+        dag = _nightly_dag(settings, la_code)
+        for index, night in enumerate(todo, 1):
+            say(f"[{index}/{len(todo)}] {night}: running csc_nightly_{la_code} ...")
+            started = time.monotonic()
+            logical = datetime.combine(night + timedelta(days=1), datetime.min.time(), tzinfo=_tz(la.timezone))
+            run = dag.test(logical_date=logical, run_conf={"extract_date": night.isoformat()})
+            seconds = time.monotonic() - started
+            state = str(getattr(run.state, "value", run.state))
+            if state == "success":
+                outcome = NightOutcome(night, "success", seconds, _steps(settings, la_code, night))
+                result.nights.append(outcome)
+                say(f"[{index}/{len(todo)}] {night}: success in {seconds:.1f} s ({outcome.detail})")
+                continue
+            detail = _failure(settings, la_code, night, run)
+            result.nights.append(NightOutcome(night, "failed", seconds, detail))
+            rest = len(todo) - index
+            say(f"[{index}/{len(todo)}] {night}: FAILED in {seconds:.1f} s: {detail}")
+            say(f"Stopped at {night}" + (f"; {rest} later night(s) not run" if rest else "") +
+                ". Fix the cause and run the same command again: finished nights are skipped. "
+                f"Airflow log: {log_file}")
+            break
+    return result
+
+
+def _tz(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def _nightly_dag(settings: Settings, la_code: str):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(settings.dags_dir / "csc_nightly.py"))
+    if bag.import_errors:
+        raise RuntimeError(f"the nightly DAG file does not import: {bag.import_errors}")
+    dag = bag.dags.get(f"csc_nightly_{la_code}")
+    if dag is None:
+        raise KeyError(f"no DAG csc_nightly_{la_code}: is LA {la_code} in {settings.las_config}?")
+    return dag
+
+
+def _run_record(settings: Settings, la_code: str, night: date):
+    from csc.warehouse.bootstrap import LOADER
+    from csc.warehouse.connection import connect
+
+    with connect(settings, role=LOADER) as conn:
+        return conn.execute(
+            "select run_id, status, detail from ops.pipeline_runs where la_code = %s "
+            "and detail->>'extract_date' = %s order by run_id desc limit 1",
+            (la_code, night.isoformat())).fetchone()
+
+
+def _steps(settings: Settings, la_code: str, night: date) -> str:
+    from csc.warehouse.bootstrap import LOADER
+    from csc.warehouse.connection import connect
+
+    record = _run_record(settings, la_code, night)
+    if record is None:
+        return "no run record"
+    with connect(settings, role=LOADER) as conn:
+        steps = conn.execute("select step, status, detail->>'seconds' from ops.pipeline_steps where run_id = %s "
+                             "order by started_at", (record[0],)).fetchall()
+    return ", ".join(f"{step} {float(sec or 0):.1f} s" + ("" if status == "success" else f" ({status})")
+                     for step, status, sec in steps)
+
+
+def _failure(settings: Settings, la_code: str, night: date, run) -> str:
+    failed = [ti.task_id for ti in run.get_task_instances() if str(getattr(ti.state, "value", ti.state)) in
+              ("failed", "upstream_failed")]
+    record = _run_record(settings, la_code, night)
+    if record is not None and record[2].get("error"):
+        return (f"run {record[1]} at task {record[2].get('failed_task')}: {record[2]['error']}")
+    return f"tasks not successful: {', '.join(failed) or 'unknown'}"
+
+
+@contextmanager
+def _output_to(log_file: Path) -> Iterator[Echo]:
+    """Send this process's stdout and stderr (Airflow's task logs) to ``log_file``; yield a printer to the real
+    stdout for progress lines."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    with log_file.open("ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+
+        def say(message: str) -> None:
+            sys.stdout.flush()
+            os.write(saved_out, (message + "\n").encode())
+            log.write(("csc backfill: " + message + "\n").encode())
+            log.flush()
+
+        try:
+            yield say
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved_out, 1)
+            os.dup2(saved_err, 2)
+            os.close(saved_out)
+            os.close(saved_err)

@@ -26,6 +26,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
+
 from csc.las import LocalAuthority, load_las
 from csc.orchestration.assets import marts_asset
 from csc.orchestration.callbacks import record_task_failure

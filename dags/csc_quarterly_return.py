@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import dag, task
+
 from csc.las import LocalAuthority, load_las
 from csc.orchestration.assets import marts_asset
 from csc.orchestration.callbacks import record_task_failure
@@ -43,6 +44,7 @@ def quarterly_return_dag(la: LocalAuthority, settings):
         @task
         def write_quarterly_return() -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
+
             from csc.orchestration.failures import retry_only_transient
             from csc.orchestration.quarterly import write_due_return
 

@@ -6,6 +6,7 @@ import sys
 import textwrap
 
 import pytest
+
 from csc.las import load_las
 from csc.settings import PROJECT_ROOT, Settings
 
@@ -51,6 +52,7 @@ def test_nightly_runs_one_at_a_time_with_catch_up_from_the_las_start_date(dagbag
 
 def test_nightly_retries_back_off_exponentially_and_waits_deferrably(dagbag):
     from cosmos.operators.local import DbtBuildLocalOperator
+
     from csc.orchestration.triggers import ExtractArrivedTrigger
 
     dag = dagbag.dags["csc_nightly_999"]

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
+
 from csc.las import load_las
 from csc.orchestration.failures import RunFailed, is_transient, retry_only_transient
 from csc.orchestration.triggers import ExtractArrivedTrigger

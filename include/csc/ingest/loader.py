@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import time
 import zipfile
 import zlib
@@ -28,19 +30,18 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from queue import Queue
 
 import psycopg
 from psycopg import sql
-from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
 
 from csc.contract import Contract, Table, load_contract
 from csc.ingest import landing
 from csc.ingest.errors import ExtractRefused
+from csc.ingest.feed import Feed
 from csc.ingest.manifest import Manifest, read_manifest
 from csc.ingest.probe import FileProbe, probe
-from csc.ingest.records import FilePlan, RecordScanner, Regions, parse_header
+from csc.ingest.records import FilePlan, Regions, parse_header
 from csc.ingest.source import MANIFEST, ExtractSource, la_landing_dir, landing_la, open_extract
 from csc.settings import Settings
 from csc.warehouse.bootstrap import LOADER
@@ -49,6 +50,7 @@ from csc.warehouse.connection import connect
 log = logging.getLogger(__name__)
 
 CANDIDATE_STATUSES = ("loaded", "checked", "blocked")
+SEND_BUFFER = 4 << 20  # bytes of COPY data in flight to the server (capped by net.core.wmem_max)
 LIVE_STATUSES = ("loading", "loaded", "checked", "blocked", "published", "superseded")
 
 
@@ -88,18 +90,6 @@ class LoadResult:
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
-
-
-class _BoundedQueuedWriter(QueuedLibpqWriter):
-    """psycopg's queued COPY writer, with its queue bounded to 64 blocks (about 8 MB).
-
-    The queue lets the next region be checked while the server ingests the previous one (the two cores work in
-    parallel); the bound keeps the loader's memory flat when it outpaces the server.
-    """
-
-    def __init__(self, cursor: psycopg.Cursor):
-        super().__init__(cursor)
-        self._queue = Queue(maxsize=64)
 
 
 def loaded_batch(la_code: str, extract_date: date, settings: Settings) -> tuple[int, str] | None:
@@ -186,10 +176,7 @@ class _ExtractLoad:
             if replaced is not None:
                 conn.execute("update ops.extract_batches set superseded_by = %s where batch_id = %s",
                              (self.batch_id, replaced))
-            for table in tables:
-                self.files.append(self._copy_file(conn, source, table, manifest))
-                if self.on_file:
-                    self.on_file(self.files[-1])
+            self._copy_files(conn, source, tables, manifest)
             self._purge_superseded_raw(conn, manifest.la_code)
             rows = {f.table: f.rows or 0 for f in self.files}
             self._record_loaded(conn, rows)
@@ -354,31 +341,60 @@ class _ExtractLoad:
             raise ExtractRefused("bad_header", "the header spans more than one line", file=table.file_name, line=1)
         return plan, missing
 
-    def _copy_file(self, conn: psycopg.Connection, source: ExtractSource, table: Table,
-                   manifest: Manifest) -> FileLoad:
-        """Stream one file into raw, checking it on the way; refuse it if it is not what the manifest describes.
+    def _copy_files(self, conn: psycopg.Connection, source: ExtractSource, tables: list[Table],
+                    manifest: Manifest) -> None:
+        """Stream every file into raw, in contract order, each checked on the way (``feed.py`` reads ahead).
 
-        The file is read once: hashed and counted while its records are framed for COPY. UTF-8 is assumed and
-        PostgreSQL checks it; a file it rejects is rolled back to its savepoint, probed exactly, and streamed again
-        as Windows-1252, or refused naming the line of the bad bytes.
+        UTF-8 is assumed and PostgreSQL checks it; a file it rejects is rolled back to its savepoint, probed
+        exactly, and streamed again (with the files after it) as Windows-1252, or refused naming the line of the
+        bad bytes.
         """
+        _widen_send_buffer(conn)
+        encodings = {t.file_name: self.plans[t.file_name][2] for t in tables}
+        first = 0
+        while first < len(tables):
+            jobs = [(self.plans[t.file_name][0], encodings[t.file_name]) for t in tables[first:]]
+            with Feed(source, jobs, self.batch_id) as feed:
+                for index in range(first, len(tables)):
+                    table = tables[index]
+                    try:
+                        load = self._copy_file(conn, feed, table, manifest, encodings[table.file_name])
+                    except (psycopg.errors.CharacterNotInRepertoire, UnicodeDecodeError) as not_utf8:
+                        feed.close()
+                        found = self._probe_file(source, table.file_name)
+                        if found.encoding != "cp1252" or encodings[table.file_name] == "cp1252":
+                            raise RuntimeError(f"{table.file_name}: rejected as {encodings[table.file_name]} "
+                                               f"({not_utf8}), but its bytes are {found.encoding}") from not_utf8
+                        encodings[table.file_name] = "cp1252"
+                        first = index
+                        break
+                    self.files.append(load)
+                    if self.on_file:
+                        self.on_file(load)
+                else:
+                    first = len(tables)
+
+    def _copy_file(self, conn: psycopg.Connection, feed: Feed, table: Table, manifest: Manifest,
+                   encoding: str) -> FileLoad:
+        """COPY one file's framed records from the feed; refuse it if it is not what the manifest describes."""
         entry = manifest.file(table.file_name)
-        plan, missing, encoding = self.plans[table.file_name]
+        plan, missing, _ = self.plans[table.file_name]
         load = FileLoad(entry.name, table.name, 0, "", encoding, entry.rows, started_at=datetime.now(UTC),
                         missing_columns=missing)
         self.current = load
         clock = time.perf_counter()
-        while True:
-            try:
-                with conn.transaction():
-                    regions, stats, suspects = self._stream(conn, source, table, plan, encoding)
-                break
-            except (psycopg.errors.CharacterNotInRepertoire, UnicodeDecodeError) as not_utf8:
-                found = self._probe_file(source, entry.name)
-                if found.encoding != "cp1252" or encoding == "cp1252":
-                    raise RuntimeError(f"{entry.name}: rejected as {encoding} ({not_utf8}), but its bytes are "
-                                       f"{found.encoding}") from not_utf8
-                encoding = "cp1252"
+        columns = sql.SQL(", ").join(map(sql.Identifier, plan.columns))
+        statement = sql.SQL("copy raw.{} (_batch_id, _line_no, {}) from stdin (format csv, force_null ({}))") \
+            .format(sql.Identifier(table.name), columns, columns)
+        with conn.transaction(), conn.cursor().copy(statement) as copy:
+            for records in feed.records(table.file_name):
+                copy.write(records)
+            scanned = feed.scanned
+            if scanned.refusal is not None:
+                load.bytes, load.sha256 = scanned.regions.bytes_read, scanned.regions.digest.hexdigest()
+                self._check_against_manifest(entry, scanned.regions, problem=scanned.refusal)
+                raise scanned.refusal
+        regions, stats = scanned.regions, scanned.stats
         load.bytes, load.sha256, load.encoding = regions.bytes_read, regions.digest.hexdigest(), regions.encoding
         load.header = self.headers[table.file_name]
         self._check_against_manifest(entry, regions)
@@ -386,35 +402,14 @@ class _ExtractLoad:
             raise ExtractRefused(
                 "row_count_mismatch", f"{stats.records:,} records where the manifest says {entry.rows:,} "
                                       f"(the file has {stats.lines:,} lines including the header)", file=entry.name)
-        if suspects:
-            self._find_duplicate(source, plan, encoding, suspects)
+        if scanned.duplicate is not None:
+            raise scanned.duplicate
         self.sha256s[entry.name] = load.sha256
         load.rows = stats.records
         load.slow_regions = stats.slow_regions
         load.finished_at = datetime.now(UTC)
         load.seconds = time.perf_counter() - clock
         return load
-
-    def _stream(self, conn: psycopg.Connection, source: ExtractSource, table: Table, plan: FilePlan,
-                encoding: str) -> tuple[Regions, object, set[int]]:
-        columns = sql.SQL(", ").join(map(sql.Identifier, plan.columns))
-        statement = sql.SQL("copy raw.{} (_batch_id, _line_no, {}) from stdin (format csv, force_null ({}))") \
-            .format(sql.Identifier(table.name), columns, columns)
-        with source.open(table.file_name) as stream:
-            regions = Regions(stream, encoding)
-            regions.header()
-            scanner = RecordScanner(plan, self.batch_id)
-            try:
-                cursor = conn.cursor()
-                with cursor.copy(statement, writer=_BoundedQueuedWriter(cursor)) as copy:
-                    scanner.emit = copy.write
-                    stats = scanner.scan(regions)
-            except ExtractRefused as problem:
-                regions.drain()  # size and checksum of the whole file, to say whether it is the one described
-                self.current.bytes, self.current.sha256 = regions.bytes_read, regions.digest.hexdigest()
-                self._check_against_manifest(self.manifest.file(table.file_name), regions, problem=problem)
-                raise
-        return regions, stats, scanner.duplicate_key_hashes()
 
     def _check_against_manifest(self, entry, regions: Regions, problem: ExtractRefused | None = None) -> None:
         """Size and sha256 against the manifest. A file cut short explains its checksum: the truncation leads."""
@@ -436,13 +431,6 @@ class _ExtractLoad:
             details.append(f"{problem.where()}: {problem.message}")
         raise ExtractRefused(reason, message + " (the file is not the one the manifest describes)",
                              file=entry.name, details=details)
-
-    def _find_duplicate(self, source: ExtractSource, plan: FilePlan, encoding: str, suspects: set[int]) -> None:
-        """Re-read the file for the keys whose hashes repeat: refuse on a real duplicate, carry on after a collision."""
-        with source.open(plan.file_name) as stream:
-            regions = Regions(stream, encoding)
-            regions.header()
-            RecordScanner(plan, 0, suspect_key_hashes=suspects).scan(regions)
 
     def _purge_superseded_raw(self, conn: psycopg.Connection, la_code: str) -> None:
         """Retention: raw keeps the published batch and one candidate per LA; superseded batches' rows go."""
@@ -622,3 +610,13 @@ def _add_ids_to_reason_record(refusal: ExtractRefused) -> None:
     record = json.loads(path.read_text(encoding="utf-8"))
     record.update(batch_id=refusal.batch_id, attempt_id=refusal.attempt_id)
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def _widen_send_buffer(conn: psycopg.Connection) -> None:
+    """Let the connection's socket hold a few megabytes of COPY data (as the system allows): the server works
+    through them while the loader's threads take turns with the GIL, instead of waiting for the next 200 KB."""
+    try:
+        with socket.socket(fileno=os.dup(conn.pgconn.socket)) as sock:  # a duplicate descriptor: closing it is safe
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+    except OSError as exc:
+        log.debug("could not widen the COPY socket's send buffer: %s", exc)

@@ -183,12 +183,3 @@ def test_loaded_batch_tells_a_loaded_night_from_one_not_arrived(warehouse_settin
     assert loaded_batch("999", night, warehouse_settings) == (corrected.batch_id, "loaded")
     assert loaded_batch("999", date(2025, 4, 1), warehouse_settings) is None
 
-
-def test_the_copy_queue_is_bounded(warehouse_settings):
-    """psycopg's queued writer keeps its queue in a private attribute: if an upgrade moves it, this fails."""
-    from csc.ingest.loader import _BoundedQueuedWriter
-
-    with connect(warehouse_settings) as conn:
-        writer = _BoundedQueuedWriter(conn.cursor())
-        assert writer._queue.maxsize == 64
-        assert all(hasattr(writer, name) for name in ("worker", "write", "finish"))

@@ -82,7 +82,8 @@ def build(ctx: Context, progress: Progress) -> World:
     builder.contact_table()
     builder.person_tables(spells["child"].to_numpy())
     spells = builder.care_leaver_spells(spells, first_spell_case)
-    progress("built " + ", ".join(f"{len(t):,} {n}" for n, t in builder.tables.items() if len(t) > 50_000))
+    largest = sorted(builder.tables.items(), key=lambda item: -len(item[1]))[:4]
+    progress(f"built {len(builder.tables)} tables; largest: " + ", ".join(f"{n} {len(t):,}" for n, t in largest))
     return World(tables=builder.finish(), case_start=case_start, case_end=case_end, care_leavers=spells,
                  workers=builder.worker_rows, teams=builder.team_rows)
 

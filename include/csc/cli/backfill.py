@@ -15,7 +15,9 @@ from csc.settings import get_settings
               help="First extract date.")
 @click.option("--to", "last", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Last extract date (inclusive).")
-def backfill(la_code: str, first, last) -> None:
+@click.option("--rerun", is_flag=True,
+              help="Also run nights already done (every step finds its work done; nothing is loaded twice).")
+def backfill(la_code: str, first, last, rerun: bool) -> None:
     """Run the nightly DAG for every extract date from --from to --to, oldest first.
 
     Nights already done are skipped; the first failure stops the backfill (exit code 1) with what failed.
@@ -24,7 +26,7 @@ def backfill(la_code: str, first, last) -> None:
     from csc.orchestration.backfill import backfill as run
 
     try:
-        result = run(get_settings(), la_code, first.date(), last.date(), echo=click.echo)
+        result = run(get_settings(), la_code, first.date(), last.date(), echo=click.echo, rerun=rerun)
     except (ValueError, KeyError) as exc:
         raise click.ClickException(str(exc)) from None
     ran = [n for n in result.nights if n.status == "success"]

@@ -1,10 +1,11 @@
 """``csc backfill``: run an LA's nightly DAG for a range of extract dates, oldest first, one at a time.
 
 Each night is a real run of ``csc_nightly_<la>`` (``dag.test()`` in this process: the same tasks, retries, callbacks
-and alerts as under the scheduler, without needing one). Nights already done (their batch published, or since
-superseded by a later night) are skipped; the first night that fails stops the backfill, because later extracts
-cannot be loaded before it (an older extract than the one loaded is refused). Airflow's own output goes to a log
-file; the progress lines go to the caller.
+and alerts as under the scheduler, without needing one), followed, as the published-marts asset would trigger it under
+the scheduler, by a run of ``csc_quarterly_return_<la>`` (which writes a return only when a quarter has closed).
+Nights already done (their batch published, or since superseded by a later night) are skipped unless ``rerun``; the
+first night that fails stops the backfill, because later extracts cannot be loaded before it (an older extract than
+the one loaded is refused). Airflow's own output goes to a log file; the progress lines go to the caller.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def night_done(settings: Settings, la_code: str, extract_date: date) -> str | No
     return f"already done (batch {row[0]}, {row[1]})" if row else None
 
 
-def backfill(settings: Settings, la_code: str, first: date, last: date, echo: Echo = print) -> BackfillResult:
+def backfill(settings: Settings, la_code: str, first: date, last: date, echo: Echo = print, *,
+             rerun: bool = False) -> BackfillResult:
     from csc.orchestration import local_airflow
     from csc.orchestration.airflow_env import airflow_env
     from csc.pipeline import local_authority
@@ -76,7 +78,7 @@ def backfill(settings: Settings, la_code: str, first: date, last: date, echo: Ec
     init_warehouse(settings)
     todo = []
     for night in nights:
-        reason = night_done(settings, la_code, night)
+        reason = None if rerun else night_done(settings, la_code, night)
         if reason:
             result.nights.append(NightOutcome(night, "skipped", detail=reason))
         else:
@@ -95,19 +97,30 @@ def backfill(settings: Settings, la_code: str, first: date, last: date, echo: Ec
     result.log_file = log_file
     echo(f"Airflow output: {log_file}")
     with _output_to(log_file) as say:
-        dag = _nightly_dag(settings, la_code)
+        dag, quarterly = _dags(settings, la_code)
         for index, night in enumerate(todo, 1):
             say(f"[{index}/{len(todo)}] {night}: running csc_nightly_{la_code} ...")
             started = time.monotonic()
             logical = datetime.combine(night + timedelta(days=1), datetime.min.time(), tzinfo=_tz(la.timezone))
-            run = dag.test(logical_date=logical, run_conf={"extract_date": night.isoformat()})
+            # run_after = logical date: the run id is the same every time this night runs, so a re-run is the
+            # same run (its alerts, keyed on the run id, are never sent twice).
+            run = dag.test(logical_date=logical, run_after=logical, run_conf={"extract_date": night.isoformat()})
             seconds = time.monotonic() - started
             state = str(getattr(run.state, "value", run.state))
             if state == "success":
                 outcome = NightOutcome(night, "success", seconds, _steps(settings, la_code, night))
                 result.nights.append(outcome)
                 say(f"[{index}/{len(todo)}] {night}: success in {seconds:.1f} s ({outcome.detail})")
-                continue
+                returned = quarterly.test(logical_date=logical + timedelta(minutes=1),
+                                          run_after=logical + timedelta(minutes=1))
+                state = str(getattr(returned.state, "value", returned.state))
+                say(f"[{index}/{len(todo)}] {night}: quarterly return: {_return_outcome(returned)}")
+                if state == "success":
+                    continue
+                outcome.status = "failed"
+                outcome.detail = f"the quarterly-return run {returned.run_id} failed"
+                say(f"Stopped at {night}: {outcome.detail}. Airflow log: {log_file}")
+                break
             detail = _failure(settings, la_code, night, run)
             result.nights.append(NightOutcome(night, "failed", seconds, detail))
             rest = len(todo) - index
@@ -125,16 +138,22 @@ def _tz(name: str):
     return ZoneInfo(name)
 
 
-def _nightly_dag(settings: Settings, la_code: str):
+def _dags(settings: Settings, la_code: str):
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(settings.dags_dir / "csc_nightly.py"))
+    bag = DagBag(dag_folder=str(settings.dags_dir))
     if bag.import_errors:
-        raise RuntimeError(f"the nightly DAG file does not import: {bag.import_errors}")
-    dag = bag.dags.get(f"csc_nightly_{la_code}")
-    if dag is None:
-        raise KeyError(f"no DAG csc_nightly_{la_code}: is LA {la_code} in {settings.las_config}?")
-    return dag
+        raise RuntimeError(f"the DAG files do not import: {bag.import_errors}")
+    found = [bag.dags.get(f"{prefix}{la_code}") for prefix in ("csc_nightly_", "csc_quarterly_return_")]
+    if None in found:
+        raise KeyError(f"no DAGs for LA {la_code}: is it in {settings.las_config}?")
+    return found
+
+
+def _return_outcome(run) -> str:
+    states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
+    state = states.get("write_quarterly_return", "unknown")
+    return {"success": "written", "skipped": "none due (skipped)"}.get(state, state)
 
 
 def _run_record(settings: Settings, la_code: str, night: date):

@@ -70,7 +70,9 @@ class CscDbtBuildOperator(DbtBuildLocalOperator):
             self.env = {**(self.env or {}), **env}
             self._exit_code = None
             self.build_and_run_cmd(context=context, cmd_flags=self.add_cmd_flags())
-            inject_transient_failure("build", settings)  # test hook: the connection is lost after dbt ran
+            # Test hook: the warehouse connection is lost once, after dbt wrote the shadow schemas and the
+            # incremental tables, before the build is recorded: the retry must not duplicate anything.
+            inject_transient_failure("build", settings)
             return 0 if self._exit_code in (None, 0) else self._exit_code
 
         with recorded_step(ref, "build", settings) as detail:

@@ -17,7 +17,9 @@ class ExtractArrivedSensor(BaseOperator):
 
     While the extract is missing the task defers to :class:`ExtractArrivedTrigger` on the triggerer. At the LA's
     deadline the trigger wakes the task, which sends the lateness alert and waits on; after the LA's
-    ``extract_wait`` it sends the late-extract alert (``late-extract:<dag_id>:<run_id>``) and fails without retry.
+    ``extract_wait`` it sends the late-extract alert (``late-extract:<dag_id>:<run_id>``) and fails without retry. A
+    catch-up night (deadline over a day ago, see :mod:`csc.orchestration.lateness`) does not wait: its extract is in
+    landing, already loaded, or missing (the same alert, at once).
     ``run`` is the run record returned by the ``start_run`` task. Its XCom value is the extract folder.
     """
 
@@ -33,7 +35,7 @@ class ExtractArrivedSensor(BaseOperator):
 
     def execute(self, context: Any) -> str:
         from csc.ingest import loaded_batch
-        from csc.orchestration.failures import retry_only_transient
+        from csc.orchestration.failures import RunFailed, retry_only_transient
         from csc.orchestration.lateness import alert_if_late, watched_deadline
         from csc.pipeline import extract_dir, local_authority
         from csc.settings import get_settings
@@ -51,6 +53,11 @@ class ExtractArrivedSensor(BaseOperator):
                               extract_date, *loaded)
                 return str(folder)
             now = datetime.now(UTC)
+            if watched_deadline(la_code, extract_date, settings, now) is None:
+                # A catch-up night (its deadline passed over a day ago): its extract is there or it is missing.
+                _late_extract_alert(la_code, extract_date, context, str(folder), settings, waited=False)
+                raise RunFailed(f"No extract for LA {la_code} dated {extract_date} in {folder}: a catch-up night "
+                                "does not wait for its extract", status="failed", alerted=True)
             late = alert_if_late(la_code, extract_date, context["dag"].dag_id, context["run_id"],
                                  where="waiting for the extract", settings=settings, now=now)
             deadline = None if late else watched_deadline(la_code, extract_date, settings, now)
@@ -63,17 +70,16 @@ class ExtractArrivedSensor(BaseOperator):
         trigger = ExtractArrivedTrigger(folder=str(folder), poll_seconds=settings.extract_poll_seconds,
                                         give_up_at=give_up_at.isoformat(),
                                         late_at=late_at.isoformat() if late_at else None)
-        self.defer(trigger=trigger, method_name="execute_complete",
-                   kwargs={"give_up_at": give_up_at.isoformat()})
+        self.defer(trigger=trigger, method_name="execute_complete")
 
-    def execute_complete(self, context: Any, event: dict[str, Any], give_up_at: str) -> str:
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> str:
         from csc.orchestration.failures import RunFailed, retry_only_transient
         from csc.orchestration.lateness import alert_if_late
         from csc.settings import get_settings
 
         settings = get_settings()
         la_code, extract_date = self._night()
-        status = event["status"]
+        status, give_up_at = event["status"], event["give_up_at"]
         if status == "arrived":
             self.log.info("The extract of LA %s dated %s arrived: %s", la_code, extract_date, event["folder"])
             return event["folder"]
@@ -88,15 +94,18 @@ class ExtractArrivedSensor(BaseOperator):
                         f"{give_up_at}: gave up waiting", status="failed", alerted=True)
 
 
-def _late_extract_alert(la_code: str, extract_date: Any, context: Any, folder: str, settings: Any) -> None:
+def _late_extract_alert(la_code: str, extract_date: Any, context: Any, folder: str, settings: Any, *,
+                        waited: bool = True) -> None:
     from csc.alerts import recipients_for, send_alert
     from csc.pipeline import local_authority
 
     la = local_authority(la_code, settings)
     dag_id, run_id = context["dag"].dag_id, context["run_id"]
     subject = f"[CSC] No extract: {la.name} ({la_code}) extract of {extract_date} has not arrived"
-    body = (f"The nightly run of {la.name} (LA {la_code}) waited {la.extract_wait} for the extract of {extract_date} "
-            f"and gave up.\n\nExpected: {folder}/manifest.json (the manifest is written last) or {folder}.zip\n"
+    waiting = (f"waited {la.extract_wait} for the extract of {extract_date} and gave up" if waited else
+               f"is a catch-up run: the extract of {extract_date} is not in landing, and was never loaded")
+    body = (f"The nightly run of {la.name} (LA {la_code}) {waiting}.\n\n"
+            f"Expected: {folder}/manifest.json (the manifest is written last) or {folder}.zip\n"
             f"DAG: {dag_id}\nRun: {run_id}\n\nNothing was loaded; BI still shows the last published marts. Once the "
             "extract is in the landing folder, clear the run's wait_for_extract task (or run `csc backfill`) to "
             "process it.")

@@ -49,14 +49,14 @@ class ExtractArrivedTrigger(BaseTrigger):
         late_at = datetime.fromisoformat(self.late_at) if self.late_at else None
         while True:
             if await asyncio.to_thread(extract_is_ready, self.folder):
-                yield TriggerEvent({"status": "arrived", "folder": self.folder})
+                yield TriggerEvent({"status": "arrived", "folder": self.folder, "give_up_at": self.give_up_at})
                 return
             now = _utcnow()
             if now >= give_up_at:
-                yield TriggerEvent({"status": "timeout", "folder": self.folder})
+                yield TriggerEvent({"status": "timeout", "folder": self.folder, "give_up_at": self.give_up_at})
                 return
             if late_at is not None and now >= late_at:
-                yield TriggerEvent({"status": "late", "folder": self.folder})
+                yield TriggerEvent({"status": "late", "folder": self.folder, "give_up_at": self.give_up_at})
                 return
             wake = min(t for t in (give_up_at, late_at) if t is not None)
             await asyncio.sleep(max(0.05, min(self.poll_seconds, (wake - now).total_seconds())))

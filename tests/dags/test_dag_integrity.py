@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 
 import pytest
 
@@ -47,7 +48,8 @@ def test_nightly_runs_one_at_a_time_with_catch_up_from_the_las_start_date(dagbag
         dag = dagbag.dags[f"csc_nightly_{la.code}"]
         assert dag.max_active_runs == 1
         assert dag.catchup is True
-        assert dag.start_date.date() > la.start_date  # the first run (morning after start_date) processes start_date
+        # The first run, on the morning after start_date, processes the extract of start_date.
+        assert dag.start_date.in_timezone(la.timezone).date() == la.start_date + timedelta(days=1)
 
 
 def test_nightly_retries_back_off_exponentially_and_waits_deferrably(dagbag):

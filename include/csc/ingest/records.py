@@ -32,14 +32,14 @@ from typing import BinaryIO
 
 import numpy as np
 
-from csc.ingest.dates import ACCEPTED_FORMS, first_bad_line, is_date
+from csc.ingest.dates import ACCEPTED_FORMS, ISO_WIDTH, first_bad_line, is_date, iso_dates
 from csc.ingest.errors import ExtractRefused
 
 REGION_SIZE = 2 << 20  # numpy's passes over a region stay in cache; larger regions were slower per byte
 _QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
 _MAX_CUT_TRIES = 64
 _DATES_CACHE = 200_000  # distinct date values remembered as valid (dates repeat: most are checked once)
-_LONGEST_DATE = 27  # "2024-03-01 10:11:12.1234567"
+_PAD = bytes(32)  # after a region's bytes: fixed-width reads from any value's start (dates, key words) stay inside
 
 # Primary-key hash: FNV-1a over each part's little-endian 8-byte words, then its length, parts chained. Computed
 # with numpy for whole regions and in Python for single records; the two must agree (tests/unit/ingest).
@@ -47,6 +47,7 @@ _FNV_OFFSET = 0xCBF29CE484222325
 _FNV_PRIME = 0x100000001B3
 _MASK64 = (1 << 64) - 1
 _MAX_VECTOR_KEY = 128  # longer keys (none in the contract: ids are at most 48 characters) are hashed one by one
+_WORD_MASKS = np.array([(1 << (8 * r)) - 1 for r in range(8)] + [_MASK64], dtype=np.uint64)  # a word's first r bytes
 
 
 def key_hash(parts: tuple[bytes, ...]) -> int:
@@ -248,14 +249,15 @@ class RecordScanner:
         """Check and forward a region without Python code per record. False if the region is not provably standard."""
         n = self.n
         padded = not region.endswith(b"\n")
-        buf = b"\n" + region + (b"\n" if padded else b"")  # a leading LF stands for the previous record's end
-        a = np.frombuffer(buf, dtype=np.uint8)
+        # A leading LF stands for the previous record's end; the padding is not part of ``a``.
+        buf = b"\n" + region + (b"\n" if padded else b"") + _PAD
+        a = np.frombuffer(buf, dtype=np.uint8, count=len(buf) - len(_PAD))
         special = np.flatnonzero((a == _COMMA) | (a == _LF) | (a == _QUOTE) | (a == _CR))
         kind = a[special]
         is_lf = kind == _LF
         is_quote = kind == _QUOTE
         if is_quote.any():
-            parity = np.bitwise_xor.accumulate(is_quote.view(np.uint8))
+            parity = np.cumsum(is_quote, dtype=np.int32) & 1
             if parity[-1]:
                 return False  # the region ends inside a quoted value
             outside = parity == 0
@@ -271,12 +273,14 @@ class RecordScanner:
             carriage_returns = special[(kind == _CR) & outside]
             record_lf = np.flatnonzero(outside[is_lf])  # indexes into the line feeds
         else:
+            quotes = special[:0]
             delimiters = special[kind == _COMMA]
             carriage_returns = special[kind == _CR]
             record_lf = None
         if carriage_returns.size and not (a[carriage_returns + 1] == _LF).all():
             return False  # a lone carriage return outside quotes
         line_feeds = special[is_lf]  # the sentinel first
+        every_lf_ends_a_record = record_lf is None or record_lf.size == line_feeds.size
         if record_lf is None:
             record_lf = np.arange(line_feeds.size)
         ends_at = line_feeds[record_lf]
@@ -301,20 +305,55 @@ class RecordScanner:
         for k in self.plan.date_fields:
             self._check_dates_fast(buf, a, bounds[:, k] + 1, bounds[:, k + 1], k, record_lines)
         if self.plan.key_fields:
-            self._hash_keys_fast(buf, a, bounds, record_lines)
+            self._hash_keys_fast(buf, a, bounds, record_lines, quotes)
 
-        if self.emit is not None:
+        if self.emit is None:
+            pass
+        elif every_lf_ends_a_record:
+            self.emit(self._framed_by_lines(buf, a, line_feeds, carriage_returns.size > 0, record_lines))
+        else:
             self.emit(self._framed(a, starts, ends, ends_at, carriage_returns.size > 0, record_lines))
         self.stats.records += records
         self.next_line += line_feeds.size - 1  # the padding LF stands for an unterminated last line
         return True
 
+    def _prefixes(self, record_lines: np.ndarray) -> np.ndarray:
+        """``<batch>,<line>,`` of each record as rows of one width: line numbers zero-padded to the region's widest
+        (PostgreSQL reads 0042 as 42)."""
+        batch = np.frombuffer(self._batch_prefix, dtype=np.uint8)
+        digits = len(str(int(record_lines[-1])))
+        prefixes = np.empty((record_lines.size, batch.size + digits + 1), dtype=np.uint8)
+        prefixes[:, :batch.size] = batch
+        rest = record_lines.astype(np.int64)
+        for column in range(batch.size + digits - 1, batch.size - 1, -1):
+            quotient = rest // 10
+            prefixes[:, column] = rest - quotient * 10 + 48
+            rest = quotient
+        prefixes[:, -1] = _COMMA
+        return prefixes
+
+    def _framed_by_lines(self, buf: bytes, a: np.ndarray, line_feeds: np.ndarray, crlf: bool,
+                         record_lines: np.ndarray) -> memoryview:
+        """The region's records behind their prefixes, when every line feed ends a record (no line break inside a
+        value): each LF becomes LF plus a gap of the prefixes' width (bytes.replace), and the gaps are filled."""
+        prefixes = self._prefixes(record_lines)
+        records, width = prefixes.shape
+        body = buf[:a.size]
+        if crlf:  # every CRLF ends a record here: drop the CR (a CR inside a value is not followed by LF here)
+            body = body.replace(b"\r\n", b"\n")
+            dropped = np.zeros(line_feeds.size, dtype=np.int64)
+            np.cumsum(a[line_feeds[1:] - 1] == _CR, out=dropped[1:])
+            line_feeds = line_feeds - dropped
+        out = bytearray(body.replace(b"\n", b"\n" + bytes(width)))
+        gaps = line_feeds[:records] + 1 + np.arange(records, dtype=np.int64) * width
+        np.ndarray((len(out) - width + 1, width), dtype=np.uint8, buffer=out, strides=(1, 1))[gaps] = prefixes
+        return memoryview(out)[1:len(out) - width]  # the leading LF, and the gap after the last record, go
+
     def _framed(self, a: np.ndarray, starts: np.ndarray, ends: np.ndarray, ends_at: np.ndarray, crlf: bool,
                 record_lines: np.ndarray) -> bytes:
         """The region's records, each behind ``<batch>,<line>,`` and ended by LF, assembled by numpy scatter.
 
-        Line numbers are zero-padded to one width per region (PostgreSQL reads 0042 as 42), so every prefix has the
-        same length and the output is the records with fixed-size gaps filled by a digit matrix.
+        Every prefix has the same length, so the output is the records with fixed-size gaps filled by the prefixes.
         """
         if crlf:  # drop each record terminator's CR (values keep theirs)
             keep = np.ones(a.size, dtype=bool)
@@ -325,14 +364,8 @@ class RecordScanner:
         else:
             content = a[1:]
         records = starts.size
-        digits = len(str(int(record_lines[-1])))
-        batch = np.frombuffer(self._batch_prefix, dtype=np.uint8)
-        width = batch.size + digits + 1
-        prefixes = np.empty((records, width), dtype=np.uint8)
-        prefixes[:, :batch.size] = batch
-        powers = 10 ** np.arange(digits - 1, -1, -1, dtype=np.int64)
-        prefixes[:, batch.size:batch.size + digits] = (record_lines[:, None] // powers) % 10 + 48
-        prefixes[:, -1] = _COMMA
+        prefixes = self._prefixes(record_lines)
+        width = prefixes.shape[1]
         lengths = ends - starts + 1
         record_at = np.cumsum(lengths) - lengths + np.arange(records, dtype=np.int64) * width
         out = np.empty(content.size + records * width, dtype=np.uint8)
@@ -345,14 +378,25 @@ class RecordScanner:
 
     def _check_dates_fast(self, buf: bytes, a: np.ndarray, starts: np.ndarray, ends: np.ndarray, k: int,
                           record_lines: np.ndarray) -> None:
-        """Check a date column: its distinct values (found by numpy) against the cache, new ones by regex."""
+        """Check a date column: ISO values by numpy (``iso_dates``); any others as ``_check_dates_by_value``."""
+        quoted = (ends > starts) & (a[starts] == _QUOTE)
+        inner_starts = starts + quoted
+        lengths = ends - quoted - inner_starts
+        firsts = np.ndarray((a.size, ISO_WIDTH), dtype=np.uint8, buffer=buf, strides=(1, 1))[inner_starts]
+        unproven = np.flatnonzero((lengths > 0) & ~iso_dates(firsts, lengths))
+        if unproven.size:
+            self._check_dates_by_value(buf, a, starts[unproven], ends[unproven], k, record_lines[unproven])
+
+    def _check_dates_by_value(self, buf: bytes, a: np.ndarray, starts: np.ndarray, ends: np.ndarray, k: int,
+                              record_lines: np.ndarray) -> None:
+        """Check date values: the distinct ones (found by numpy) against the cache, new ones by regex."""
         quoted = (ends > starts) & (a[starts] == _QUOTE)
         inner_starts, inner_ends = starts + quoted, ends - quoted
         lengths = inner_ends - inner_starts
         width = int(lengths.max()) if lengths.size else 0
         if width == 0:
             return
-        if width <= _LONGEST_DATE:
+        if width <= ISO_WIDTH:
             offsets = np.arange(width)
             matrix = a[np.minimum(inner_starts[:, None] + offsets, a.size - 1)]
             matrix[offsets[None, :] >= lengths[:, None]] = 0  # NUL padding: never in a value (refused earlier)
@@ -372,8 +416,10 @@ class RecordScanner:
         bad = next(i for i, v in enumerate(values) if v and not is_date(v))
         self._refuse_bad_date(int(record_lines[bad]), k, values[bad].decode("utf-8", errors="replace"))
 
-    def _hash_keys_fast(self, buf: bytes, a: np.ndarray, bounds: np.ndarray, record_lines: np.ndarray) -> None:
+    def _hash_keys_fast(self, buf: bytes, a: np.ndarray, bounds: np.ndarray, record_lines: np.ndarray,
+                        quotes: np.ndarray) -> None:
         """Hash every record's primary key in numpy; blank keys are left to the data-quality rules."""
+        words = np.ndarray((a.size,), dtype="<u8", buffer=buf, strides=(1,))  # the 8 bytes from each offset
         records = bounds.shape[0]
         hashes = np.full(records, _FNV_OFFSET, dtype=np.uint64)
         present = np.ones(records, dtype=bool)
@@ -386,8 +432,9 @@ class RecordScanner:
             lengths = ends - starts
             present &= lengths > 0
             irregular |= lengths > _MAX_VECTOR_KEY
-            hashes, inner_quotes = _fold_key_part(hashes, a, starts, np.minimum(lengths, _MAX_VECTOR_KEY))
-            irregular |= inner_quotes
+            if quotes.size:  # a doubled quote inside the value
+                irregular |= np.searchsorted(quotes, starts) != np.searchsorted(quotes, ends)
+            hashes = _fold_key_part(hashes, words, starts, np.minimum(lengths, _MAX_VECTOR_KEY))
             spans.append((starts, ends))
         for row in np.flatnonzero(irregular & present).tolist():
             parts = tuple(buf[s[row]:e[row]].replace(b'""', b'"') for s, e in spans)
@@ -560,41 +607,15 @@ def _split_lines(region: bytes) -> list[str]:
     return lines
 
 
-def _gather_values(a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> bytes:
-    """The values between ``starts`` and ``ends`` (quotes removed, doubled quotes undone), each followed by LF."""
-    quoted = (ends > starts) & (a[starts] == _QUOTE)
-    any_quoted = bool(quoted.any())
-    if any_quoted:
-        starts = starts + quoted
-        ends = ends - quoted
-    lengths = ends - starts
-    step = lengths + 1
-    offsets = np.cumsum(step) - step
-    total = int(step.sum())
-    source = np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, step)
-    gathered = a[source]
-    gathered[offsets + lengths] = _LF
-    joined = gathered.tobytes()
-    if any_quoted and b'"' in joined:
-        joined = joined.replace(b'""', b'"')  # standard quoting proven: every inner quote is doubled
-    return joined
-
-
-def _fold_key_part(hashes: np.ndarray, a: np.ndarray, starts: np.ndarray,
-                   lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fold one key part into the running hashes (as ``key_hash``); also flags parts holding a quote."""
-    words = (int(lengths.max()) + 7) // 8 if lengths.size else 0
+def _fold_key_part(hashes: np.ndarray, words: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Fold one key part into the running hashes (as ``key_hash``); ``words[i]``: the 8 bytes from offset i."""
     prime = np.uint64(_FNV_PRIME)
-    inner_quotes = np.zeros(lengths.size, dtype=bool)
-    if words:
-        offsets = np.arange(words * 8, dtype=np.int64)
-        inside = offsets[None, :] < lengths[:, None]
-        matrix = np.where(inside, a[np.minimum(starts[:, None] + offsets[None, :], a.size - 1)], 0).astype(np.uint8)
-        inner_quotes = (matrix == _QUOTE).any(axis=1)
-        as_words = np.ascontiguousarray(matrix).view("<u8")
-        for w in range(words):
-            hashes = np.where(w * 8 < lengths, (hashes ^ as_words[:, w]) * prime, hashes)
-    return (hashes ^ lengths.astype(np.uint64)) * prime, inner_quotes
+    last = words.size - 1
+    for w in range((int(lengths.max()) + 7) // 8 if lengths.size else 0):
+        remaining = lengths - 8 * w
+        word = words[np.minimum(starts + 8 * w, last)] & _WORD_MASKS[np.clip(remaining, 0, 8)]
+        hashes = np.where(remaining > 0, (hashes ^ word) * prime, hashes)
+    return (hashes ^ lengths.astype(np.uint64)) * prime
 
 
 def _unquote(raw: bytes) -> bytes:

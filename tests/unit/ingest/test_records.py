@@ -23,7 +23,7 @@ NEEDS_QUOTES = ["a,b", 'say "hi"', "two\nlines", "crlf\r\nbreak", "lone\rcr", '"
 STRAY_QUOTE = ['O"Brien', 'a"b"c']  # a quote inside an unquoted field: Python's csv keeps it as written
 
 
-def _random_file(rng: random.Random, n_fields: int, n_records: int):
+def _random_file(rng: random.Random, n_fields: int, n_records: int, needs_quotes=NEEDS_QUOTES):
     """A CSV text and what it holds: per record, its fields and the physical line it starts on."""
     terminator = rng.choice(["\n", "\r\n"])
     quote_all = rng.random() < 0.2
@@ -40,7 +40,7 @@ def _random_file(rng: random.Random, n_fields: int, n_records: int):
             elif roll < 0.6:
                 value = rng.choice(PLAIN)
             elif roll < 0.95:
-                value = rng.choice(NEEDS_QUOTES)
+                value = rng.choice(needs_quotes)
             else:
                 value = rng.choice(STRAY_QUOTE)
             fields.append(value)
@@ -225,3 +225,14 @@ def test_drain_finishes_the_checksum_after_an_early_stop():
     regions.drain()
     assert (regions.bytes_read, regions.digest.hexdigest()) == (len(data), hashlib.sha256(data).hexdigest())
     assert not regions.ends_with_newline
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_files_without_line_breaks_in_values_read_back_exactly(seed):
+    """Regions whose line feeds all end records are framed by replacing each LF (CRLF, CR inside values too)."""
+    rng = random.Random(1000 + seed)
+    no_line_feeds = [v for v in NEEDS_QUOTES if "\n" not in v]
+    text, expected = _random_file(rng, rng.randint(1, 6), rng.randint(1, 120), needs_quotes=no_line_feeds)
+    copy_data, stats, _ = _scan(text.encode(), region_size=rng.choice([64, 300, 1 << 20]))
+    assert _read_back(copy_data) == expected
+    assert stats.records == len(expected)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from csc.settings import Settings
+from csc.settings import PROJECT_ROOT, Settings
 
 Echo = Callable[[str], None]
 
@@ -71,9 +71,13 @@ def run_demo(settings: Settings, echo: Echo = print) -> DemoResult:
     if (generated / "manifest.json").exists():
         echo(f"==> demo extract already generated: {generated}")
     else:
-        timed("generate", f"generate the synthetic extract of LA {la_code} for {as_of} ({settings.demo_size})",
+        faults = settings.demo_faults
+        if faults not in ("none", "default", "all") and not Path(faults).is_absolute():
+            faults = str(PROJECT_ROOT / faults)
+        timed("generate", f"generate the synthetic extract of LA {la_code} for {as_of} ({settings.demo_size}, "
+                          f"faults: {settings.demo_faults})",
               lambda: _csc("generate", "--la", la_code, "--size", settings.demo_size, "--seed", "1",
-                           "--as-of", as_of.isoformat(), "--out", str(synthetic)))
+                           "--as-of", as_of.isoformat(), "--out", str(synthetic), "--faults", faults))
     # The nightly run waits for the extract in the landing folder and moves it to the archive once loaded: land a
     # copy for every run. An extract already loaded is recognised by its checksums and not loaded again.
     if not (result.extract_path / "manifest.json").exists():
@@ -151,6 +155,16 @@ def summary(settings: Settings, result: DemoResult) -> str:
                          f"{failed_warn} warning rules failing (of {evaluated})")
             if report:
                 lines.append(f"  report: {report}")
+            findings = conn.execute(
+                "select kind, rule_id, rows_failing from ops.dq_results where dq_run_id = %s and status = 'fail' "
+                "and severity = 'warn' order by kind desc, rows_failing desc, rule_id", (dq[0],)).fetchall()
+            for kind, title in (("fault", "warning rules failing"), ("exception", "practice exceptions")):
+                found = [f"{rule} ({rows:,})" for k, rule, rows in findings if k == kind]
+                if found:
+                    lines.append(f"  {title}: " + ", ".join(found))
+            alert = settings.outbox_dir / f"dq_{result.la_code}_{batch_id}.eml"
+            if alert.exists():
+                lines.append(f"  e-mail to the performance leads (outbox, no SMTP configured): {alert}")
         steps = conn.execute(
             "select s.step, s.status, s.detail from ops.pipeline_steps s join ops.pipeline_runs r using (run_id) "
             "where r.la_code = %s and r.detail->>'extract_date' = %s order by r.run_id desc, s.started_at",

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     demo_la: str = Field(default="999", description="LA code of the synthetic demo authority used by `make run`.")
     demo_as_of: date = Field(default=date(2026, 9, 30), description="Extract date of the demo LA's extract.")
     demo_size: str = Field(default="small", description="Size preset of the demo extract (tiny, small, county).")
+    demo_faults: str = Field(
+        default="config/demo_faults.yml",
+        description="Data faults in the demo extract: none, default, all, or a fault-rate file (relative paths are "
+                    "from the repository root). The default holds only warning-level faults, so the demo publishes.",
+    )
     max_file_bytes: int = Field(
         default=4 << 30, ge=1, description="Largest file of an extract the loader reads; larger ones are refused."
     )

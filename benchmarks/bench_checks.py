@@ -3,16 +3,24 @@
     .venv/bin/python benchmarks/bench_checks.py                    # county extract of `csc generate --la 903`
     .venv/bin/python benchmarks/bench_checks.py --size small       # quicker, for a try-out
 
-A private embedded PostgreSQL server is started in a temporary folder and initialised with ``csc init``. The
-extract (``--faults default``, so rules fail and records are written) is generated into its landing folder and
-loaded with the loader; neither is timed. Then:
+A private embedded PostgreSQL server is started in a temporary folder. The warehouse is initialised, and the extract
+(``--faults default``, so rules fail and records are written) generated into its landing folder and loaded, by
+``csc init``, ``csc generate`` and ``csc load`` in child processes; none of it is timed. Then:
 
 * the catalogue: ``csc check --batch ID --no-alerts`` in a child process, as the nightly DAG runs it (Data Docs and
-  report included): its wall time and peak resident memory (``ru_maxrss`` of the child);
+  report included): its wall time, CPU time and peak resident memory (``ru_maxrss`` of that child alone, from
+  ``os.wait4``). A child started by fork or vfork keeps its parent's peak as its own ``ru_maxrss`` after exec, so
+  the benchmark process must stay small: it never generates or loads in-process. Meanwhile the checks process and
+  the PostgreSQL server (where the work is pushed down) are sampled every 0.1 s: the checks process's memory at each
+  of its steps, and the server's proportional set size (shared buffers counted once); the server's CPU time is read
+  before and after;
 * GX against SQL: the single-table rules of the largest tables (required values, id formats, dates that parse,
-  dates in the future, code lists, end before start), run once by Great Expectations (one suite per table, counts
-  only, the GX import excluded) and once as one hand-written ``count(*) filter (where ...)`` query per table, on
-  the same typed work tables. The failure counts must agree; the ratio is GX's time over SQL's.
+  dates in the future, code lists, end before start), run by Great Expectations (one suite per table, counts
+  only, the GX import excluded) and as one hand-written ``count(*) filter (where ...)`` query per table, on the same
+  typed work tables, alternately ``--rounds`` times. The failure counts must agree; the ratio is GX's median time
+  over SQL's.
+
+The temporary folder (server and extract, about 1 GB for the county) is removed at the end unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -20,23 +28,29 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from datetime import date
 from pathlib import Path
 
 import psycopg
 
 from csc.settings import Settings
+from csc.warehouse.connection import connect
 from csc.warehouse.embedded import EmbeddedServer
 
 CSC = Path(sys.executable).with_name("csc")
 SQL_TABLES = ("ssd_contacts", "ssd_involvements", "ssd_cp_visits", "ssd_cla_visits", "ssd_cin_visits", "ssd_person")
 SUBSET_PREFIXES = ("STR_REQUIRED.", "STR_ID_FORMAT.", "STR_DATE_PARSES.", "STR_DATE_NOT_FUTURE.", "CODE.",
                    "TL_END_BEFORE_START.")
+# Lines of `csc check` that end a step, and what the checks process has done by then.
+STEPS = (("Validating ", "batch copied and measured"), ("  Great Expectations loaded", "GX imported"),
+         ("Recording failing records", "validations and Data Docs"), ("Report:", "failing records and report"))
+MB = 1024 * 1024
 
 
 def main() -> None:
@@ -46,6 +60,8 @@ def main() -> None:
     parser.add_argument("--as-of", default="2026-09-30", help="Extract date.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--faults", default="default", help="Generator faults: none, default.")
+    parser.add_argument("--rounds", type=int, default=3, help="Alternate GX and SQL runs of the comparison.")
+    parser.add_argument("--keep", action="store_true", help="Keep the temporary folder (server data, extract).")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="csc-bench-checks-"))
@@ -60,106 +76,238 @@ def main() -> None:
                "CSC_AIRFLOW_DATABASE": "csc_bench_af"}
         settings = Settings(home=work / "home", warehouse_url=f"{conninfo} dbname=csc_bench",
                             airflow_database="csc_bench_af")
-        batch_id, rows = prepare(settings, env, args)
+        batch_id, rows = prepare(env, settings, args)
         print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
         print(f"extract: LA {args.la}, size {args.size}, faults {args.faults}, {rows:,} records, batch {batch_id}")
-
-        started = time.monotonic()
-        completed = subprocess.run([str(CSC), "check", "--batch", str(batch_id), "--no-alerts"], env=env,
-                                   capture_output=True, text=True, check=False)
-        wall = time.monotonic() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        if completed.returncode not in (0, 1):
-            raise SystemExit(f"csc check failed:\n{completed.stdout}\n{completed.stderr}")
-        print("\n".join(line for line in completed.stdout.splitlines() if line.startswith(("Outcome", "Rules:"))))
-        print(f"catalogue: {wall:.1f} s wall (budget 90 s), peak memory of the checks process {peak_mb:.0f} MB "
-              f"(budget 1,024 MB)")
-        compare_gx_with_sql(settings, batch_id)
+        measure_catalogue(env, batch_id, server.status().pid)
+        compare_gx_with_sql(settings, batch_id, args.rounds)
+        print("load average after: " + load_average())
     finally:
         server.stop()
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
-def prepare(settings: Settings, env: dict, args) -> tuple[int, int]:
-    """Initialise the warehouse, generate and load the extract (untimed)."""
-    from csc.ingest.loader import load_extract
-    from csc.synthetic import generate
-    from csc.warehouse.bootstrap import init_warehouse
+def load_average() -> str:
+    return ", ".join(f"{n:.1f}" for n in os.getloadavg()) + " (1, 5, 15 min)"
 
-    init_warehouse(settings)
+
+def prepare(env: dict, settings: Settings, args) -> tuple[int, int]:
+    """Initialise the warehouse, generate and load the extract (untimed), each a ``csc`` command in a child process:
+    the benchmark process itself stays small, so nothing of the generator is counted in the checks' memory (a child
+    started with fork or vfork keeps the parent's peak as its own ``ru_maxrss`` when it execs)."""
+    run_csc(env, "init")
     started = time.monotonic()
-    night = generate(args.la, args.size, args.seed, date.fromisoformat(args.as_of), settings.landing_dir,
-                     faults=args.faults).nights[-1]
+    run_csc(env, "generate", "--la", args.la, "--size", args.size, "--seed", str(args.seed), "--as-of", args.as_of,
+            "--faults", args.faults, "--out", str(settings.landing_dir), "--quiet")
     print(f"generated in {time.monotonic() - started:.0f} s (not timed)")
     started = time.monotonic()
-    loaded = load_extract(night.extract_dir, settings)
+    run_csc(env, "load", "--la", args.la)
     print(f"loaded in {time.monotonic() - started:.0f} s (not timed)")
-    return loaded.batch_id, sum(loaded.rows.values())
+    with connect(settings) as conn:
+        return conn.execute("select batch_id, rows_loaded from ops.extract_batches where la_code = %s "
+                            "order by batch_id desc limit 1", (args.la,)).fetchone()
 
 
-def compare_gx_with_sql(settings: Settings, batch_id: int) -> None:
+def run_csc(env: dict, *arguments: str) -> None:
+    completed = subprocess.run([str(CSC), *arguments], env=env, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"csc {' '.join(arguments)} failed:\n{completed.stdout}\n{completed.stderr}")
+
+
+def measure_catalogue(env: dict, batch_id: int, postmaster: int | None) -> None:
+    """``csc check`` in a child process: wall time, its own peak memory and CPU, memory per step, and the server's
+    memory and CPU meanwhile."""
+    print("load average before the checks: " + load_average())
+    server_cpu = _server_cpu_seconds(postmaster)
+    started = time.monotonic()
+    # Progress (stderr) and summary (stdout) in one stream, unbuffered: each step's line arrives as it happens.
+    child = subprocess.Popen([str(CSC), "check", "--batch", str(batch_id), "--no-alerts"],
+                             env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+    sampler = MemorySampler(child.pid, postmaster)
+    sampler.start()
+    lines, steps = [], {}
+    for line in child.stdout:
+        lines.append(line.rstrip("\n"))
+        for prefix, label in STEPS:
+            if line.startswith(prefix):
+                steps.setdefault(label, sampler.checks_peak)
+    child.stdout.close()
+    # wait4: the resource usage of this child alone; its ru_maxrss is the peak of the checks process.
+    _, wait_status, usage = os.wait4(child.pid, 0)
+    wall = time.monotonic() - started
+    child.returncode = os.waitstatus_to_exitcode(wait_status)
+    sampler.stop()
+    server_cpu = _server_cpu_seconds(postmaster) - server_cpu
+    if child.returncode not in (0, 1):
+        raise SystemExit("csc check failed:\n" + "\n".join(lines))
+    peak_mb = usage.ru_maxrss / 1024
+    print("\n".join(line for line in lines if line.startswith(("Outcome", "Rules:"))))
+    print(f"catalogue: {wall:.1f} s wall (budget 90 s), peak memory of the checks process {peak_mb:.0f} MB "
+          f"(budget 1,024 MB)")
+    print("  checks process by step (peak so far, sampled): "
+          + ", ".join(f"{label} {peak / MB:.0f} MB" for label, peak in steps.items()))
+    if sampler.server_peak:
+        print(f"  PostgreSQL server meanwhile: peak {sampler.server_peak / MB:.0f} MB (proportional set size of its "
+              f"{sampler.server_processes} processes); checks process and server together: peak "
+              f"{sampler.together_peak / MB:.0f} MB (sampled)")
+    else:
+        print("  PostgreSQL server meanwhile: not measured (its /proc/<pid>/smaps_rollup is not readable)")
+    print(f"  CPU: checks process {usage.ru_utime + usage.ru_stime:.1f} s, PostgreSQL server {server_cpu:.1f} s")
+
+
+def _server_cpu_seconds(postmaster: int | None) -> float:
+    """CPU time of the server so far: the postmaster's own and that of its reaped children (backends, parallel
+    workers), plus that of its live children."""
+    if postmaster is None:
+        return 0.0
+    ticks = 0
+    for pid in _process_tree(postmaster):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        if pid == postmaster:
+            ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class MemorySampler(threading.Thread):
+    """Samples the resident memory of the checks process and the proportional set size of the PostgreSQL server
+    (its postmaster and every backend) from /proc, every 0.1 s, until stopped."""
+
+    def __init__(self, checks_pid: int, postmaster: int | None):
+        super().__init__(daemon=True)
+        self.checks_pid, self.postmaster = checks_pid, postmaster
+        self.checks_peak = self.server_peak = self.together_peak = self.server_processes = 0
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.wait(0.1):
+            checks = _smaps(self.checks_pid, "Rss")
+            server = [_smaps(pid, "Pss") for pid in _process_tree(self.postmaster)] if self.postmaster else []
+            server_total = sum(server)
+            self.checks_peak = max(self.checks_peak, checks)
+            if server_total > self.server_peak:
+                self.server_peak, self.server_processes = server_total, sum(1 for m in server if m)
+            self.together_peak = max(self.together_peak, checks + server_total)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+
+
+def _smaps(pid: int, field: str) -> int:
+    """One field of /proc/<pid>/smaps_rollup in bytes; 0 for a process gone or unreadable."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _process_tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                todo += [int(child) for child in children.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def compare_gx_with_sql(settings: Settings, batch_id: int, rounds: int) -> None:
     from csc.quality.catalogue import BatchContext, load_catalogue
     from csc.quality.reference import refresh_reference_data
     from csc.quality.session import CheckSession
     from csc.quality.work import create_work_tables, drop_work_tables, work_prefix
     from csc.warehouse.bootstrap import LOADER
-    from csc.warehouse.connection import connect
 
     catalogue = load_catalogue(settings)
     catalogue.rules = [r for r in catalogue if r.table in SQL_TABLES and r.id.startswith(SUBSET_PREFIXES)]
     catalogue.__dict__.pop("by_id", None)
+    gx_times, sql_times = [], []
     with connect(settings, role=LOADER, autocommit=True) as conn:
         extract_date = conn.execute("select extract_date from ops.extract_batches where batch_id = %s",
                                     (batch_id,)).fetchone()[0]
         ctx = BatchContext(batch_id=batch_id, extract_date=extract_date, work_prefix=work_prefix(999_999))
         refresh_reference_data(conn, settings)
         create_work_tables(conn, catalogue.contract, ctx, settings)
+        passes = [hand_written_pass([r for r in catalogue if r.table == table], ctx) for table in SQL_TABLES]
         try:
-            with CheckSession(settings) as session:  # the GX import is not timed
+            for _ in range(rounds):
+                with CheckSession(settings) as session:  # a fresh context each round; the GX import is not timed
+                    started = time.monotonic()
+                    evaluations = session.validate(catalogue, ctx, previous_measures=None)
+                    gx_times.append(time.monotonic() - started)
                 started = time.monotonic()
-                evaluations = session.validate(catalogue, ctx, previous_measures=None)
-                gx_seconds = time.monotonic() - started
-            started = time.monotonic()
-            sql_counts = {}
-            for table in SQL_TABLES:
-                rules = [r for r in catalogue if r.table == table]
-                filters = [f"count(*) filter (where {hand_written(r, ctx)})" for r in rules]
-                row = conn.execute(f"select {', '.join(filters)} from {ctx.work_table(table)} t").fetchone()
-                sql_counts.update({r.id: n for r, n in zip(rules, row, strict=True)})
-            sql_seconds = time.monotonic() - started
+                sql_counts = {}
+                for rules, query in passes:
+                    sql_counts.update(zip((r.id for r in rules), conn.execute(query).fetchone(), strict=True))
+                sql_times.append(time.monotonic() - started)
         finally:
             drop_work_tables(conn, 999_999)
     disagree = {rule: (ev.rows_failing, sql_counts[rule]) for rule, ev in evaluations.items()
                 if ev.rows_failing != sql_counts[rule]}
     failing = sum(1 for ev in evaluations.values() if ev.rows_failing)
+    gx_seconds, sql_seconds = statistics.median(gx_times), statistics.median(sql_times)
     print(f"GX vs SQL: {len(evaluations)} rules on {', '.join(SQL_TABLES)} ({failing} failing, "
-          f"{sum(ev.rows_failing for ev in evaluations.values()):,} failing rows)")
-    print(f"  GX {gx_seconds:.1f} s, hand-written SQL {sql_seconds:.1f} s: ratio {gx_seconds / sql_seconds:.1f}; "
-          f"counts agree: {'yes' if not disagree else 'NO ' + str(disagree)}")
+          f"{sum(ev.rows_failing for ev in evaluations.values()):,} failing rows), {rounds} rounds")
+    print(f"  GX {gx_seconds:.1f} s, hand-written SQL {sql_seconds:.1f} s (medians): ratio "
+          f"{gx_seconds / sql_seconds:.1f}; counts agree: {'yes' if not disagree else 'NO ' + str(disagree)}")
+    print("  rounds: " + "; ".join(f"GX {g:.1f} s, SQL {s:.1f} s" for g, s in zip(gx_times, sql_times, strict=True)))
     if disagree:
         raise SystemExit(1)
 
 
-def hand_written(rule, ctx) -> str:
-    """The rule's failure condition on one row of its table (alias t), written independently of the catalogue."""
+def hand_written_pass(rules: list, ctx) -> tuple[list, str]:
+    """One query over one work table (alias t) counting every rule's failures, written independently of the
+    catalogue. A code list is joined once per coded column (hashed, one row per code with its valid years), so the
+    table is still read once and no subquery runs per row."""
+    counts, joins = [], []
+    for number, rule in enumerate(rules):
+        condition, join = hand_written(rule, ctx, f"code_{number}")
+        counts.append(f"count(*) filter (where {condition})")
+        joins += [join] if join else []
+    table = ctx.work_table(rules[0].table)
+    return rules, f"select {', '.join(counts)} from {table} t {' '.join(joins)}"
+
+
+def hand_written(rule, ctx, alias: str) -> tuple[str, str | None]:
+    """The rule's failure condition on one row of its table (alias t), and the join it needs, if any."""
     kind = rule.id.split(".")[0]
     column = rule.column
     if kind == "STR_REQUIRED":
-        return f"t.{column} is null"
+        return f"t.{column} is null", None
     if kind == "STR_ID_FORMAT":
-        return f"t.{column} !~ '^[A-Za-z0-9_-]{{1,48}}$'"
+        return f"t.{column} !~ '^[A-Za-z0-9_-]{{1,48}}$'", None
     if kind == "STR_DATE_PARSES":
-        return f"t.{column} is not null and t.{column}__date is null"
+        return f"t.{column} is not null and t.{column}__date is null", None
     if kind == "STR_DATE_NOT_FUTURE":
-        return f"t.{column}__date > date '{ctx.extract_date}'"
+        return f"t.{column}__date > date '{ctx.extract_date}'", None
     if kind == "TL_END_BEFORE_START":
-        return f"t.{rule.params['end']}__date < t.{rule.params['start']}__date"
+        return f"t.{rule.params['end']}__date < t.{rule.params['start']}__date", None
     if kind == "CODE":
+        code_list = rule.params["code_list"]
         when = f"t.{rule.params['event_date']}__date" if rule.params.get("event_date") else "null"
-        year = f"extract(year from coalesce({when}, date '{ctx.extract_date}') - interval '3 months')"
-        return (f"nullif(upper(btrim(t.{column})), '') is not null and not exists (select 1 from ops.dq_code_lists c "
-                f"where c.code_list = '{rule.params['code_list']}' "
-                f"and c.normalised_code = ops.dq_normalised_code(c.code_list, t.{column}) "
-                f"and {year} between coalesce(c.valid_from_year, 0) and coalesce(c.valid_to_year, 9999))")
+        year = f"extract(year from coalesce({when}, date '{ctx.extract_date}') - interval '3 months')::int"
+        valid = (f"(select normalised_code, range_agg(int4range(coalesce(valid_from_year, 0), "
+                 f"coalesce(valid_to_year, 9999), '[]')) as years from ops.dq_code_lists "
+                 f"where code_list = '{code_list}' group by normalised_code)")
+        join = (f"left join {valid} {alias} on {alias}.normalised_code = ops.dq_normalised_code('{code_list}', "
+                f"t.{column}) and {alias}.years @> {year}")
+        return f"nullif(upper(btrim(t.{column})), '') is not null and {alias}.normalised_code is null", join
     raise ValueError(rule.id)
 
 

@@ -118,6 +118,22 @@ def test_the_faulty_extract_is_blocked_for_its_blocking_faults(faulty):
     assert "CODE.hr_workers.org_role" in result.blocking_rules  # invalid HR roles: allocation cannot be computed
 
 
+def test_every_flagged_record_is_stored_and_each_result_keeps_a_bounded_sample(faulty, module_settings):
+    """The records go to ops.dq_failing_records, all of them; a rule's result (and so the report, the alert and the
+    Data Docs) keeps its counts and at most dq_sample_keys of its keys, however many records fail."""
+    limit = module_settings.dq_sample_keys
+    with connect(module_settings) as conn:
+        results = conn.execute(
+            "select r.rule_id, (r.observed ->> 'records')::int, jsonb_array_length(r.sample_keys), "
+            "(select count(*) from ops.dq_failing_records f where f.dq_run_id = r.dq_run_id and f.rule_id = r.rule_id) "
+            "from ops.dq_results r where r.dq_run_id = %s and r.status = 'fail' and r.observed ? 'records'",
+            (faulty["result"].dq_run_id,)).fetchall()
+    wrong = [(rule, records, sampled, stored) for rule, records, sampled, stored in results
+             if stored != records or sampled != min(records, limit)]
+    assert not wrong, "rule, records, keys sampled, records stored: " + str(wrong)
+    assert any(records > limit for _, records, _, _ in results)  # the bound is exercised
+
+
 def test_a_clean_extract_fails_no_fault_rule(clean):
     result = clean["result"]
     failing = set(result.blocking_rules) | set(result.warning_rules)

@@ -49,9 +49,10 @@ def main() -> None:
     parser.add_argument("--la", default="903", help="Generator LA when no --extract is given (903: Countyshire).")
     parser.add_argument("--size", default="county", help="Generator size when no --extract is given.")
     parser.add_argument("--as-of", default="2025-03-31", help="Generator extract date.")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="csc-bench-"))
     os.chmod(work, 0o755)  # the embedded server's OS user must reach its data folder
     server = EmbeddedServer(work / "pgdata")
@@ -91,7 +92,7 @@ def main() -> None:
             print(f"round {round_no}: psql {psql_times[-1]:.2f} s, loader {load:.2f} s "
                   f"(process {wall:.2f} s, peak {peak / 1e6:.0f} MB); CPU s: "
                   + ", ".join(f"{k} {v[-1]:.2f}" for k, v in cpu.items()), flush=True)
-        report(args, manifest, rows, size, psql_times, load_times, wall_times, peaks, cpu)
+        report(args, manifest, rows, size, psql_times, load_times, wall_times, peaks, cpu, load_before)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -188,7 +189,7 @@ def run_loader(url: str, settings: Settings, env: dict, pristine: Path) -> tuple
             usage.ru_utime + usage.ru_stime)
 
 
-def report(args, manifest, rows, size, psql_times, load_times, wall_times, peaks, cpu) -> None:
+def report(args, manifest, rows, size, psql_times, load_times, wall_times, peaks, cpu, load_before) -> None:
     psql_s, load_s, wall_s = (statistics.median(x) for x in (psql_times, load_times, wall_times))
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -208,7 +209,7 @@ def report(args, manifest, rows, size, psql_times, load_times, wall_times, peaks
     print(f"ratio (psql time / loader process time): {psql_s / wall_s:.2f}")
     print(f"loader peak memory (max RSS): {max(peaks) / 1e6:.0f} MB")
     print("CPU seconds (medians): " + ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in cpu.items()))
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min)")
+    print(f"load average (1 min): {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} at its end")
 
 
 if __name__ == "__main__":

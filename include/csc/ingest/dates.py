@@ -58,7 +58,7 @@ def first_bad_line(lines: bytes) -> int | None:
 
 
 ISO_WIDTH = 27  # "2024-03-01 10:11:12.1234567": the longest ISO value accepted
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+_DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)  # 29 Feb: if leap
 _DASH, _COLON, _DOT, _SPACE, _T = 45, 58, 46, 32, 84
 
 
@@ -78,9 +78,12 @@ def iso_dates(rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     ok = ((lengths == 10) | (lengths == 16) | (lengths == 19) | ((lengths >= 21) & (lengths <= ISO_WIDTH)))
     ok &= is_digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (rows[:, 4] == _DASH) & (rows[:, 7] == _DASH)
     year, month, day = digits(0, 1, 2, 3), digits(5, 6), digits(8, 9)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
-    ok &= (year > 0) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days)
+    ok &= (year > 0) & (month >= 1) & (day >= 1) & (day <= _DAYS_IN_MONTH.take(month, mode="clip"))
+    ok &= month <= 12
+    february_29 = np.flatnonzero(ok & (month == 2) & (day == 29))
+    if february_29.size:
+        leap_year = year[february_29]
+        ok[february_29] = (leap_year % 4 == 0) & ((leap_year % 100 != 0) | (leap_year % 400 == 0))
     timed = lengths >= 16
     if timed.any():
         ok &= ~timed | (((rows[:, 10] == _SPACE) | (rows[:, 10] == _T)) & (rows[:, 13] == _COLON)

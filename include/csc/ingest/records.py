@@ -9,7 +9,7 @@ of quotes, or wholly quoted with inner quotes doubled). They do not for a quote 
 (``O"Brien``): Python's csv module keeps it, PostgreSQL starts a quoted section. So the file is read in regions of
 a few megabytes cut at record boundaries, and each region takes one of two paths:
 
-* fast path (numpy, no Python code per record): find the special bytes, track quote parity, prove every quote
+* fast path (numpy, no Python code per record): find quotes and delimiters, track quote parity, prove every quote
   stands where standard CSV puts it, count fields per record, check date columns with one regular expression per
   column, hash primary keys, and forward the region's records unchanged behind a ``<batch>,<line>,`` prefix;
 * slow path (the csv module, one record at a time) for any region the fast path cannot prove standard. Records are
@@ -252,16 +252,13 @@ class RecordScanner:
         # A leading LF stands for the previous record's end; the padding is not part of ``a``.
         buf = b"\n" + region + (b"\n" if padded else b"") + _PAD
         a = np.frombuffer(buf, dtype=np.uint8, count=len(buf) - len(_PAD))
-        special = np.flatnonzero((a == _COMMA) | (a == _LF) | (a == _QUOTE) | (a == _CR))
-        kind = a[special]
+        quotes = np.flatnonzero(a == _QUOTE)
+        marks = np.flatnonzero((a == _COMMA) | (a == _LF) | (a == _CR))  # inside quoted values too
+        kind = a[marks]
         is_lf = kind == _LF
-        is_quote = kind == _QUOTE
-        if is_quote.any():
-            parity = np.cumsum(is_quote, dtype=np.int32) & 1
-            if parity[-1]:
+        if quotes.size:
+            if quotes.size % 2:
                 return False  # the region ends inside a quoted value
-            outside = parity == 0
-            quotes = special[is_quote]
             before_opening = a[quotes[0::2] - 1]
             if not ((before_opening == _COMMA) | (before_opening == _LF) | (before_opening == _QUOTE)).all():
                 return False  # a quote inside an unquoted field
@@ -269,17 +266,17 @@ class RecordScanner:
             if not ((after_closing == _COMMA) | (after_closing == _LF) | (after_closing == _CR)
                     | (after_closing == _QUOTE)).all():
                 return False  # something between a closing quote and the next delimiter
-            delimiters = special[(kind == _COMMA) & outside]
-            carriage_returns = special[(kind == _CR) & outside]
+            outside = (np.searchsorted(quotes, marks) & 1) == 0  # an even number of quotes before it
+            delimiters = marks[(kind == _COMMA) & outside]
+            carriage_returns = marks[(kind == _CR) & outside]
             record_lf = np.flatnonzero(outside[is_lf])  # indexes into the line feeds
         else:
-            quotes = special[:0]
-            delimiters = special[kind == _COMMA]
-            carriage_returns = special[kind == _CR]
+            delimiters = marks[kind == _COMMA]
+            carriage_returns = marks[kind == _CR]
             record_lf = None
         if carriage_returns.size and not (a[carriage_returns + 1] == _LF).all():
             return False  # a lone carriage return outside quotes
-        line_feeds = special[is_lf]  # the sentinel first
+        line_feeds = marks[is_lf]  # the sentinel first
         every_lf_ends_a_record = record_lf is None or record_lf.size == line_feeds.size
         if record_lf is None:
             record_lf = np.arange(line_feeds.size)

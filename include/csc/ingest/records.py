@@ -10,8 +10,9 @@ of quotes, or wholly quoted with inner quotes doubled). They do not for a quote 
 a few megabytes cut at record boundaries, and each region takes one of two paths:
 
 * fast path (numpy, no Python code per record): find quotes and delimiters, track quote parity, prove every quote
-  stands where standard CSV puts it, count fields per record, check date columns with one regular expression per
-  column, hash primary keys, and forward the region's records unchanged behind a ``<batch>,<line>,`` prefix;
+  stands where standard CSV puts it, count fields per record, check date columns (ISO values as numbers, other
+  forms with one regular expression per column), hash primary keys, and forward the region's records unchanged
+  behind a ``<batch>,<line>,`` prefix;
 * slow path (the csv module, one record at a time) for any region the fast path cannot prove standard. Records are
   re-quoted in standard form before they go to PostgreSQL, so its reading matches Python's. The slow path hands
   back to the fast path at the first region boundary that is also a record boundary.

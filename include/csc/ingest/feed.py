@@ -1,10 +1,11 @@
-"""The extract's files read, checked and framed for COPY by a thread of their own, one file ahead of the server.
+"""The extract's files read, checked and framed for COPY by a thread of their own, ahead of the server.
 
 PostgreSQL parses the CSV on one core while Python frames and checks records on the other. For the two to overlap,
 the server must never wait for Python: not between regions of a file (a bounded queue of framed regions sits between
 this thread and the COPY) and not between files (this thread starts on the next file while the server still
 ingests the last regions of the previous one). The thread that owns the connection only moves bytes from the queue
-to the COPY, so it holds the GIL for microseconds at a time.
+to the COPY, and the connection's socket holds a few megabytes (``loader._widen_send_buffer``), so the server has
+work in hand while that thread waits for the GIL.
 
 Everything a file's scan finds (a refusal by the record scanner, its size and checksum, a duplicate primary key) is
 handed over with the file's end, in file order, so that the loader reports exactly what a sequential load would.

@@ -50,8 +50,8 @@ from csc.warehouse.connection import connect
 log = logging.getLogger(__name__)
 
 CANDIDATE_STATUSES = ("loaded", "checked", "blocked")
-SEND_BUFFER = 4 << 20  # bytes of COPY data in flight to the server (capped by net.core.wmem_max)
 LIVE_STATUSES = ("loading", "loaded", "checked", "blocked", "published", "superseded")
+SEND_BUFFER = 4 << 20  # bytes of COPY data in flight to the server (capped by net.core.wmem_max)
 
 
 @dataclass

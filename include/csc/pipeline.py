@@ -162,7 +162,30 @@ def load_step(run: RunRef, settings: Settings | None = None) -> dict[str, Any]:
         result = load_extract(folder, settings)
         detail.update(batch_id=result.batch_id, status=result.status, skipped=result.status == "skipped",
                       rows=sum(result.rows.values()) if result.rows else 0)
+        if result.status == "loaded":
+            detail["analyze_seconds"] = analyze_raw(settings)
     return {"batch_id": result.batch_id, "status": result.status}
+
+
+def analyze_raw(settings: Settings) -> float:
+    """Refresh the planner's statistics of ``raw`` after a load, before the checks and dbt read the new batch.
+
+    Without it the planner still believes the new batch id has no rows (autovacuum's analyze comes later, if at
+    all), and picks nested loops that turn the checks' and dbt's joins over a county batch from seconds into many
+    minutes. ANALYZE needs the tables' owner (csc_owner, whom the configured login can act as).
+    """
+    from psycopg import sql
+
+    from csc.warehouse.bootstrap import OWNER
+
+    started = time.monotonic()
+    with connect(settings, role=OWNER, autocommit=True, application="csc load") as conn:
+        tables = [r[0] for r in conn.execute(
+            "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = 'raw' and c.relkind in ('r', 'p') order by 1").fetchall()]
+        for table in tables:
+            conn.execute(sql.SQL("analyze {}").format(sql.Identifier("raw", table)))
+    return round(time.monotonic() - started, 3)
 
 
 def check_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:

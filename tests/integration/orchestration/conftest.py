@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,9 @@ from psycopg import sql
 from csc.settings import Settings
 from csc.warehouse.connection import Target
 
+# Airflow (imported in-process by a few tests) reads its configuration when first imported: a private home.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="csc-airflow-test-"))
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 sys.path.insert(0, str(Path(__file__).parents[1] / "alerts"))
 sys.path.insert(0, str(Path(__file__).parent))
 

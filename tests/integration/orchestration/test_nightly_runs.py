@@ -179,3 +179,23 @@ def test_rerunning_finished_and_failed_nights_adds_no_row_and_no_alert(blocked):
     assert alert_keys(orch) == keys
     assert len(orch.sink.messages) == emails, [m.subject for m in orch.sink.messages[emails:]]
     assert len(orch.query("select 1 from ops.pipeline_runs")) == 5  # a re-run is the same run, not a new one
+
+
+def test_a_catch_up_night_without_extract_fails_at_once(orchestration, monkeypatch):
+    """Catch-up of an old night (deadline over a day ago) whose extract is missing: no waiting, one alert."""
+    from csc.orchestration.failures import RunFailed
+    from csc.orchestration.sensors import ExtractArrivedSensor
+
+    orch = orchestration
+    for name, value in orch.env.items():
+        if name.startswith(("CSC_", "AIRFLOW_CONN_")):
+            monkeypatch.setenv(name, value)
+    old_night = date(2026, 3, 2)
+    sensor = ExtractArrivedSensor(task_id="wait_for_extract", run={"run_id": 0, "la_code": LA,
+                                                                    "extract_date": old_night.isoformat()})
+    context = {"dag": SimpleNamespace(dag_id=f"csc_nightly_{LA}"), "run_id": "backfill__2026-03-03"}
+    with pytest.raises(RunFailed) as failed:
+        sensor.execute(context)
+    assert failed.value.alerted and "does not wait" in str(failed.value)
+    missing = [m for m in orch.emails("[CSC] No extract:") if str(old_night) in m.subject]
+    assert len(missing) == 1 and "catch-up run" in missing[0].body()

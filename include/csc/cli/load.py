@@ -51,6 +51,10 @@ def load(path: str | None, la_code: str | None) -> None:
         raise SystemExit(3) from None
     click.echo(f"{result.status}: {result.message}")
     if result.status == "loaded":
+        from csc.pipeline import analyze_raw
+
+        # As the nightly load step does: fresh planner statistics before the checks and dbt read the new batch.
+        click.echo(f"  planner statistics of raw refreshed in {analyze_raw(settings):.2f} s")
         rate = result.total_rows / result.timings["load"] if result.timings.get("load") else 0
         click.echo(f"  batch {result.batch_id} ({result.la_code} {result.extract_date}); verify "
                    f"{result.timings['verify']:.2f} s, load {result.timings['load']:.2f} s ({rate:,.0f} rows/s), "

@@ -2,6 +2,7 @@
 
 import os
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -20,12 +21,17 @@ def run(warehouse_settings, monkeypatch):
     return lambda *args: CliRunner().invoke(cli, ["load", *args], catch_exceptions=False)
 
 
-def test_load_by_path_then_by_la(run, landing):
+def test_load_by_path_then_by_la(run, landing, warehouse_settings):
     folder = ExtractSpec().write(landing)
     result = run(str(folder))
     assert result.exit_code == 0, result.output
     assert "ssd_contacts.csv" in result.output and "loaded batch" in result.output
     assert "(no pers_gender" not in result.output
+    assert "planner statistics of raw refreshed" in result.output
+    with psycopg.connect(warehouse_settings.warehouse_url.get_secret_value()) as conn:
+        analyzed = conn.execute("select last_analyze is not null from pg_stat_user_tables "
+                                "where schemaname = 'raw' and relname = 'ssd_contacts'").fetchone()[0]
+    assert analyzed
     ExtractSpec().write(landing)
     result = run("--la", "999")
     assert result.exit_code == 0 and "already loaded as batch" in result.output

@@ -31,6 +31,7 @@ from psycopg.types.json import Jsonb
 
 from csc.settings import Settings, get_settings
 from csc.transform.environment import dbt_environment, dbt_work_dir
+from csc.transform.targets import sync_targets
 from csc.warehouse.bootstrap import TRANSFORMER
 from csc.warehouse.connection import Target, connect, resolve_target
 
@@ -153,6 +154,8 @@ def build(
                          "message = 'interrupted: the build stopped before recording its results' "
                          "where status = 'running'")
             batches = _current_batches(conn)
+            # The targets in force are those of each LA's targets file now (config/las.yml `targets:`).
+            targets = sync_targets(conn, settings)
             build_id = conn.execute(
                 "insert into ops.dbt_builds (started_at, status, publication_suffix, selection, builds_every_model, "
                 "batches) values (now(), 'running', %s, %s, %s, %s) returning build_id",
@@ -165,7 +168,8 @@ def build(
         if progress:
             described = ", ".join(f"LA {b['la_code']} batch {b['batch_id']} ({b['extract_date']}, {b['status']})"
                                   for b in batches) or "no batches (empty warehouse)"
-            progress(f"build {build_id}: {described}")
+            progress(f"build {build_id}: {described}; targets: "
+                     + (", ".join(f"LA {la} {n} rows" for la, n in targets.items()) or "no LA configured"))
 
         work_dir.mkdir(parents=True, exist_ok=True)
         run_results.unlink(missing_ok=True)

@@ -38,6 +38,8 @@ OPS_TABLES: list[dict[str, Any]] = [
     {"name": "dq_failing_records",
      "description": "Every record a data-quality rule flagged in a run (fault = data error, exception = practice "
                     "backlog)."},
+    {"name": "la_indicator_targets",
+     "description": "Per LA, the rows of the targets file config/las.yml names for it, synced by every csc build."},
 ]
 
 

@@ -23,7 +23,7 @@ catalogue as (
 ),
 
 targets as (
-    select * from {{ ref('indicator_targets') }}
+    select * from {{ ref('int_indicator_targets') }}
 ),
 
 publishable_batches as (

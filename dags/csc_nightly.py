@@ -21,20 +21,16 @@ Nothing here touches a database, the network or an extract at import time.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from csc.las import LocalAuthority, load_las
 from csc.orchestration.assets import marts_asset
-from csc.orchestration.callbacks import record_task_failure
 from csc.orchestration.dbt_build import CscDbtBuildOperator
+from csc.orchestration.defaults import default_task_args
 from csc.orchestration.sensors import ExtractArrivedSensor
 from csc.settings import get_settings
-
-OWNER = "csc-data-engineering"
 
 
 def _extract_date(la: LocalAuthority) -> str:
@@ -59,14 +55,7 @@ def nightly_dag(la: LocalAuthority, settings):
         tags=["csc", "nightly", f"la:{la.code}"],
         params={"extract_date": Param(None, type=["null", "string"], format="date",
                                       description="Extract date to process (YYYY-MM-DD); default: the previous day")},
-        default_args={
-            "owner": OWNER,
-            "retries": settings.task_retries,
-            "retry_delay": timedelta(seconds=settings.retry_delay_seconds),
-            "retry_exponential_backoff": 2.0,
-            "max_retry_delay": timedelta(seconds=settings.max_retry_delay_seconds),
-            "on_failure_callback": record_task_failure,
-        },
+        default_args=default_task_args(settings),
         doc_md=__doc__,
     )
     def nightly():

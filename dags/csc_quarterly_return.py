@@ -8,17 +8,13 @@ otherwise the task is skipped. Nothing here touches a database, the network or a
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import dag, task
 
 from csc.las import LocalAuthority, load_las
 from csc.orchestration.assets import marts_asset
-from csc.orchestration.callbacks import record_task_failure
+from csc.orchestration.defaults import default_task_args
 from csc.settings import get_settings
-
-OWNER = "csc-data-engineering"
 
 
 def quarterly_return_dag(la: LocalAuthority, settings):
@@ -30,14 +26,7 @@ def quarterly_return_dag(la: LocalAuthority, settings):
         catchup=False,
         max_active_runs=1,
         tags=["csc", "returns", f"la:{la.code}"],
-        default_args={
-            "owner": OWNER,
-            "retries": settings.task_retries,
-            "retry_delay": timedelta(seconds=settings.retry_delay_seconds),
-            "retry_exponential_backoff": 2.0,
-            "max_retry_delay": timedelta(seconds=settings.max_retry_delay_seconds),
-            "on_failure_callback": record_task_failure,
-        },
+        default_args=default_task_args(settings),
         doc_md=__doc__,
     )
     def quarterly():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +15,63 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 # Where an LA's targets are when its entry names no file: the targets seed dbt builds (every LA's rows in one file).
 DEFAULT_TARGETS = Path("dbt_project/seeds/reference/indicator_targets.csv")
 TARGET_COLUMNS = ("la_code", "indicator_id", "effective_from", "target", "amber_threshold", "target_source")
+
+
+class TargetsFileError(ValueError):
+    """A targets file that cannot be used as it is (named file, line and field)."""
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    la_code: str
+    indicator_id: str
+    effective_from: date
+    target: Decimal | None
+    amber_threshold: Decimal | None
+    target_source: str | None
+
+
+def read_targets_file(path: Path, la_code: str) -> list[TargetRow]:
+    """The rows of ``la_code`` in a targets CSV (the columns of the indicator_targets seed), typed and checked."""
+    rows = []
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise TargetsFileError(f"targets file of LA {la_code} not found: {path}") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in TARGET_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise TargetsFileError(f"{path}, line 1: missing column(s) {', '.join(missing)}")
+        for row in reader:
+            if row["la_code"].strip() != la_code:
+                continue
+            line = reader.line_num
+            field = "effective_from"
+            try:
+                effective_from = date.fromisoformat(row["effective_from"].strip())
+                field = "target"
+                target = _number(row["target"])
+                field = "amber_threshold"
+                amber = _number(row["amber_threshold"])
+            except (ValueError, InvalidOperation):
+                raise TargetsFileError(f"{path}, line {line}, field {field}: {row[field]!r} is not a "
+                                       f"{'date (YYYY-MM-DD)' if field == 'effective_from' else 'number'}") from None
+            if not row["indicator_id"].strip():
+                raise TargetsFileError(f"{path}, line {line}, field indicator_id: blank")
+            rows.append(TargetRow(la_code, row["indicator_id"].strip(), effective_from, target, amber,
+                                  (row.get("target_source") or "").strip() or None))
+    keys = [(r.indicator_id, r.effective_from) for r in rows]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise TargetsFileError(f"{path}: LA {la_code} has more than one target for "
+                               + ", ".join(f"{i} from {d}" for i, d in duplicates))
+    return rows
+
+
+def _number(text: str) -> Decimal | None:
+    text = text.strip()
+    return Decimal(text) if text else None
 
 
 class Recipients(BaseModel):
@@ -64,18 +123,9 @@ class LocalAuthority(BaseModel):
     def targets_path(self, project_root: Path) -> Path:
         return self.targets if self.targets.is_absolute() else project_root / self.targets
 
-    def read_targets(self, project_root: Path) -> list[dict[str, str]]:
-        """This LA's rows of its targets file (checked to have the seed's columns)."""
-        path = self.targets_path(project_root)
-        try:
-            with path.open(newline="", encoding="utf-8") as handle:
-                reader = csv.DictReader(handle)
-                missing = [c for c in TARGET_COLUMNS if c not in (reader.fieldnames or [])]
-                if missing:
-                    raise ValueError(f"{path}: targets file of LA {self.code} lacks columns {', '.join(missing)}")
-                return [row for row in reader if row["la_code"] == self.code]
-        except FileNotFoundError:
-            raise FileNotFoundError(f"targets file of LA {self.code} not found: {path}") from None
+    def read_targets(self, project_root: Path) -> list[TargetRow]:
+        """This LA's rows of its targets file, typed and checked (errors name the file, line and field)."""
+        return read_targets_file(self.targets_path(project_root), self.code)
 
 
 def load_las(path: Path) -> list[LocalAuthority]:

@@ -77,3 +77,25 @@ def warehouse_settings(pg_server: Target, tmp_path: Path) -> Iterator[Settings]:
         with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
             for name in (dbname, airflow_db):
                 conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def _airflow_processes(home: Path) -> list[str]:
+    """Command lines of the live (non-zombie) processes running with this CSC_HOME's Airflow home."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(") ", 1)[1][0]
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+            continue
+        if state != "Z" and f"AIRFLOW_HOME={home / 'airflow'}".encode() in environ:
+            found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+    return found
+
+
+@pytest.fixture
+def airflow_processes():
+    """``airflow_processes(csc_home)``: what of a local Airflow (``csc airflow start``) is still running."""
+    return _airflow_processes

@@ -5,29 +5,13 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def airflow_processes(home: Path) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().rsplit(") ", 1)[1][0]
-        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
-            continue
-        if state != "Z" and f"AIRFLOW_HOME={home / 'airflow'}".encode() in environ:
-            found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
-    return found
-
-
-def test_airflow_start_and_stop_leave_no_process(warehouse_settings):
+def test_airflow_start_and_stop_leave_no_process(warehouse_settings, airflow_processes):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from orch_helpers import LA, local_today
@@ -17,21 +16,6 @@ from smtp_sink import free_port
 pytestmark = [pytest.mark.integration, pytest.mark.dags, pytest.mark.slow]
 
 NIGHTLY, QUARTERLY = f"csc_nightly_{LA}", f"csc_quarterly_return_{LA}"
-
-
-def airflow_processes(home: Path) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().rsplit(") ", 1)[1][0]
-        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
-            continue
-        if state != "Z" and f"AIRFLOW_HOME={home / 'airflow'}".encode() in environ:
-            found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
-    return found
 
 
 def wait_for(what: str, probe, timeout: float, orch, interval: float = 2.0):
@@ -49,7 +33,7 @@ def wait_for(what: str, probe, timeout: float, orch, interval: float = 2.0):
     pytest.fail(f"timed out waiting for {what}; task instances: {states}\n{tails}")
 
 
-def test_real_scheduler_runs_a_nightly_run_and_stops_cleanly(orchestration):
+def test_real_scheduler_runs_a_nightly_run_and_stops_cleanly(orchestration, airflow_processes):
     orch = orchestration
     night = local_today() - timedelta(days=1)
     # start_date today: no catch-up run is due, only the one this test triggers.

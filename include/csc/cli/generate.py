@@ -32,7 +32,7 @@ def generate(la_code: str | None, size: str | None, seed: int, as_of, out: Path,
              messy: bool, quiet: bool) -> None:
     """Generate a synthetic LA extract (no real personal data) with true indicators, faults and exceptions."""
     from csc.settings import get_settings
-    from csc.synthetic import generate as run
+    from csc_synthetic import generate as run
 
     progress = None if quiet else (lambda message: click.echo(message, err=True))
     try:
@@ -50,7 +50,7 @@ def generate(la_code: str | None, size: str | None, seed: int, as_of, out: Path,
 @click.option("--check", is_flag=True, help="Only check that the seed files match; exit 1 if not.")
 def synthetic_seeds(check: bool) -> None:
     """Write (or check) the dbt seeds derived from the generator: la_population.csv and bank_holidays.csv."""
-    from csc.synthetic.seeds import SEED_FILES, expected_seed_bytes
+    from csc_synthetic.seeds import SEED_FILES, expected_seed_bytes
 
     stale = []
     for path, data in expected_seed_bytes().items():

@@ -28,7 +28,7 @@ def land_extract(settings: Settings, work: Path, la_code: str, as_of: date, *, s
     ``messy`` renders it as real exports arrive (dd/mm/yyyy dates, legacy sex codes, abuse categories as words,
     role text in any case...): the values, and so the truth, are the same."""
     from csc.ingest import load_extract
-    from csc.synthetic import generate
+    from csc_synthetic import generate
 
     out = work / f"generated-{la_code}-{as_of}-{faults}"
     night = generate(la_code, size, 1, as_of, out, faults=faults, messy=messy).nights[0]

@@ -1,4 +1,4 @@
-"""The loader against the synthetic generator's extracts (``csc.synthetic.generate``).
+"""The loader against the synthetic generator's extracts (``csc_synthetic.generate``).
 
 * Round trip: every cell of a ``--messy`` extract equals the value stored in raw, on the line its record starts.
   The expected values come from an independent reading of the files (Python's csv module over the whole decoded
@@ -22,8 +22,8 @@ import pytest
 
 from csc.contract import load_contract
 from csc.ingest import ExtractRefused, load_extract
-from csc.synthetic import generate
 from csc.warehouse.connection import connect
+from csc_synthetic import generate
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,8 @@ import pytest
 
 from csc.ingest.loader import load_extract
 from csc.quality import run_checks
-from csc.synthetic import generate
 from csc.warehouse.connection import connect
+from csc_synthetic import generate
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

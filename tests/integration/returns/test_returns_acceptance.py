@@ -65,9 +65,9 @@ def rename_teams(extract: Path, names: dict[str, str]) -> None:
 def built_demo(pg_server: Target, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltDemo]:
     from csc.ingest import load_extract
     from csc.quality import run_checks
-    from csc.synthetic import generate
     from csc.transform import build, publish
     from csc.warehouse.bootstrap import init_warehouse
+    from csc_synthetic import generate
 
     root = tmp_path_factory.mktemp("returns-acceptance")
     dbname = f"csc_test_{uuid.uuid4().hex[:10]}"

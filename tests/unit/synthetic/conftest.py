@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from csc.settings import PROJECT_ROOT
-from csc.synthetic import GenerationResult, generate
+from csc_synthetic import GenerationResult, generate
 
 AS_OF = date(2025, 3, 31)
 SHARED_DIR = PROJECT_ROOT.parent / "shared"

@@ -44,7 +44,7 @@ def test_truth_computed_beside_rendering_gives_the_same_files(tiny, tmp_path):
     """Large extracts compute their truth in a second process; the files must not depend on it."""
     import copy
 
-    from csc.synthetic.config import GeneratorConfig, load_config
+    from csc_synthetic.config import GeneratorConfig, load_config
 
     document = copy.deepcopy(load_config().document)
     document["performance"]["truth_beside_rendering_from_rows"] = 0

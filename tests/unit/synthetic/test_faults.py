@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from csc.contract import load_contract
-from csc.synthetic import generate
+from csc_synthetic import generate
 
 from .conftest import AS_OF, run
 from .redetect import Extract, detect, file_problems

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from csc.contract import load_contract
-from csc.synthetic import generate
-from csc.synthetic.config import GeneratorConfig, load_config
+from csc_synthetic import generate
+from csc_synthetic.config import GeneratorConfig, load_config
 
 from .redetect import detect
 

@@ -13,7 +13,7 @@ from csc.settings import PROJECT_ROOT
 pytestmark = pytest.mark.unit
 
 SEEDS = PROJECT_ROOT / "dbt_project" / "seeds" / "reference"
-CONFIG = PROJECT_ROOT / "include" / "csc" / "synthetic" / "config.yml"
+CONFIG = PROJECT_ROOT / "include" / "csc_synthetic" / "config.yml"
 
 
 def _rows(name: str) -> list[dict[str, str]]:

@@ -6,9 +6,9 @@ from functools import cache
 
 import pandas as pd
 
-from csc.settings import PROJECT_ROOT
+from csc_synthetic.paths import REFERENCE_SEEDS
 
-CODE_LISTS_PATH = PROJECT_ROOT / "dbt_project" / "seeds" / "reference" / "code_lists.csv"
+CODE_LISTS_PATH = REFERENCE_SEEDS / "code_lists.csv"
 
 
 @cache

@@ -13,7 +13,7 @@ from functools import cache
 import holidays
 import numpy as np
 
-from csc.synthetic.config import load_config
+from csc_synthetic.config import load_config
 
 DAY = np.timedelta64(1, "D")
 

@@ -22,11 +22,11 @@ import pandas as pd
 import yaml
 
 from csc.contract import load_contract
-from csc.synthetic import outcomes
-from csc.synthetic.calendar import as_days, completed_years
-from csc.synthetic.codes import code_lists
-from csc.synthetic.config import GeneratorConfig
-from csc.synthetic.context import Context
+from csc_synthetic import outcomes
+from csc_synthetic.calendar import as_days, completed_years
+from csc_synthetic.codes import code_lists
+from csc_synthetic.config import GeneratorConfig
+from csc_synthetic.context import Context
 
 FAULT_COLUMNS = ["fault_id", "fault_type", "family", "table", "primary_key", "detail"]
 DAY = np.timedelta64(1, "D")
@@ -286,7 +286,7 @@ class _Injector:
         return eligible[np.argsort(score, kind="stable")]
 
     def keys(self, table: str) -> np.ndarray:
-        from csc.synthetic import row_keys
+        from csc_synthetic import row_keys
 
         if table not in self._keys:
             self._keys[table] = row_keys(self.tables[table], self.contract.table(table))
@@ -862,7 +862,7 @@ def _among(values: np.ndarray, members: set) -> np.ndarray:
 def damage_files(injected: Injected, files: list) -> list:
     """File-level faults: the files as the source wrote them (the manifest describes them before any damage in
     transfer) and as they arrive."""
-    from csc.synthetic.render import WrittenFile
+    from csc_synthetic.render import WrittenFile
 
     by_table = {f.table: f for f in files}
     for fault, table in injected.file_faults.items():

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc.synthetic import ids
-from csc.synthetic.calendar import add_months, add_working_days, add_years, as_days, completed_years
-from csc.synthetic.context import Context
-from csc.synthetic.sampling import choose, days, integers, intervals_with_lateness, lognormal, recurring
+from csc_synthetic import ids
+from csc_synthetic.calendar import add_months, add_working_days, add_years, as_days, completed_years
+from csc_synthetic.context import Context
+from csc_synthetic.sampling import choose, days, integers, intervals_with_lateness, lognormal, recurring
 
 NAT = np.datetime64("NaT", "D")
 CODE_YEAR_2024 = np.datetime64("2024-04-01")

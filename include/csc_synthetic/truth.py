@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from csc.contract import load_contract
-from csc.synthetic.calendar import add_months, add_working_days, as_days, completed_years, financial_year_start
-from csc.synthetic.calendar import working_days_between as wd
+from csc_synthetic.calendar import add_months, add_working_days, as_days, completed_years, financial_year_start
+from csc_synthetic.calendar import working_days_between as wd
 
 DAY = np.timedelta64(1, "D")
 ALLOCATED_ROLE = "ALLOCATED CASE WORKER"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc.synthetic.context import Context
+from csc_synthetic.context import Context
 
 # (table, key column, column, provisional value; None means a misspelling of the corrected value)
 PROVISIONAL = (

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc.synthetic.calendar import as_days
-from csc.synthetic.context import Context
-from csc.synthetic.sampling import choose, days, integers
+from csc_synthetic.calendar import as_days
+from csc_synthetic.context import Context
+from csc_synthetic.sampling import choose, days, integers
 
 NAT = np.datetime64("NaT", "D")
 ALLOCATED = "ALLOCATED CASE WORKER"

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from csc.contract import load_contract
-from csc.synthetic.allocation import ALLOCATED
-from csc.synthetic.calendar import add_months, as_days
-from csc.synthetic.context import Context
-from csc.synthetic.world import HIDDEN, World
+from csc_synthetic.allocation import ALLOCATED
+from csc_synthetic.calendar import add_months, as_days
+from csc_synthetic.context import Context
+from csc_synthetic.world import HIDDEN, World
 
 NAT = np.datetime64("NaT", "D")
 

@@ -8,8 +8,8 @@ from functools import cached_property
 
 import numpy as np
 
-from csc.synthetic.calendar import DAY, add_years
-from csc.synthetic.config import GeneratorConfig, Size, SyntheticLA
+from csc_synthetic.calendar import DAY, add_years
+from csc_synthetic.config import GeneratorConfig, Size, SyntheticLA
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from csc.contract import Table, load_contract
-from csc.synthetic import faults as fault_catalogue
-from csc.synthetic import nights as night_changes
-from csc.synthetic import render, snapshot, truth, world
-from csc.synthetic.calendar import financial_year_start
-from csc.synthetic.config import GeneratorConfig, load_config
-from csc.synthetic.context import Context
+from csc_synthetic import faults as fault_catalogue
+from csc_synthetic import nights as night_changes
+from csc_synthetic import render, snapshot, truth, world
+from csc_synthetic.calendar import financial_year_start
+from csc_synthetic.config import GeneratorConfig, load_config
+from csc_synthetic.context import Context
 
 EARLIEST_AS_OF = date(2016, 4, 1)
 LATEST_AS_OF = date(2035, 12, 31)

@@ -7,11 +7,11 @@ import csv
 import io
 from pathlib import Path
 
-from csc.settings import PROJECT_ROOT
-from csc.synthetic.calendar import bank_holidays
-from csc.synthetic.config import GeneratorConfig, load_config
+from csc_synthetic.calendar import bank_holidays
+from csc_synthetic.config import GeneratorConfig, load_config
+from csc_synthetic.paths import REFERENCE_SEEDS
 
-SEED_DIR = PROJECT_ROOT / "dbt_project" / "seeds" / "reference"
+SEED_DIR = REFERENCE_SEEDS
 POPULATION_SEED = SEED_DIR / "la_population.csv"
 BANK_HOLIDAY_SEED = SEED_DIR / "bank_holidays.csv"
 SEED_FILES = (POPULATION_SEED, BANK_HOLIDAY_SEED)

@@ -14,16 +14,16 @@ import numpy as np
 import pandas as pd
 
 from csc.contract import load_contract
-from csc.synthetic import allocation, care, casework, ids, names, outcomes, workforce
-from csc.synthetic.calendar import (
+from csc_synthetic import allocation, care, casework, ids, names, outcomes, workforce
+from csc_synthetic.calendar import (
     add_months,
     add_years,
     as_days,
     completed_years,
     next_working_day_on_or_after,
 )
-from csc.synthetic.context import Context
-from csc.synthetic.sampling import choose, days, integers, intervals_with_lateness, recurring
+from csc_synthetic.context import Context
+from csc_synthetic.sampling import choose, days, integers, intervals_with_lateness, recurring
 
 NAT = np.datetime64("NaT", "D")
 HIDDEN = ("_case", "_appear", "_until")
@@ -794,6 +794,6 @@ def _assessment_factors(rng: np.random.Generator, pathway: np.ndarray, outcome_n
 
 
 def _code_descriptions() -> dict[tuple[str, str], str]:
-    from csc.synthetic.codes import code_lists
+    from csc_synthetic.codes import code_lists
 
     return {(r.code_list, r.code): r.description for r in code_lists().itertuples()}

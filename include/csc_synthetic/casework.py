@@ -11,16 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc.synthetic import care
-from csc.synthetic.calendar import (
+from csc_synthetic import care
+from csc_synthetic.calendar import (
     add_working_days,
     add_years,
     as_days,
     is_working_day,
     next_working_day_on_or_after,
 )
-from csc.synthetic.context import Context
-from csc.synthetic.sampling import choose, days, integers, lognormal, weights
+from csc_synthetic.context import Context
+from csc_synthetic.sampling import choose, days, integers, lognormal, weights
 
 NAT = np.datetime64("NaT", "D")
 PATHWAYS = ("nfa", "assess_close", "cin_plan", "s47_no_conference", "conference_no_plan", "cp_plan",

@@ -23,7 +23,7 @@ import yaml
 
 from csc.contract import load_contract
 from csc_synthetic import outcomes
-from csc_synthetic.calendar import as_days, completed_years
+from csc_synthetic.calendar import add_years, as_days, completed_years
 from csc_synthetic.codes import code_lists
 from csc_synthetic.config import GeneratorConfig
 from csc_synthetic.context import Context
@@ -39,7 +39,8 @@ FAMILY = {
     "overlapping_cla_episodes": 4, "cp_start_not_icpc_date": 4, "icpc_weekend": 4, "future_date": 1,
     "blank_required": 1, "duplicate_primary_key": 1, "volume_drop": 7, "manifest_row_count_mismatch": 1,
     "manifest_checksum_mismatch": 1, "truncated_last_line": 1, "missing_required_column": 1,
-    "unknown_extra_file": 1,
+    "unknown_extra_file": 1, "referral_after_18": 4, "duplicate_involvement": 5,
+    "allocation_outside_employment": 5,
 }
 FILE_FAULTS = ("manifest_row_count_mismatch", "manifest_checksum_mismatch", "truncated_last_line",
                "missing_required_column", "unknown_extra_file")
@@ -252,6 +253,10 @@ class _Injector:
             "future_date": self.future_date,
             "blank_required": self.blank_required,
             "duplicate_primary_key": self.duplicate_primary_key,
+            # last, so that adding them left every earlier fault's records (and random draws) as they were
+            "referral_after_18": self.referral_after_18,
+            "duplicate_involvement": self.duplicate_involvement,
+            "allocation_outside_employment": self.allocation_outside_employment,
         }
 
     # --- bookkeeping ---------------------------------------------------------------------------------------------
@@ -836,6 +841,123 @@ class _Injector:
             if len(positions):
                 self.replace(table, pd.concat([frame, frame.iloc[positions]], ignore_index=True))
 
+    # --- faults the checks once missed (issue 16) ---------------------------------------------------------------
+    def referral_after_18(self, rate: float) -> None:
+        """A referral of a young adult: dated on or after the person's 18th birthday (no further action, closed the
+        same day, so it is never open and breaks no other rule). Copied from a referral of the same collection
+        year, so its codes are valid for its date."""
+        table = "ssd_cin_episodes"
+        persons = self.tables["ssd_person"]
+        ids = self.text("ssd_person", "pers_person_id")
+        born = as_days(persons["pers_dob"].to_numpy())
+        adult = add_years(np.where(np.isnat(born), self.night, born), 18)
+        unique = ~pd.Series(ids).duplicated(keep=False).to_numpy()
+        mask = ~np.isnat(born) & persons["pers_death_date"].isna().to_numpy() & unique & (ids != "")
+        mask &= adult < self.night
+        referral_date = self.dates(table, "cine_referral_date")
+        templates = np.flatnonzero((self.text(table, "cine_referral_nfa") == "Y") & ~np.isnat(referral_date))
+        used_here = {key for t, key in self.used_records if t == table}
+        templates = templates[~_among(self.keys(table)[templates], used_here)]
+        template_year = _collection_year(referral_date[templates])
+        existing = set(self.text(table, "cine_referral_id"))
+        earliest = self.night - np.timedelta64(365, "D")
+        additions = []
+        n = self.count(rate, "ssd_person")
+        for position in self.ranked("referral_after_18", "ssd_person", mask):
+            if n == 0:
+                break
+            first = max(adult[position], earliest)
+            span = int((self.night - first).astype(np.int64))
+            if span < 1:
+                continue
+            when = first + np.timedelta64(int(self.rng.integers(0, span)), "D")
+            if completed_years(born[position], when) < 18:
+                continue
+            same_year = templates[template_year == _collection_year(np.array([when]))[0]]
+            if same_year.size == 0:
+                continue
+            template = same_year[int(np.argmin(np.abs((referral_date[same_year] - when).astype(np.int64))))]
+            person = ids[position]
+            new_id = self.new_id(existing, prefix="95")
+            existing.add(new_id)
+            copy = self.tables[table].iloc[[template]].copy()
+            copy["cine_referral_id"] = new_id
+            copy["cine_person_id"] = person
+            copy["cine_referral_date"] = pd.Timestamp(when)
+            copy["cine_close_date"] = pd.Timestamp(when)
+            additions.append(copy)
+            self.used_children.add(person)
+            self.row("referral_after_18", table, new_id,
+                     f"referral of {person} on {when}, aged {int(completed_years(born[position], when))} "
+                     f"(born {born[position]})")
+            n -= 1
+        if additions:
+            self.replace(table, pd.concat([self.tables[table], *additions], ignore_index=True))
+
+    def duplicate_involvement(self, rate: float) -> None:
+        """A closed involvement written twice under two ids: same worker, child, role, start and end (closed, so
+        the child never has two open allocations because of it)."""
+        table = "ssd_involvements"
+        s = self.dates(table, "invo_involvement_start_date")
+        e = self.dates(table, "invo_involvement_end_date")
+        mask = ~np.isnat(s) & ~np.isnat(e) & (e > s) & (e <= self.night)
+        mask &= (self.text(table, "invo_professional_id") != "") & (self.text(table, "invo_person_id") != "")
+        existing = set(self.text(table, "invo_involvements_id"))
+        additions = []
+        for position in self.ranked("duplicate_involvement", table, mask)[:self.count(rate, table)]:
+            copy = self.tables[table].iloc[[position]].copy()
+            new_id = self.new_id(existing, prefix="94")
+            existing.add(new_id)
+            copy["invo_involvements_id"] = new_id
+            additions.append(copy)
+            self.claim(table, position)
+            original = self.keys(table)[position]
+            fault_id = self.row("duplicate_involvement", table, original, f"written again as involvement {new_id}")
+            self.row("duplicate_involvement", table, new_id, f"a second record of involvement {original}",
+                     fault_id=fault_id)
+        if additions:
+            self.replace(table, pd.concat([self.tables[table], *additions], ignore_index=True))
+
+    def allocation_outside_employment(self, rate: float) -> None:
+        """A closed allocation recorded against a case holder who, per HR, had already left when it started, or
+        (every other one) who started in post after it started."""
+        inv = "ssd_involvements"
+        s = self.dates(inv, "invo_involvement_start_date")
+        e = self.dates(inv, "invo_involvement_end_date")
+        role = pd.Series(self.text(inv, "invo_professional_role_id")).str.upper().to_numpy()
+        mask = (role == ALLOCATED) & ~np.isnat(s) & ~np.isnat(e) & (e > s) & (e <= self.night)
+        hr = "hr_workers"
+        workers = self.text(hr, "worker_id")
+        hs, he = self.dates(hr, "role_start_date"), self.dates(hr, "role_end_date")
+        used_hr = {key for t, key in self.used_records if t == hr}
+        usable = np.isin(self.text(hr, "org_role"), ["4", "5"]) & ~np.isnat(hs) & (np.isnat(he) | (he >= hs))
+        usable &= ~_among(workers, self.used_workers) & ~_among(self.keys(hr), used_hr)
+        usable &= _among(workers, set(self.text("ssd_professionals", "prof_professional_id")))
+        usable &= ~pd.Series(workers).duplicated(keep=False).to_numpy()
+        taken = np.zeros(len(workers), dtype=bool)
+        n, made = self.count(rate, inv), 0
+        for position in self.ranked("allocation_outside_employment", inv, mask):
+            if n == 0:
+                break
+            left = usable & ~taken & ~np.isnat(he) & (he < s[position])
+            not_yet = usable & ~taken & (hs > s[position])
+            choices = (not_yet, left) if made % 2 else (left, not_yet)
+            fits = next((c for c in choices if c.any()), None)
+            if fits is None:
+                continue
+            chosen = int(np.flatnonzero(fits)[0])
+            taken[chosen] = True
+            worker = workers[chosen]
+            why = (f"who left on {he[chosen]}" if not np.isnat(he[chosen]) and he[chosen] < s[position]
+                   else f"who started in post on {hs[chosen]}")
+            self.set(inv, position, "invo_professional_id", worker)
+            self.used_workers.add(worker)
+            self.claim(inv, position)
+            self.row("allocation_outside_employment", inv, self.keys(inv)[position],
+                     f"allocation starting {s[position]} recorded against worker {worker}, {why}")
+            n -= 1
+            made += 1
+
     def volume_drop(self, rate: float, previous_rows: dict[str, int]) -> None:
         """Part of one file missing compared with the night before (an extract that stopped early)."""
         table = VOLUME_TABLE
@@ -851,6 +973,13 @@ class _Injector:
         self.replace(table, frame[keep])
         self.row("volume_drop", table, "", f"{table} fell from {previous_rows.get(table, 0):,} rows the night before "
                                            f"to {int(keep.sum()):,}")
+
+
+def _collection_year(days: np.ndarray) -> np.ndarray:
+    """The April-March collection year a date falls in (named by the year it starts)."""
+    days = as_days(days)
+    month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    return days.astype("datetime64[Y]").astype(np.int64) + 1970 - (month < 4)
 
 
 def _among(values: np.ndarray, members: set) -> np.ndarray:

@@ -201,6 +201,8 @@ def _make_rule(entry: dict, params: dict, env: jinja2.Environment, settings: Set
     dotted = f"{params.get('table')}.{params.get('column')}"
     if dotted in entry.get("severity_block", {}):
         severity, why = "block", entry["severity_block"][dotted]
+    if dotted in entry.get("severity_warn", {}):
+        severity, why = "warn", entry["severity_warn"][dotted]
     expectation = entry.get("expectation", "unexpected_rows")
     if generated:
         tables = tuple(t.format(**params) for t in entry.get("tables", ["{table}"]))

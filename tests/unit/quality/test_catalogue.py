@@ -102,13 +102,54 @@ def test_severities_follow_the_decisions(catalogue):
         if rule.family in ("referential_integrity", "timelines", "allocation"):
             assert rule.severity == "warn", rule.id
         if rule.id.startswith(("STR_REQUIRED", "STR_PK_UNIQUE", "STR_ID_FORMAT", "STR_DATE", "FRESH_", "STR_TABLES",
-                               "STR_MANIFEST")):
+                               "STR_MANIFEST")) and rule.id not in WORKER_COLUMN_WARNINGS:
             assert rule.severity == "block", rule.id
     block_codes = {r.id for r in catalogue if r.family == "codes" and r.severity == "block"}
     assert block_codes == {"CODE.ssd_legal_status.lega_legal_status", "CODE.hr_workers.org_role",
                            "CODE_FLAG.ssd_cin_episodes.cine_referral_nfa", "CODE_FLAG.hr_workers.agency_worker"}
     assert {r.id for r in catalogue if r.family == "volume_freshness" and r.severity == "block"} == {
         "FRESH_EXPECTED_NIGHT", "FRESH_EXTRACT_AGE"}
+
+
+# Real extracts (REAL_SSD): worker columns that are not a table's key may hold a name or a staff id, and a team-only
+# involvement has no professional. Warnings naming the column, never a block (issue 16).
+WORKER_COLUMN_WARNINGS = {
+    "STR_ID_FORMAT.ssd_cin_episodes.cine_referral_worker_id",
+    "STR_ID_FORMAT.ssd_cin_assessments.cina_assessment_worker_id",
+    "STR_ID_FORMAT.ssd_cin_plans.cinp_cin_plan_worker_id",
+    "STR_ID_FORMAT.ssd_s47_enquiry.s47e_s47_completed_by_worker_id",
+    "STR_ID_FORMAT.ssd_initial_cp_conference.icpc_icpc_worker_id",
+    "STR_ID_FORMAT.ssd_care_leavers.clea_care_leaver_worker_id",
+    "STR_ID_FORMAT.ssd_involvements.invo_professional_id",
+    "STR_REQUIRED.ssd_involvements.invo_professional_id",
+}
+
+
+def test_worker_columns_holding_names_and_team_only_involvements_warn_naming_the_column(catalogue):
+    contract = load_contract()
+    worker_columns = {f"{t.name}.{c.name}" for t in contract for c in t.columns
+                      if c.identifies == "worker" and c.name not in t.primary_key}
+    assert {rule_id.split(".", 1)[1] for rule_id in WORKER_COLUMN_WARNINGS} == worker_columns
+    for rule_id in WORKER_COLUMN_WARNINGS:
+        rule = catalogue.by_id[rule_id]
+        assert (rule.severity, rule.blocks) == ("warn", False), rule_id
+        assert rule.column in rule.description and rule.table in rule.description, rule_id
+    # the keys of the worker tables still block
+    assert catalogue.by_id["STR_ID_FORMAT.hr_workers.worker_id"].blocks
+    assert catalogue.by_id["STR_ID_FORMAT.ssd_professionals.prof_professional_id"].blocks
+    assert catalogue.by_id["STR_REQUIRED.hr_workers.worker_id"].blocks
+
+
+def test_the_faults_the_checks_once_missed_have_rules_of_their_family(catalogue):
+    """Issue 16: a referral of an adult (timelines), a duplicated involvement and an allocation outside the
+    worker's time in post (allocation): warnings, each listing the records."""
+    expected = {"TL_REFERRAL_AFTER_18": ("timelines", ("ssd_cin_episodes", "ssd_person")),
+                "ALLOC_DUPLICATE_INVOLVEMENT": ("allocation", ("ssd_involvements",)),
+                "ALLOC_OUTSIDE_WORKER_EMPLOYMENT": ("allocation", ("ssd_involvements", "hr_workers"))}
+    for rule_id, (family, tables) in expected.items():
+        rule = catalogue.by_id[rule_id]
+        assert (rule.family, rule.kind, rule.severity, rule.tables) == (family, "fault", "warn", tables), rule_id
+        assert rule.subject == "record" and rule.sql_template, rule_id
 
 
 def test_statutory_references_are_kept(catalogue):

@@ -353,6 +353,12 @@ class Detector:
             ("ssd_cin_plans", "cinp_person_id", "cinp_cin_plan_start_date", "cinp_cin_plan_end_date"),
             ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date")], across=True)
         self._closed_referrals()
+        # a referral is of a child: dated before the 18th birthday (age in completed years)
+        referrals = x.tables["ssd_cin_episodes"]
+        born = dob.reindex(referrals["cine_person_id"].str.strip()).to_numpy(dtype="datetime64[D]")
+        referred = x.dates("ssd_cin_episodes", "cine_referral_date")
+        self.flag("referral_after_18", "ssd_cin_episodes",
+                  ~np.isnat(born) & ~np.isnat(referred) & (_age(born, referred) >= 18))
         ep = x.tables["ssd_cla_episodes"]
         starts = set(zip(ep["clae_person_id"].str.strip(), ep["clae_cla_episode_start_date"], strict=True))
         x1 = (ep["clae_cla_episode_ceased_reason"].str.strip() == "X1").to_numpy() & np.array(
@@ -459,6 +465,24 @@ class Detector:
                                                                   strict=True))
         self.flag("allocation_without_open_case", "ssd_involvements",
                   allocated_open & ~np.isin(person, open_records["person"].unique()))
+
+        # the same involvement under two ids: worker, child, role and dates alike (every copy)
+        same = pd.DataFrame({"worker": worker, "person": person, "role": role,
+                             "start": inv["invo_involvement_start_date"].to_numpy(),
+                             "end": inv["invo_involvement_end_date"].to_numpy()})
+        copies = same.groupby(list(same.columns), dropna=False)["person"].transform("size").to_numpy()
+        self.flag("duplicate_involvement", "ssd_involvements", (person != "") & ~np.isnat(s) & (copies > 1))
+        # an involvement starting before the worker's start in post, or after the last day in post, per HR (HR
+        # rows whose own dates run backwards are not judged)
+        first = ~pd.Series(hr_ids).duplicated(keep="first").to_numpy()
+        ordered = ~np.isnat(r_start) & (np.isnat(r_end) | (r_end >= r_start))
+        hr_start = pd.Series(np.where(ordered, r_start, np.datetime64("NaT"))[first], index=hr_ids[first])
+        hr_end = pd.Series(r_end[first], index=hr_ids[first])
+        w_start = hr_start.reindex(worker).to_numpy(dtype="datetime64[D]")
+        w_end = hr_end.reindex(worker).to_numpy(dtype="datetime64[D]")
+        judged = ~np.isnat(w_start) & ~np.isnat(s)
+        self.flag("allocation_outside_employment", "ssd_involvements",
+                  judged & ((s < w_start) | (~np.isnat(w_end) & (s > w_end))))
 
     # --- family 7 ------------------------------------------------------------------------------------------------
     def people(self) -> None:

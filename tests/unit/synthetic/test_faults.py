@@ -20,10 +20,13 @@ pytestmark = pytest.mark.unit
 DEFAULT_TYPES = {"open_case_no_allocation", "allocation_departed_worker", "allocation_non_case_holding",
                  "orphan_foreign_key", "end_before_start", "event_before_birth", "event_after_death",
                  "before_referral", "invalid_code", "k3_under_16", "duplicate_person", "overlapping_cla_episodes",
-                 "cp_start_not_icpc_date", "icpc_weekend", "future_date", "blank_required"}
+                 "cp_start_not_icpc_date", "icpc_weekend", "future_date", "blank_required",
+                 # issue 16: faults the checks once missed
+                 "referral_after_18", "duplicate_involvement", "allocation_outside_employment"}
 FAMILIES = {"open_case_no_allocation": "5", "allocation_departed_worker": "5", "orphan_foreign_key": "3",
             "end_before_start": "4", "invalid_code": "2", "duplicate_person": "7", "future_date": "1",
-            "blank_required": "1", "duplicate_primary_key": "1", "truncated_last_line": "1"}
+            "blank_required": "1", "duplicate_primary_key": "1", "truncated_last_line": "1",
+            "referral_after_18": "4", "duplicate_involvement": "5", "allocation_outside_employment": "5"}
 
 
 @pytest.fixture(scope="session")

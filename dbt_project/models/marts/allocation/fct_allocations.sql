@@ -2,7 +2,9 @@
     One row per involvement record (allocated case workers and other roles), with when it counted as a valid
     allocation: only allocated-case-worker involvements to a worker in post in a case-holding role count, and only
     while both hold. Flags say why an allocation does not count (worker not in the HR extract, never case-holding,
-    or the involvement outlived the worker's last day in post).
+    or the involvement outlived the worker's last day in post). An involvement written twice under two ids (same
+    worker, child, role and dates; the data-quality rule ALLOC_DUPLICATE_INVOLVEMENT lists the copies) is one
+    involvement: the first record of the file is kept.
 #}
 with
 
@@ -16,6 +18,14 @@ allocation_intervals as (
 
 worker_roles as (
     select * from {{ ref('int_worker_roles_in_post') }}
+),
+
+distinct_involvements as (
+    select distinct on (la_code, child_key, worker_key, worker_role, involvement_start_date, involvement_end_date)
+        *
+    from involvements
+    order by la_code, child_key, worker_key, worker_role, involvement_start_date, involvement_end_date,
+        batch_id, source_line_no
 ),
 
 validity as (
@@ -64,7 +74,7 @@ final as (
                 or involvements.involvement_end_date > worker_hr_status.last_day_in_post + 1),
             false
         ) as outlives_worker_in_post
-    from involvements
+    from distinct_involvements as involvements
     left join validity
         on involvements.la_code = validity.la_code
         and involvements.involvement_key = validity.involvement_key

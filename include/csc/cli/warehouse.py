@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from csc.cli.exit_status import NOTHING
 from csc.settings import get_settings
 
 
@@ -48,12 +49,12 @@ def status() -> None:
 
     settings = get_settings()
     if not settings.embedded:
-        click.echo(f"existing server: {resolve_target(settings, start=False).display()}")
+        click.echo(f"existing server: {resolve_target(settings).display()}")
         return
     st = EmbeddedServer(settings.pgdata).status()
     if not st.running:
         click.echo(f"embedded warehouse not running (data folder {settings.pgdata})")
-        raise SystemExit(3)
+        raise SystemExit(NOTHING)
     click.echo(f"embedded warehouse running: pid {st.pid}, data {st.pgdata}, socket {st.socket_dir}"
                + (f", TCP 127.0.0.1:{st.port}" if st.tcp else ", no TCP"))
 
@@ -74,9 +75,12 @@ def url(sqlalchemy: bool) -> None:
 @click.command()
 def init() -> None:
     """Create (or bring up to date) databases, roles, schemas, grants, ops and raw tables. Idempotent."""
+    from csc.cli import ensure_warehouse
     from csc.warehouse.bootstrap import init_warehouse
 
-    report = init_warehouse(get_settings())
+    settings = get_settings()
+    ensure_warehouse(settings)
+    report = init_warehouse(settings)
     click.echo(f"warehouse initialised: {report.target}")
     if report.created_databases:
         click.echo(f"  created databases: {', '.join(report.created_databases)}")

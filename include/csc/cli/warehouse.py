@@ -25,6 +25,10 @@ def start(tcp_port: int | None) -> None:
         raise click.ClickException("CSC_WAREHOUSE_URL is set: the warehouse is an existing server; nothing to start.")
     port = tcp_port if tcp_port is not None else settings.warehouse_tcp_port
     status = EmbeddedServer(settings.pgdata).start(port)
+    from csc.warehouse.connection import close_orphaned_runs
+
+    for record in close_orphaned_runs(settings):
+        click.echo(f"closed {record} as failed: left open by a process that is gone")
     click.echo(f"warehouse running (pid {status.pid}), socket {status.socket_dir}"
                + (f", TCP 127.0.0.1:{status.port} (password auth)" if status.tcp else ""))
 

@@ -238,7 +238,7 @@ def close_orphaned_runs(settings: Settings | None = None, *, target: Target | No
             if ready < 3:
                 return closed
             for table, key, still_open, close in _OPEN_RECORDS:
-                rows = conn.execute(f"select {key}, client from ops.{table} where {still_open} "  # noqa: S608
+                rows = conn.execute(f"select {key.strip('()')}, client from ops.{table} where {still_open} "  # noqa: S608
                                     "and client like %s", (host + ":%",)).fetchall()
                 for *ident, client in rows:
                     pid = int(client.rsplit(":", 1)[1])
@@ -255,9 +255,18 @@ def close_orphaned_runs(settings: Settings | None = None, *, target: Target | No
                             "|| jsonb_build_object('failed_task', %s::text, 'error', %s::text) "
                             "where run_id = %s and status = 'running'", (ident[1], reason, ident[0]))
                         closed.append(f"ops.pipeline_runs {ident[0]}")
-    except psycopg.errors.InsufficientPrivilege:
-        log.warning("cannot close run records left open: the login may not act as %s", OWNER)
+    except psycopg.Error as exc:
+        if is_warehouse_unavailable(exc) and not _not_initialised(exc):
+            raise
+        if not _not_initialised(exc):
+            log.warning("could not close the run records left open: %s", str(exc).strip().splitlines()[0])
     return closed
+
+
+def _not_initialised(exc: psycopg.Error) -> bool:
+    """Before `csc init`: no warehouse database or no csc_owner role yet (nothing to close)."""
+    text = str(exc)
+    return "does not exist" in text and ("database" in text or "role" in text)
 
 
 def _process_alive(pid: int) -> bool:

@@ -20,8 +20,12 @@ ERROR = 2
 NOTHING = 3
 """Nothing to do: no extract waiting (``csc load``), the embedded warehouse not running (``csc warehouse status``)."""
 
+REPLACED = 5
+"""``csc load``: not loaded, the extract was replaced by a correction (``--force`` loads it again)."""
+
 UNAVAILABLE = 75
 """The warehouse is not running or went away mid-step (EX_TEMPFAIL): nothing was half-done; start it
 (``csc warehouse start``) and run the command again."""
 
-STATUSES = {"OK": OK, "REFUSED": REFUSED, "ERROR": ERROR, "NOTHING": NOTHING, "UNAVAILABLE": UNAVAILABLE}
+STATUSES = {"OK": OK, "REFUSED": REFUSED, "ERROR": ERROR, "NOTHING": NOTHING, "REPLACED": REPLACED,
+            "UNAVAILABLE": UNAVAILABLE}

@@ -53,7 +53,7 @@ TEAM_MEASURES: list[tuple[TeamMeasure, str, str, str | None]] = [
 CASELOAD = TeamMeasure("average_caseload", "Average caseload", "ratio")
 NO_TEAM = "No team recorded"
 
-# The order of domain/INDICATORS.md: referrals, assessments, child protection, looked after, allocation, workforce,
+# The order of docs/INDICATORS.md: referrals, assessments, child protection, looked after, allocation, workforce,
 # data quality, as the DfE returns group them.
 CATALOGUE_ORDER = [
     "REF_RATE", "REREF_12M", "REF_NFA", "ASMT_45WD", "ASMT_OVERDUE", "S47_RATE", "ICPC_15WD", "CPP_RATE",

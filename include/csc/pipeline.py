@@ -205,20 +205,6 @@ def check_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> 
     return {"batch_id": batch_id, "outcome": result.outcome}
 
 
-def build_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:
-    """dbt build of every model into the not-yet-published schemas."""
-    from csc.transform import build
-
-    settings = settings or get_settings()
-    with recorded_step(run, "build", settings) as detail:
-        if batch_status(batch_id, settings) in ("published", "superseded"):
-            detail.update(skipped=True, reason=f"batch {batch_id} already published")
-            return {"batch_id": batch_id, "skipped": True}
-        result = build(settings)
-        detail.update(models=result.models, tests=result.tests, seconds_dbt=result.seconds)
-    return {"batch_id": batch_id, "models": result.models}
-
-
 def publish_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:
     """Make the new marts visible to BI atomically and mark the batch published."""
     from csc.transform import publish

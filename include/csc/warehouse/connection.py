@@ -181,8 +181,8 @@ def connect(
 ) -> Iterator[psycopg.Connection]:
     """A connection to the warehouse, acting as ``role`` (``SET ROLE``) when given.
 
-    Pipeline steps act as their own role (``csc_loader``, ``csc_transformer``...) so that the privileges of
-    DESIGN.md section 3 are enforced whoever the configured login is.
+    Pipeline steps act as their own role (``csc_loader``, ``csc_transformer``...) so that each step's privileges
+    (``csc.warehouse.bootstrap``) are enforced whoever the configured login is.
     """
     target = target or resolve_target(settings)
     # csc.client tags the run records this connection opens (column default), so that the next start can tell a

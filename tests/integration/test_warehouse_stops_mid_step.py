@@ -11,6 +11,7 @@ wait for the raw tables), so the stop always lands mid-step, with no timing invo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,7 +90,9 @@ def _stop_while_blocked(home: Path, csc, env, args: list[str], application: str,
 
 
 def _assert_one_clear_line(output: str) -> None:
+    print(output)  # what the user saw (pytest -s)
     assert "Traceback" not in output, output
+    assert not re.search(r" (ERROR|WARNING|CRITICAL) ", output), output  # no log noise around the one line
     errors = [line for line in output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1, output
     assert "warehouse" in errors[0] and "csc warehouse start" in errors[0], output

@@ -602,7 +602,7 @@ class _ExtractLoad:
                 self._record_attempt(conn, "failed", batch_id=batch_id, message=f"{type(exc).__name__}: {exc}")
         except (psycopg.Error, ConnectionError) as lost:
             if is_warehouse_unavailable(lost):  # the warehouse went away: say so in one line, restart nothing
-                log.warning("could not record the failed load of %s: the warehouse is unavailable", self.path)
+                log.info("could not record the failed load of %s: the warehouse is unavailable", self.path)
             else:
                 log.exception("could not record the failed load of %s", self.path)
 

@@ -25,7 +25,7 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from csc.las import LocalAuthority, load_las
+from csc.las import LocalAuthority, la_registry
 from csc.orchestration.assets import marts_asset
 from csc.orchestration.dbt_build import CscDbtBuildOperator
 from csc.orchestration.defaults import default_task_args
@@ -64,10 +64,12 @@ def nightly_dag(la: LocalAuthority, settings):
             from csc.orchestration.failures import retry_only_transient
             from csc.orchestration.lateness import alert_if_late
             from csc.pipeline import start_run
+            from csc.warehouse.connection import ensure_warehouse_running
 
             ctx = get_current_context()
             night = pendulum.parse(_extract_date(la)).date()
             with retry_only_transient():
+                ensure_warehouse_running()  # the run's one explicit start; later steps only connect
                 run = start_run(la.code, night, dag_id=ctx["dag"].dag_id, airflow_run_id=ctx["run_id"])
                 alert_if_late(la.code, night, ctx["dag"].dag_id, ctx["run_id"], where="starting")
             return run.to_xcom()
@@ -111,5 +113,5 @@ def nightly_dag(la: LocalAuthority, settings):
 
 
 _settings = get_settings()
-for _la in load_las(_settings.las_config):
+for _la in la_registry(_settings):
     globals()[f"csc_nightly_{_la.code}"] = nightly_dag(_la, _settings)

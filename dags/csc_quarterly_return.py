@@ -11,7 +11,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from csc.las import LocalAuthority, load_las
+from csc.las import LocalAuthority, la_registry
 from csc.orchestration.assets import marts_asset
 from csc.orchestration.defaults import default_task_args
 from csc.settings import get_settings
@@ -49,5 +49,5 @@ def quarterly_return_dag(la: LocalAuthority, settings):
 
 
 _settings = get_settings()
-for _la in load_las(_settings.las_config):
+for _la in la_registry(_settings):
     globals()[f"csc_quarterly_return_{_la.code}"] = quarterly_return_dag(_la, _settings)

@@ -18,10 +18,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from csc.settings import PROJECT_ROOT, Settings
+from csc.settings import Settings
 from csc.warehouse.connection import Target
-
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
 
 # Tests never read the developer's own environment or local state.
 for _name in [k for k in os.environ if k.startswith("CSC_") and k != "CSC_TEST_WAREHOUSE_URL"]:

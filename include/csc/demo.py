@@ -51,6 +51,7 @@ def run_demo(settings: Settings, echo: Echo = print) -> DemoResult:
     from csc.orchestration import local_airflow
     from csc.orchestration.airflow_env import airflow_env
     from csc.warehouse.bootstrap import init_warehouse
+    from csc.warehouse.connection import ensure_warehouse_running
 
     la_code, as_of = settings.demo_la, settings.demo_as_of
     result = DemoResult(la_code=la_code, extract_date=as_of,
@@ -65,7 +66,7 @@ def run_demo(settings: Settings, echo: Echo = print) -> DemoResult:
         echo(f"    done in {result.seconds[name]:.1f} s")
 
     timed("warehouse", "warehouse: start (or reuse) and initialise",
-          lambda: echo("    " + init_warehouse(settings).target))
+          lambda: (ensure_warehouse_running(settings), echo("    " + init_warehouse(settings).target)))
     synthetic = settings.home / "synthetic"
     generated = synthetic / la_code / as_of.isoformat()
     if (generated / "manifest.json").exists():

@@ -1,16 +1,26 @@
-"""The LAs this install serves (``config/las.yml``): one nightly DAG each, with its own schedule and recipients."""
+"""The LAs this install serves (``config/las.yml``): one nightly DAG each, with its own schedule and recipients.
+
+:func:`la_registry` is the one way to find an LA: ``la_registry(settings).get(code)``. The file is read once per
+process and path (again only if it changes on disk, so a long-lived DAG processor sees an edited file).
+"""
 
 from __future__ import annotations
 
 import csv
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+if TYPE_CHECKING:
+    from csc.settings import Settings
 
 # Where an LA's targets are when its entry names no file: the targets seed dbt builds (every LA's rows in one file).
 DEFAULT_TARGETS = Path("dbt_project/seeds/reference/indicator_targets.csv")
@@ -145,3 +155,64 @@ def load_las(path: Path) -> list[LocalAuthority]:
     if duplicates:
         raise ValueError(f"{path}: LA codes listed more than once: {', '.join(duplicates)}")
     return las
+
+
+class UnknownLA(KeyError):
+    """An LA code that the LA configuration does not list (the message names the file and the codes it lists)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class LARegistry:
+    """The configured LAs, by code, in the order of the file."""
+
+    def __init__(self, path: Path, las: list[LocalAuthority]) -> None:
+        self.path = path
+        self._by_code = {la.code: la for la in las}
+
+    def get(self, code: str) -> LocalAuthority:
+        """The LA ``code``; :class:`UnknownLA` naming the file if it is not configured."""
+        try:
+            return self._by_code[str(code)]
+        except KeyError:
+            listed = ", ".join(self._by_code) or "none"
+            raise UnknownLA(f"LA {code!r} is not configured in {self.path} (configured: {listed})") from None
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def __iter__(self) -> Iterator[LocalAuthority]:
+        return iter(self._by_code.values())
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self._by_code)
+
+
+_registries: dict[Path, tuple[tuple[int, int], LARegistry]] = {}
+_registries_lock = threading.Lock()
+
+
+def la_registry(source: Settings | Path | None = None) -> LARegistry:
+    """The LA registry of ``settings.las_config`` (or of a path): read and validated once per process and path."""
+    if source is None:
+        from csc.settings import get_settings
+
+        source = get_settings()
+    path = Path(source if isinstance(source, str | Path) else source.las_config).expanduser().resolve()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"LA configuration not found: {path}") from None
+    version = (stat.st_mtime_ns, stat.st_size)
+    with _registries_lock:
+        cached = _registries.get(path)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        registry = LARegistry(path, load_las(path))
+        _registries[path] = (version, registry)
+        return registry

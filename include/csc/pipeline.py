@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from csc.las import LocalAuthority, load_las
+from csc.las import LocalAuthority, la_registry
 from csc.settings import Settings, get_settings
 from csc.warehouse.bootstrap import LOADER
 from csc.warehouse.connection import connect
@@ -50,11 +50,8 @@ class RunRef:
 
 
 def local_authority(la_code: str, settings: Settings | None = None) -> LocalAuthority:
-    settings = settings or get_settings()
-    for la in load_las(settings.las_config):
-        if la.code == la_code:
-            return la
-    raise KeyError(f"LA {la_code!r} is not configured in {settings.las_config}")
+    """The configured LA ``la_code`` (:class:`csc.las.UnknownLA`, a KeyError naming the file, if there is none)."""
+    return la_registry(settings or get_settings()).get(la_code)
 
 
 def extract_dir(la_code: str, extract_date: date, settings: Settings | None = None) -> Path:
@@ -112,7 +109,7 @@ def recorded_step(run: RunRef, step: str, settings: Settings | None = None) -> I
         conn.execute(
             "insert into ops.pipeline_steps (run_id, step, started_at, status) values (%s, %s, now(), 'running') "
             "on conflict (run_id, step) do update set started_at = now(), finished_at = null, "
-            "status = 'running', detail = '{}'",
+            "status = 'running', detail = '{}', client = default",
             (run.run_id, step))
     started = time.monotonic()
     status = "failed"
@@ -206,20 +203,6 @@ def check_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> 
                 f"Batch {batch_id} (LA {run.la_code}, {run.extract_date}) is blocked by data-quality rules: "
                 + ", ".join(result.blocking_rules) + ". Nothing of this batch is published.")
     return {"batch_id": batch_id, "outcome": result.outcome}
-
-
-def build_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:
-    """dbt build of every model into the not-yet-published schemas."""
-    from csc.transform import build
-
-    settings = settings or get_settings()
-    with recorded_step(run, "build", settings) as detail:
-        if batch_status(batch_id, settings) in ("published", "superseded"):
-            detail.update(skipped=True, reason=f"batch {batch_id} already published")
-            return {"batch_id": batch_id, "skipped": True}
-        result = build(settings)
-        detail.update(models=result.models, tests=result.tests, seconds_dbt=result.seconds)
-    return {"batch_id": batch_id, "models": result.models}
 
 
 def publish_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:

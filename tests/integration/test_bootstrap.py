@@ -1,4 +1,4 @@
-"""`csc init` against a real server: idempotent, roles and privileges as DESIGN.md section 3 says."""
+"""`csc init` against a real server: idempotent, roles and privileges as the README says."""
 
 import psycopg
 import pytest

@@ -65,13 +65,10 @@ def send_alert(kind: str, key: str, recipients: Sequence[str], subject: str, bod
 
 def recipients_for(la_code: str, audience: str, settings: Settings | None = None) -> list[str]:
     """An LA's recipients from config/las.yml: ``data_quality`` (performance leads) or ``failures`` (engineers)."""
-    from csc.las import load_las
+    from csc.las import la_registry
 
-    settings = settings or get_settings()
-    for la in load_las(settings.las_config):
-        if la.code == la_code:
-            return list(getattr(la.alerts, audience))
-    return []
+    registry = la_registry(settings or get_settings())
+    return list(getattr(registry.get(la_code).alerts, audience)) if la_code in registry else []
 
 
 def _deliver_once(key: str, kind: str, recipients: list[str], message: AlertMessage, settings: Settings,

@@ -26,7 +26,26 @@ COMMAND_MODULES = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class _Csc(click.Group):
+    """A warehouse that is not running or goes away mid-step ends any command with one line and status 75
+    (:data:`csc.cli.exit_status.UNAVAILABLE`): never a traceback, never a restart of the server."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            from csc.cli.exit_status import UNAVAILABLE
+            from csc.warehouse.connection import is_warehouse_unavailable
+
+            if not is_warehouse_unavailable(exc):
+                raise
+            click.echo(f"Error: {unavailable_message(exc)}", err=True)
+            ctx.exit(UNAVAILABLE)
+
+
+@click.group(cls=_Csc, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="csc")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def cli(verbose: int) -> None:
@@ -41,3 +60,23 @@ for _module in COMMAND_MODULES:
 
 def main() -> None:
     cli(prog_name="csc")
+
+
+def unavailable_message(exc: BaseException) -> str:
+    """One line: what happened and what to do."""
+    from csc.warehouse.connection import WarehouseUnavailable, _chain
+
+    for item in _chain(exc):
+        if isinstance(item, WarehouseUnavailable):
+            return f"{item}; run the command again once it is running"
+    text = str(exc).strip()
+    detail = text.splitlines()[0] if text else type(exc).__name__
+    return f"the warehouse went away mid-step ({detail}): start it (`csc warehouse start`) and run the command again"
+
+
+def ensure_warehouse(settings=None):
+    """The explicit start every command that needs the warehouse makes once, before its work."""
+    from csc.settings import get_settings
+    from csc.warehouse.connection import ensure_warehouse_running
+
+    return ensure_warehouse_running(settings or get_settings())

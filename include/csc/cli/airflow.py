@@ -18,9 +18,11 @@ def airflow_group() -> None:
 @click.option("--port", default=8080, show_default=True, help="Port of the Airflow UI/API on 127.0.0.1.")
 def start(port: int) -> None:
     """Start api-server, scheduler, dag-processor and triggerer (each reused if already running)."""
+    from csc.cli import ensure_warehouse
     from csc.orchestration import local_airflow
 
     settings = get_settings()
+    ensure_warehouse(settings)  # Airflow's metadata database is on the warehouse server
     click.echo("starting Airflow (api-server, scheduler, dag-processor, triggerer)...")
     url = local_airflow.start(settings, port=port)
     click.echo(f"Airflow UI: {url}  (logs: {settings.logs_dir / 'airflow'}; stop with `make airflow-stop`)")
@@ -49,9 +51,12 @@ def status() -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def cmd(args: tuple[str, ...]) -> None:
     """Run `airflow ARGS...` with this install's environment, e.g. `csc airflow cmd dags list`."""
+    from csc.cli import ensure_warehouse
     from csc.orchestration.local_airflow import airflow_command
 
-    sys.exit(airflow_command(get_settings(), *args, check=False).returncode)
+    settings = get_settings()
+    ensure_warehouse(settings)  # Airflow's metadata database is on the warehouse server
+    sys.exit(airflow_command(settings, *args, check=False).returncode)
 
 
 def register(cli: click.Group) -> None:

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from csc.cli.exit_status import REFUSED
 from csc.settings import get_settings
 
 
@@ -23,10 +24,13 @@ def backfill(la_code: str, first, last, rerun: bool) -> None:
     Nights already done are skipped; the first failure stops the backfill (exit code 1) with what failed.
     Extracts must be in the LA's landing folder (<landing>/<la>/<date>/).
     """
+    from csc.cli import ensure_warehouse
     from csc.orchestration.backfill import backfill as run
 
+    settings = get_settings()
+    ensure_warehouse(settings)
     try:
-        result = run(get_settings(), la_code, first.date(), last.date(), echo=click.echo, rerun=rerun)
+        result = run(settings, la_code, first.date(), last.date(), echo=click.echo, rerun=rerun)
     except (ValueError, KeyError) as exc:
         raise click.ClickException(str(exc)) from None
     ran = [n for n in result.nights if n.status == "success"]
@@ -35,7 +39,7 @@ def backfill(la_code: str, first, last, rerun: bool) -> None:
         failed = next(n for n in result.nights if n.status == "failed")
         click.echo(f"backfill of LA {la_code} stopped at {failed.extract_date}: {len(ran)} night(s) run, "
                    f"{len(skipped)} skipped", err=True)
-        sys.exit(1)
+        sys.exit(REFUSED)
     click.echo(f"backfill of LA {la_code} done: {len(ran)} night(s) run, {len(skipped)} already done")
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
+from csc.cli.exit_status import BLOCKED as EXIT_BLOCKED
+from csc.cli.exit_status import ERROR as EXIT_ERROR
 from csc.settings import get_settings
-
-EXIT_BLOCKED = 1
-EXIT_ERROR = 2
 
 
 @click.command()
@@ -27,14 +26,19 @@ def check(batch_id: int | None, la_code: str | None, expected_date, no_alerts: b
         return
     if (batch_id is None) == (la_code is None):
         raise click.UsageError("give exactly one of --batch ID or --la CODE")
+    from csc.cli import ensure_warehouse
     from csc.quality import DataQualityRunError, run_checks
+    from csc.warehouse.connection import is_warehouse_unavailable
 
+    ensure_warehouse(settings)
     if batch_id is None:
         batch_id = _latest_batch(settings, la_code)
     try:
         result = run_checks(batch_id, settings, expected_extract_date=expected_date.date() if expected_date else None,
                             progress=lambda message: click.echo(message, err=True), send_alerts=not no_alerts)
     except (DataQualityRunError, KeyError, ValueError) as exc:
+        if is_warehouse_unavailable(exc):
+            raise
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(EXIT_ERROR) from None
     click.echo(summary(result))

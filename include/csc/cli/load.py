@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from csc.cli.exit_status import NOTHING, REFUSED
 from csc.settings import get_settings
 
 
@@ -15,20 +16,23 @@ def load(path: str | None, la_code: str | None) -> None:
 
     PATH is an extract folder <landing>/<la_code>/<YYYY-MM-DD>/ or a zip of one. Exit status: 0 loaded or already
     loaded, 1 refused (the reason names file, line and column; the extract is in quarantine), 3 nothing waiting
-    (no extract at PATH, or none in the LA's landing folder).
+    (no extract at PATH, or none in the LA's landing folder), 75 the warehouse is not running or went away (nothing
+    was loaded; run it again).
     """
     from pathlib import Path
 
+    from csc.cli import ensure_warehouse
     from csc.ingest import ExtractRefused, FileLoad, load_extract, next_extract
 
     settings = get_settings()
     if (path is None) == (la_code is None):
         raise click.UsageError("give either PATH or --la CODE")
+    ensure_warehouse(settings)
     if la_code is not None:
         found = next_extract(la_code, settings)
         if found is None:
             click.echo(f"no extract waiting for LA {la_code} in its landing folder")
-            raise SystemExit(3)
+            raise SystemExit(NOTHING)
         target = found
     else:
         target = Path(path)
@@ -43,12 +47,12 @@ def load(path: str | None, la_code: str | None) -> None:
         result = load_extract(target, settings, on_file=progress)
     except ExtractRefused as refusal:
         click.echo(f"REFUSED ({refusal.reason}) {refusal}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(REFUSED) from None
     except FileNotFoundError as missing:
         # e.g. a second `csc load` of a folder already loaded: loading moved it to the archive.
         click.echo(f"Error: {missing}. A loaded extract leaves landing for the archive ({settings.archive_dir}); "
                    "`csc load --la CODE` loads whatever is waiting.", err=True)
-        raise SystemExit(3) from None
+        raise SystemExit(NOTHING) from None
     click.echo(f"{result.status}: {result.message}")
     if result.status == "loaded":
         from csc.pipeline import analyze_raw

@@ -17,6 +17,7 @@ from csc.settings import get_settings
                                   "for sharing outside the LA.")
 def return_(la_code: str, quarter: str, suppress_small: int | None) -> None:
     """Write the quarterly return (XLSX, CSV) and the report (HTML, PDF) from the published marts; print the paths."""
+    from csc.cli import ensure_warehouse
     from csc.returns import FinancialQuarter, ReturnError, write_return
 
     try:
@@ -24,7 +25,9 @@ def return_(la_code: str, quarter: str, suppress_small: int | None) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--quarter") from None
     try:
-        files = write_return(la_code, parsed, get_settings(), suppress_small=suppress_small)
+        settings = get_settings()
+        ensure_warehouse(settings)
+        files = write_return(la_code, parsed, settings, suppress_small=suppress_small)
     except ReturnError as exc:
         raise click.ClickException(str(exc)) from None
     for path in files.paths:

@@ -13,7 +13,10 @@ def run() -> None:
     from csc.demo import run_demo, summary
 
     settings = get_settings()
-    result = run_demo(settings, echo=click.echo)
+    try:
+        result = run_demo(settings, echo=click.echo)
+    except RuntimeError as exc:  # a step failed: its message names the log
+        raise click.ClickException(str(exc)) from None
     click.echo(summary(settings, result))
 
 

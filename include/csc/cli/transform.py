@@ -18,15 +18,19 @@ _DBT_PROGRESS = re.compile(r"\d+ of \d+ (OK|PASS|WARN|ERROR|FAIL|SKIP)|Finished 
 @click.option("--verbose-dbt", is_flag=True, help="Print every line of dbt's output, not only results.")
 def build(select: tuple[str, ...], exclude: tuple[str, ...], verbose_dbt: bool) -> None:
     """Build the warehouse (dbt) into the not-yet-published schemas. BI sees nothing until `csc publish`."""
+    from csc.cli import ensure_warehouse
     from csc.transform import BuildFailed
     from csc.transform import build as run_build
+
+    settings = get_settings()
 
     def progress(line: str) -> None:
         if verbose_dbt or not line[:2].isdigit() or _DBT_PROGRESS.search(line):
             click.echo(line)
 
+    ensure_warehouse(settings)
     try:
-        result = run_build(get_settings(), select=select, exclude=exclude, progress=progress)
+        result = run_build(settings, select=select, exclude=exclude, progress=progress)
     except BuildFailed as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"built: {result.summary()}. Publish it with `csc publish`.")
@@ -38,11 +42,14 @@ def build(select: tuple[str, ...], exclude: tuple[str, ...], verbose_dbt: bool) 
               help="How long to wait for BI queries still reading the previous marts.")
 def publish(build_id: int | None, lock_timeout: str) -> None:
     """Swap the latest successful build into marts and casework in one transaction; mark its batches published."""
+    from csc.cli import ensure_warehouse
     from csc.transform import PublicationRefused
     from csc.transform import publish as run_publish
 
+    settings = get_settings()
+    ensure_warehouse(settings)
     try:
-        result = run_publish(get_settings(), build_id=build_id, lock_timeout=lock_timeout)
+        result = run_publish(settings, build_id=build_id, lock_timeout=lock_timeout)
     except PublicationRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(result.message)
@@ -51,9 +58,12 @@ def publish(build_id: int | None, lock_timeout: str) -> None:
 @click.command("dbt-manifest")
 def dbt_manifest() -> None:
     """Render the dbt manifest (dbt parse) and print where it is, e.g. for astronomer-cosmos."""
+    from csc.cli import ensure_warehouse
     from csc.transform import render_manifest
 
-    click.echo(render_manifest(get_settings()))
+    settings = get_settings()
+    ensure_warehouse(settings)
+    click.echo(render_manifest(settings))
 
 
 @click.group()
@@ -69,7 +79,7 @@ def casework_grant(role: str, la_code: str, team_ids: tuple[str, ...]) -> None:
     """Let ROLE (created as a member of csc_casework if missing) read the casework rows of these teams."""
     from csc.transform.casework_access import grant_team_access
 
-    granted = grant_team_access(get_settings(), role, la_code, list(team_ids) or [None])
+    granted = grant_team_access(_started(), role, la_code, list(team_ids) or [None])
     click.echo(f"{role} may read casework rows of LA {la_code}: "
                + (", ".join(t for t in granted if t) if any(granted) else "every team"))
 
@@ -82,7 +92,7 @@ def casework_revoke(role: str, la_code: str, team_ids: tuple[str, ...]) -> None:
     """Stop ROLE reading the casework rows of these teams (the role itself is kept)."""
     from csc.transform.casework_access import revoke_team_access
 
-    removed = revoke_team_access(get_settings(), role, la_code, list(team_ids) or None)
+    removed = revoke_team_access(_started(), role, la_code, list(team_ids) or None)
     click.echo(f"removed {removed} grant(s) of {role} for LA {la_code}")
 
 
@@ -91,8 +101,16 @@ def casework_list() -> None:
     """Show every casework grant."""
     from csc.transform.casework_access import team_access
 
-    for role, la_code, team_id in team_access(get_settings()):
+    for role, la_code, team_id in team_access(_started()):
         click.echo(f"{role}\t{la_code}\t{team_id or '(every team)'}")
+
+
+def _started():
+    from csc.cli import ensure_warehouse
+
+    settings = get_settings()
+    ensure_warehouse(settings)
+    return settings
 
 
 def register(cli: click.Group) -> None:

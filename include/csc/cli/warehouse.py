@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from csc.cli.exit_status import NOTHING
 from csc.settings import get_settings
 
 
@@ -24,6 +25,10 @@ def start(tcp_port: int | None) -> None:
         raise click.ClickException("CSC_WAREHOUSE_URL is set: the warehouse is an existing server; nothing to start.")
     port = tcp_port if tcp_port is not None else settings.warehouse_tcp_port
     status = EmbeddedServer(settings.pgdata).start(port)
+    from csc.warehouse.connection import close_orphaned_runs
+
+    for record in close_orphaned_runs(settings):
+        click.echo(f"closed {record} as failed: left open by a process that is gone")
     click.echo(f"warehouse running (pid {status.pid}), socket {status.socket_dir}"
                + (f", TCP 127.0.0.1:{status.port} (password auth)" if status.tcp else ""))
 
@@ -48,12 +53,12 @@ def status() -> None:
 
     settings = get_settings()
     if not settings.embedded:
-        click.echo(f"existing server: {resolve_target(settings, start=False).display()}")
+        click.echo(f"existing server: {resolve_target(settings).display()}")
         return
     st = EmbeddedServer(settings.pgdata).status()
     if not st.running:
         click.echo(f"embedded warehouse not running (data folder {settings.pgdata})")
-        raise SystemExit(3)
+        raise SystemExit(NOTHING)
     click.echo(f"embedded warehouse running: pid {st.pid}, data {st.pgdata}, socket {st.socket_dir}"
                + (f", TCP 127.0.0.1:{st.port}" if st.tcp else ", no TCP"))
 
@@ -74,9 +79,12 @@ def url(sqlalchemy: bool) -> None:
 @click.command()
 def init() -> None:
     """Create (or bring up to date) databases, roles, schemas, grants, ops and raw tables. Idempotent."""
+    from csc.cli import ensure_warehouse
     from csc.warehouse.bootstrap import init_warehouse
 
-    report = init_warehouse(get_settings())
+    settings = get_settings()
+    ensure_warehouse(settings)
+    report = init_warehouse(settings)
     click.echo(f"warehouse initialised: {report.target}")
     if report.created_databases:
         click.echo(f"  created databases: {', '.join(report.created_databases)}")

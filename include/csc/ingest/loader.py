@@ -45,7 +45,7 @@ from csc.ingest.records import FilePlan, Regions, parse_header
 from csc.ingest.source import MANIFEST, ExtractSource, la_landing_dir, landing_la, open_extract
 from csc.settings import Settings
 from csc.warehouse.bootstrap import LOADER
-from csc.warehouse.connection import connect
+from csc.warehouse.connection import connect, is_warehouse_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -600,8 +600,11 @@ class _ExtractLoad:
                          manifest.source_system, manifest.ssd_version, manifest.content_sha256, str(self.path),
                          f"{type(exc).__name__}: {exc}", Jsonb(manifest.document), self.started_at)).fetchone()[0]
                 self._record_attempt(conn, "failed", batch_id=batch_id, message=f"{type(exc).__name__}: {exc}")
-        except psycopg.Error:
-            log.exception("could not record the failed load of %s", self.path)
+        except (psycopg.Error, ConnectionError) as lost:
+            if is_warehouse_unavailable(lost):  # the warehouse went away: say so in one line, restart nothing
+                log.info("could not record the failed load of %s: the warehouse is unavailable", self.path)
+            else:
+                log.exception("could not record the failed load of %s", self.path)
 
 
 def _add_ids_to_reason_record(refusal: ExtractRefused) -> None:

@@ -1,6 +1,6 @@
 """The extract's ``manifest.json``: read, checked against its JSON Schema, and the extract's identity derived from it.
 
-``manifest.schema.json`` beside this module is a copy of ``../shared/schemas/manifest.schema.json`` (a unit test
+``manifest.schema.json`` beside this module is a copy of ``include/csc/ingest/manifest.schema.json`` (a unit test
 keeps them equal). Formats are checked here too: ``extract_date`` must be a calendar date and ``extracted_at`` an
 RFC 3339 date-time with its UTC offset, since the batch's timestamp must not depend on the server's time zone.
 """

@@ -26,19 +26,19 @@ def landing_roots(settings: Settings) -> list[Path]:
     """The landing folder, plus any LA landing folder configured elsewhere in ``las.yml``."""
     roots = [settings.landing_dir]
     if settings.las_config.exists():
-        from csc.las import load_las
+        from csc.las import la_registry
 
-        roots += [la.landing for la in load_las(settings.las_config) if la.landing is not None]
+        roots += [la.landing for la in la_registry(settings) if la.landing is not None]
     return [root.resolve() for root in roots]
 
 
 def la_landing_dir(settings: Settings, la_code: str) -> Path:
     if settings.las_config.exists():
-        from csc.las import load_las
+        from csc.las import la_registry
 
-        for la in load_las(settings.las_config):
-            if la.code == la_code:
-                return la.landing_dir(settings.landing_dir)
+        registry = la_registry(settings)
+        if la_code in registry:
+            return registry.get(la_code).landing_dir(settings.landing_dir)
     return settings.landing_dir / la_code
 
 
@@ -46,9 +46,9 @@ def landing_la(settings: Settings, path: Path) -> str | None:
     """The LA whose landing folder holds ``path`` (an extract folder or zip), or None if it is in none."""
     parent = Path(path).resolve().parent
     if settings.las_config.exists():
-        from csc.las import load_las
+        from csc.las import la_registry
 
-        for la in load_las(settings.las_config):
+        for la in la_registry(settings):
             if la.landing_dir(settings.landing_dir).resolve() == parent:
                 return la.code
     if parent.parent == settings.landing_dir.resolve():

@@ -106,10 +106,11 @@ def write_report(result, settings: Settings) -> Path:
 
 
 def la_name(settings: Settings, la_code: str) -> str:
-    from csc.las import load_las
+    from csc.las import la_registry
 
     try:
-        return next((la.name for la in load_las(settings.las_config) if la.code == la_code), f"LA {la_code}")
+        registry = la_registry(settings)
+        return registry.get(la_code).name if la_code in registry else f"LA {la_code}"
     except FileNotFoundError:
         return f"LA {la_code}"
 

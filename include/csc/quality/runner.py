@@ -118,12 +118,12 @@ def _previous_published_batch(conn: psycopg.Connection, batch: BatchInfo) -> int
 
 
 def _timezone(settings: Settings, la_code: str) -> str:
-    from csc.las import load_las
+    from csc.las import la_registry
 
     try:
-        for la in load_las(settings.las_config):
-            if la.code == la_code:
-                return la.timezone
+        registry = la_registry(settings)
+        if la_code in registry:
+            return registry.get(la_code).timezone
     except FileNotFoundError:
         pass
     return "Europe/London"

@@ -28,7 +28,7 @@ class QuarterNotComplete(ReturnError):
 
 @dataclass(frozen=True)
 class Indicator:
-    """One entry of the indicator catalogue (``domain/INDICATORS.md``)."""
+    """One entry of the indicator catalogue (``docs/INDICATORS.md``)."""
 
     indicator_id: str
     name: str

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import psycopg
 
 from csc import __version__
-from csc.las import load_las
+from csc.las import la_registry
 from csc.returns.model import (
     DataQualityRun,
     Indicator,
@@ -53,7 +53,7 @@ TEAM_MEASURES: list[tuple[TeamMeasure, str, str, str | None]] = [
 CASELOAD = TeamMeasure("average_caseload", "Average caseload", "ratio")
 NO_TEAM = "No team recorded"
 
-# The order of domain/INDICATORS.md: referrals, assessments, child protection, looked after, allocation, workforce,
+# The order of docs/INDICATORS.md: referrals, assessments, child protection, looked after, allocation, workforce,
 # data quality, as the DfE returns group them.
 CATALOGUE_ORDER = [
     "REF_RATE", "REREF_12M", "REF_NFA", "ASMT_45WD", "ASMT_OVERDUE", "S47_RATE", "ICPC_15WD", "CPP_RATE",
@@ -115,7 +115,7 @@ def read_return(settings: Settings, la_code: str, quarter: FinancialQuarter,
 
 def _la_name(settings: Settings, la_code: str) -> str:
     try:
-        configured = {la.code: la.name for la in load_las(settings.las_config)}
+        configured = {la.code: la.name for la in la_registry(settings)}
     except FileNotFoundError:
         configured = {}
     return configured.get(la_code, f"LA {la_code}")
@@ -129,7 +129,7 @@ def _published_batch(ops: psycopg.Connection, settings: Settings, la_code: str) 
         return row[0], row[1]
     received = ops.execute("select count(*) from ops.extract_batches where la_code = %s", (la_code,)).fetchone()[0]
     try:
-        configured = any(la.code == la_code for la in load_las(settings.las_config))
+        configured = la_code in la_registry(settings)
     except FileNotFoundError:
         configured = False
     if not received and not configured:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import psycopg
 
-from csc.las import TargetsFileError, load_las
+from csc.las import TargetsFileError, la_registry
 from csc.settings import PROJECT_ROOT, Settings
 
 __all__ = ["TargetsFileError", "sync_targets"]
@@ -21,7 +21,7 @@ def sync_targets(conn: psycopg.Connection, settings: Settings) -> dict[str, int]
     """Replace every configured LA's rows of ``ops.la_indicator_targets`` with its targets file's, in the caller's
     transaction; rows of LAs no longer configured are removed. Returns the rows per LA."""
     files = []
-    for la in load_las(settings.las_config):
+    for la in la_registry(settings):
         path = la.targets_path(PROJECT_ROOT)
         files.append((la.code, path, la.read_targets(PROJECT_ROOT)))  # all checked before anything changes
     conn.execute("delete from ops.la_indicator_targets")

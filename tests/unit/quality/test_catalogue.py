@@ -21,7 +21,7 @@ from csc.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.unit
 
-DATA_QUALITY = PROJECT_ROOT.parent / "shared" / "domain" / "DATA_QUALITY.md"
+DATA_QUALITY = PROJECT_ROOT / "docs" / "DATA_QUALITY.md"
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,8 @@ from csc.settings import PROJECT_ROOT
 from csc_synthetic import GenerationResult, generate
 
 AS_OF = date(2025, 3, 31)
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
-SHARED_SCHEMA = SHARED_DIR / "schemas" / "manifest.schema.json"
-INDICATORS_MD = SHARED_DIR / "domain" / "INDICATORS.md"
+MANIFEST_SCHEMA = PROJECT_ROOT / "include" / "csc" / "ingest" / "manifest.schema.json"
+INDICATORS_MD = PROJECT_ROOT / "docs" / "INDICATORS.md"
 
 
 def run(out: Path, la: str = "901", seed: int = 7, **kwargs) -> GenerationResult:

@@ -13,7 +13,7 @@ import pytest
 
 from csc.contract import load_contract
 
-from .conftest import SHARED_SCHEMA
+from .conftest import MANIFEST_SCHEMA
 
 pytestmark = pytest.mark.unit
 
@@ -30,7 +30,7 @@ def test_every_contract_table_is_written_with_the_contract_columns(tiny):
 
 def test_manifest_is_valid_against_the_shared_schema(tiny):
     manifest = json.loads((tiny.nights[0].extract_dir / "manifest.json").read_text(encoding="utf-8"))
-    schema = json.loads(SHARED_SCHEMA.read_text(encoding="utf-8"))
+    schema = json.loads(MANIFEST_SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(manifest)
     assert manifest["la_code"] == "901" and manifest["la_name"] == "Tinyshire"
     assert manifest["extract_date"] == "2025-03-31"

@@ -1,4 +1,4 @@
-"""The dbt project is built the way STYLE.md asks: documented, lower-case import-CTE SQL, materialised per folder."""
+"""The dbt project is built the project's way: documented, lower-case import-CTE SQL, materialised per folder."""
 
 import json
 import re

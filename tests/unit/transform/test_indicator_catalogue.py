@@ -1,4 +1,4 @@
-"""The indicator catalogue seed is INDICATORS.md as data; targets only for indicators that can be judged."""
+"""The indicator catalogue seed is docs/INDICATORS.md as data; targets only for indicators that can be judged."""
 
 import csv
 import re
@@ -10,7 +10,7 @@ from csc.settings import PROJECT_ROOT
 pytestmark = pytest.mark.unit
 
 SEEDS = PROJECT_ROOT / "dbt_project" / "seeds" / "reference"
-INDICATORS_MD = PROJECT_ROOT.parent / "shared" / "domain" / "INDICATORS.md"
+INDICATORS_MD = PROJECT_ROOT / "docs" / "INDICATORS.md"
 KINDS = {"flow": "flow", "stock": "stock", "flow (rolling 12m)": "rolling_12_months"}
 
 

@@ -1,4 +1,4 @@
-{# The indicator catalogue (../shared/domain/INDICATORS.md) for BI: one row per indicator. #}
+{# The indicator catalogue (docs/INDICATORS.md) for BI: one row per indicator. #}
 with
 
 catalogue as (

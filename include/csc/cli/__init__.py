@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "csc.cli.check",
     "csc.cli.transform",
     "csc.cli.backfill",
+    "csc.cli.bi",
 ]
 
 
@@ -40,4 +41,7 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
+    from csc.privacy import private_umask
+
+    private_umask()  # everything csc and the processes it starts (dbt, Airflow, tasks) write is owner-only
     cli(prog_name="csc")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import grp
 import os
+import pwd
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,17 @@ def share_returns(settings: Settings) -> None:
             os.chmod(path, 0o640)
 
 
+def _service_gid() -> int | None:
+    from csc.warehouse.embedded import SERVICE_USER, _running_as_root
+
+    if not _running_as_root():
+        return None
+    try:
+        return pwd.getpwnam(SERVICE_USER).pw_gid
+    except KeyError:
+        return None
+
+
 @dataclass(frozen=True)
 class Exposed:
     path: Path
@@ -87,6 +99,7 @@ def exposed_files(settings: Settings, *, limit: int = 1000) -> list[Exposed]:
     gid = _group_id(settings) if settings.shared_group else None
     shared = shared_root(settings)
     passage = {home, settings.outputs_dir}
+    service_gid = _service_gid()
     found: list[Exposed] = []
 
     def check(path: Path) -> None:
@@ -100,6 +113,10 @@ def exposed_files(settings: Settings, *, limit: int = 1000) -> list[Exposed]:
             allowed = gid is not None and st.st_gid == gid and (
                 path == shared or shared in path.parents
                 or (path in passage and not st.st_mode & 0o040))
+            # As root, the server runs as its service user, whose group may pass through (only) the folders
+            # above the data folder (csc.warehouse.embedded._let_service_user_traverse).
+            allowed = allowed or (service_gid is not None and st.st_gid == service_gid
+                                  and stat.S_ISDIR(st.st_mode) and st.st_mode & 0o070 == 0o010)
             if not allowed:
                 found.append(Exposed(path, st.st_mode, "group"))
 

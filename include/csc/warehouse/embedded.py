@@ -175,7 +175,7 @@ class EmbeddedServer:
             from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
         ensure_user_exists(SERVICE_USER)
-        ensure_prefix_permissions(self.pgdata)
+        _let_service_user_traverse(self.pgdata)
         ensure_prefix_permissions(PG_BIN)
         ensure_folder_permissions(PG_BIN, 0o055)
         ensure_folder_permissions(PG_BIN.parent / "lib", 0o044)
@@ -267,6 +267,26 @@ def private_folder_problem(path: Path, uid: int) -> str | None:
     if st.st_mode & 0o077:
         return f"its mode is {stat_module.S_IMODE(st.st_mode):04o}: other users can reach it"
     return None
+
+
+def _let_service_user_traverse(path: Path) -> None:
+    """As root: let the service user pass through every folder above ``path`` (the data folder), and no more.
+
+    pgserver's own helper makes every parent readable by everyone (o+rx), which would expose CSC_HOME. Here a
+    parent whose group has no access gets the service user's group and g+x (mode 0710: pass through, not list);
+    one whose group already has access (a shared system folder) gets o+x only. Folders already passable are left.
+    """
+    user = pwd.getpwnam(SERVICE_USER)
+    for parent in Path(path).parents:
+        st = os.stat(parent)
+        mode = stat_module.S_IMODE(st.st_mode)
+        if (st.st_uid == user.pw_uid and mode & 0o100) or mode & 0o001 or (st.st_gid == user.pw_gid and mode & 0o010):
+            continue
+        if mode & 0o070 == 0:
+            os.chown(parent, -1, user.pw_gid)
+            os.chmod(parent, mode | 0o010)
+        else:
+            os.chmod(parent, mode | 0o001)
 
 
 def _server_uid() -> int:

@@ -50,10 +50,16 @@ def share_returns(settings: Settings) -> None:
     root = shared_root(settings)
     if not root.exists():
         return
-    # The way down to the returns: the group may pass through (x) but not list (no r).
+    # The way down to the returns: the group may pass through (x) but not list (no r). A folder whose group is
+    # already in use (as root, the server's service group passes through CSC_HOME) gets o+x instead: anyone may
+    # pass through it, but every folder below is 0700 except the returns.
     for folder in (settings.home, settings.outputs_dir):
-        os.chown(folder, -1, gid, follow_symlinks=False)
-        os.chmod(folder, 0o710)
+        st = os.lstat(folder)
+        if st.st_gid == gid or not st.st_mode & 0o070:
+            os.chown(folder, -1, gid, follow_symlinks=False)
+            os.chmod(folder, stat.S_IMODE(st.st_mode) | 0o010)
+        else:
+            os.chmod(folder, stat.S_IMODE(st.st_mode) | 0o001)
     for dirpath, _dirnames, filenames in os.walk(root):
         os.chown(dirpath, -1, gid, follow_symlinks=False)
         os.chmod(dirpath, 0o750)
@@ -106,13 +112,13 @@ def exposed_files(settings: Settings, *, limit: int = 1000) -> list[Exposed]:
         st = os.lstat(path)
         if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
             return
-        if st.st_mode & 0o007:
+        if st.st_mode & 0o007 and not (gid is not None and path in passage and st.st_mode & 0o007 == 0o001):
             found.append(Exposed(path, st.st_mode, "others"))
             return
         if st.st_mode & 0o070:
             allowed = gid is not None and st.st_gid == gid and (
-                path == shared or shared in path.parents
-                or (path in passage and not st.st_mode & 0o040))
+                ((path == shared or shared in path.parents) and not st.st_mode & 0o020)
+                or (path in passage and st.st_mode & 0o070 == 0o010))
             # As root, the server runs as its service user, whose group may pass through (only) the folders
             # above the data folder (csc.warehouse.embedded._let_service_user_traverse).
             allowed = allowed or (service_gid is not None and st.st_gid == service_gid

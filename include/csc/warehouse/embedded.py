@@ -239,7 +239,9 @@ class EmbeddedServer:
     def _run(self, args: list[str], *, what: str, log: Path | None = None) -> None:
         kwargs: dict = {}
         if _running_as_root():
-            kwargs["user"] = SERVICE_USER
+            # The service user's own group, not root's: the server passes through the data folder's parents by it.
+            service = pwd.getpwnam(SERVICE_USER)
+            kwargs.update(user=service.pw_uid, group=service.pw_gid, extra_groups=[])
         # pg_ctl keeps the server's stdout/stderr open: never pipe them, or the call hangs. Use a temporary file.
         with tempfile.TemporaryFile("w+") as out:
             result = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, text=True, cwd="/", check=False,

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
-from conftest import make_home
+from security_home import make_home
 
 pytestmark = pytest.mark.integration
 

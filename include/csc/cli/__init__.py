@@ -42,6 +42,11 @@ for _module in COMMAND_MODULES:
 
 def main() -> None:
     from csc.privacy import private_umask
+    from csc.settings import MissingSecret
 
     private_umask()  # everything csc and the processes it starts (dbt, Airflow, tasks) write is owner-only
-    cli(prog_name="csc")
+    try:
+        cli(prog_name="csc")
+    except MissingSecret as missing:
+        click.echo(f"Error: {missing}", err=True)
+        raise SystemExit(2) from None

@@ -51,11 +51,12 @@ class Home:
 
     def admin(self, **kwargs) -> psycopg.Connection:
         """The pipeline's own login: the superuser over the private socket (peer authentication)."""
-        from csc.settings import Settings
-        from csc.warehouse.connection import resolve_target
+        from csc.warehouse.embedded import EmbeddedServer
 
-        target = resolve_target(Settings(home=self.path), start=False)
-        return psycopg.connect(target.conninfo(), **kwargs)
+        status = EmbeddedServer(self.path / "warehouse" / "pgdata").status()
+        assert status.running, "the warehouse of this CSC_HOME is not running"
+        return psycopg.connect(host=str(status.socket_dir), port=status.port, user="postgres", dbname="csc",
+                               **kwargs)
 
 
 def make_home(base: Path, *, tcp: bool) -> Home:

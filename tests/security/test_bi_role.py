@@ -38,7 +38,7 @@ def test_a_bi_login_reads_the_marts_and_reaches_no_other_database(secure_home, b
         assert conn.execute("select current_user").fetchone()[0] == "bi_tool_one"
         assert conn.execute("select count(*) from marts.dim_child").fetchone()[0] > 0, "without SET ROLE"
         for table in ("raw.ssd_person", "ops.extract_batches", "casework.cp_visits_overdue"):
-            with conn.transaction(), pytest.raises(psycopg.errors.InsufficientPrivilege):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
                 conn.execute(f"select 1 from {table} limit 1")
     for dbname in ("csc_airflow", "postgres", "template1"):
         with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
@@ -83,7 +83,7 @@ def test_a_bi_login_holding_all_it_can_does_not_stop_init_build_or_publish(secur
     try:
         for statement in OLD_ADVISORY_KEYS:
             blocker.execute(statement)
-        with blocker.transaction(), pytest.raises(psycopg.errors.InsufficientPrivilege):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), blocker.transaction():
             blocker.execute("select * from ops.pipeline_locks for update")
         marts = [name for (name,) in blocker.execute(
             "select tablename from pg_tables where schemaname = 'marts' order by 1")]

@@ -43,7 +43,7 @@ def test_a_team_login_reads_only_its_own_rows_without_set_role(secure_home, ever
     with secure_home.tcp("tm_team_one", password_file.read_text().strip()) as conn:
         assert conn.execute("select current_user, session_user").fetchone() == ("tm_team_one", "tm_team_one")
         seen = lists_by_team(conn)
-        with conn.transaction(), pytest.raises(psycopg.errors.InsufficientPrivilege):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
             conn.execute("select 1 from marts.dim_child limit 1")
     assert set(seen) == set(everything)
     for name, rows in seen.items():

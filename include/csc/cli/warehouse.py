@@ -49,10 +49,12 @@ def status() -> None:
     settings = get_settings()
     if not settings.embedded:
         click.echo(f"existing server: {resolve_target(settings, start=False).display()}")
+        _warn_exposed(settings)
         return
     st = EmbeddedServer(settings.pgdata).status()
     if not st.running:
         click.echo(f"embedded warehouse not running (data folder {settings.pgdata})")
+        _warn_exposed(settings)
         raise SystemExit(3)
     click.echo(f"embedded warehouse running: pid {st.pid}, data {st.pgdata}, socket {st.socket_dir}"
                + (f", TCP 127.0.0.1:{st.port}" if st.tcp else ", no TCP"))

@@ -151,6 +151,7 @@ class EmbeddedServer:
         status = self.status()
         if not status.running:
             return False
+        self._grant_service_user_access()  # a parent may have been tightened since the start (see there)
         self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop"],
                   what="stop the embedded PostgreSQL server")
         deadline = time.monotonic() + 30

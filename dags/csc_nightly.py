@@ -30,7 +30,10 @@ from csc.orchestration.assets import marts_asset
 from csc.orchestration.dbt_build import CscDbtBuildOperator
 from csc.orchestration.defaults import default_task_args
 from csc.orchestration.sensors import ExtractArrivedSensor
+from csc.privacy import private_umask
 from csc.settings import get_settings
+
+private_umask()  # task processes write owner-only files, whoever started the scheduler
 
 
 def _extract_date(la: LocalAuthority) -> str:

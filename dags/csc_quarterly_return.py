@@ -14,7 +14,10 @@ from airflow.sdk import dag, task
 from csc.las import LocalAuthority, la_registry
 from csc.orchestration.assets import marts_asset
 from csc.orchestration.defaults import default_task_args
+from csc.privacy import private_umask
 from csc.settings import get_settings
+
+private_umask()  # task processes write owner-only files, whoever started the scheduler
 
 
 def quarterly_return_dag(la: LocalAuthority, settings):

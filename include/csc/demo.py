@@ -185,7 +185,7 @@ def summary(settings: Settings, result: DemoResult) -> str:
     lines.append(f"  logs             {settings.logs_dir}")
     lines.append("")
     lines.append("Airflow UI:   make airflow   -> http://127.0.0.1:8080  (make airflow-stop to stop)")
-    lines.append("BI tools:     .venv/bin/csc warehouse start --tcp 5433, then connect to 127.0.0.1:5433, database "
-                 f"{target.dbname}, user bi_reader, password in {settings.secrets_dir / 'bi_reader_password'} "
-                 "(schema marts)")
+    lines.append("BI tools:     .venv/bin/csc bi add-login NAME (one login per tool; prints where its password is), "
+                 f".venv/bin/csc warehouse start --tcp 5433, then connect to 127.0.0.1:5433, database {target.dbname}, "
+                 "user NAME (schema marts)")
     return "\n".join(lines)

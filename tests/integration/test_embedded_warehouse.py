@@ -64,20 +64,22 @@ def test_start_reuses_the_running_server_and_stop_leaves_nothing(home):
     assert status.returncode == 3 and "not running" in status.stdout
 
 
-def test_tcp_needs_the_bi_reader_password(home):
+def test_tcp_needs_a_bi_login_password(home):
     home, csc = home
     port = free_port()
     csc("warehouse", "start", "--tcp", str(port))
     csc("init")
-    password = (home / "secrets" / "bi_reader_password").read_text().strip()
-    with psycopg.connect(host="127.0.0.1", port=port, user="bi_reader", password=password, dbname="csc") as conn:
-        assert conn.execute("select current_user").fetchone()[0] == "bi_reader"
-    for user, secret in (("bi_reader", None), ("bi_reader", "not-the-password"), ("postgres", None)):
-        with pytest.raises(psycopg.OperationalError, match="password"):
+    assert "bi_login_tableau" in csc("bi", "add-login", "tableau").stdout
+    password = (home / "secrets" / "bi_login_tableau").read_text().strip()
+    with psycopg.connect(host="127.0.0.1", port=port, user="tableau", password=password, dbname="csc") as conn:
+        assert conn.execute("select current_user").fetchone()[0] == "tableau"
+    for user, secret in (("tableau", None), ("tableau", "not-the-password"), ("bi_reader", password),
+                         ("postgres", None)):
+        with pytest.raises(psycopg.OperationalError, match="password|not permitted to log in"):
             psycopg.connect(host="127.0.0.1", port=port, user=user, password=secret, dbname="csc", connect_timeout=5)
     # A command that merely needs the warehouse must not turn TCP off.
     csc("warehouse", "status")
-    with psycopg.connect(host="127.0.0.1", port=port, user="bi_reader", password=password, dbname="csc") as conn:
+    with psycopg.connect(host="127.0.0.1", port=port, user="tableau", password=password, dbname="csc") as conn:
         conn.execute("select 1")
 
 

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "csc.cli.check",
     "csc.cli.transform",
     "csc.cli.backfill",
+    "csc.cli.bi",
 ]
 
 
@@ -59,7 +60,16 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
-    cli(prog_name="csc")
+    from csc.cli.exit_status import ERROR
+    from csc.privacy import private_umask
+    from csc.settings import MissingSecret
+
+    private_umask()  # everything csc and the processes it starts (dbt, Airflow, tasks) write is owner-only
+    try:
+        cli(prog_name="csc")
+    except MissingSecret as missing:
+        click.echo(f"Error: {missing}", err=True)
+        raise SystemExit(ERROR) from None
 
 
 def unavailable_message(exc: BaseException) -> str:

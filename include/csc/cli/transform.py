@@ -38,8 +38,8 @@ def build(select: tuple[str, ...], exclude: tuple[str, ...], verbose_dbt: bool) 
 
 @click.command()
 @click.option("--build-id", type=int, default=None, help="The build to publish (default: the latest).")
-@click.option("--lock-timeout", default="60s", show_default=True,
-              help="How long to wait for BI queries still reading the previous marts.")
+@click.option("--lock-timeout", default="10s", show_default=True,
+              help="How long to wait for BI queries still reading the previous marts before ending those sessions.")
 def publish(build_id: int | None, lock_timeout: str) -> None:
     """Swap the latest successful build into marts and casework in one transaction; mark its batches published."""
     from csc.cli import ensure_warehouse
@@ -76,12 +76,24 @@ def casework() -> None:
 @click.option("--la", "la_code", required=True, help="LA code.")
 @click.option("--team", "team_ids", multiple=True, help="Team id (repeatable). None: every team of the LA.")
 def casework_grant(role: str, la_code: str, team_ids: tuple[str, ...]) -> None:
-    """Let ROLE (created as a member of csc_casework if missing) read the casework rows of these teams."""
+    """Let login ROLE read the casework rows of these teams, directly (no SET ROLE).
+
+    A missing ROLE is created as a login with a generated password (printed: where it is); an existing login is
+    mapped; an existing NOLOGIN team role keeps its member logins reading its rows.
+    """
     from csc.transform.casework_access import grant_team_access
 
-    granted = grant_team_access(_started(), role, la_code, list(team_ids) or [None])
+    try:
+        result = grant_team_access(_started(), role, la_code, list(team_ids) or [None])
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    granted = result.team_ids
     click.echo(f"{role} may read casework rows of LA {la_code}: "
                + (", ".join(t for t in granted if t) if any(granted) else "every team"))
+    if result.created:
+        click.echo(f"created login {role}; its password is in {result.password_file} (readable by you only)")
+    elif result.group:
+        click.echo(f"{role} is a NOLOGIN team role: its member logins read these rows")
 
 
 @casework.command("revoke")

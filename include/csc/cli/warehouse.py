@@ -1,10 +1,10 @@
-"""``csc warehouse start|stop|status|url`` and ``csc init``."""
+"""``csc warehouse start|stop|status|url``, ``csc init`` and ``csc doctor``."""
 
 from __future__ import annotations
 
 import click
 
-from csc.cli.exit_status import NOTHING
+from csc.cli.exit_status import NOTHING, REFUSED
 from csc.settings import get_settings
 
 
@@ -54,13 +54,31 @@ def status() -> None:
     settings = get_settings()
     if not settings.embedded:
         click.echo(f"existing server: {resolve_target(settings).display()}")
+        _warn_exposed(settings)
         return
     st = EmbeddedServer(settings.pgdata).status()
     if not st.running:
         click.echo(f"embedded warehouse not running (data folder {settings.pgdata})")
+        _warn_exposed(settings)
         raise SystemExit(NOTHING)
     click.echo(f"embedded warehouse running: pid {st.pid}, data {st.pgdata}, socket {st.socket_dir}"
                + (f", TCP 127.0.0.1:{st.port}" if st.tcp else ", no TCP"))
+    _warn_exposed(settings)
+
+
+def _warn_exposed(settings, limit: int = 20) -> int:
+    """Warn (stderr) about files under CSC_HOME that others can read; return how many."""
+    from csc.privacy import exposed_files
+
+    exposed = exposed_files(settings)
+    if exposed:
+        click.echo(f"warning: {len(exposed)} file(s) or folder(s) under {settings.home} can be read by other users "
+                   "(everything here should be owner-only; fix with chmod -R go-rwx, or see `csc doctor`):", err=True)
+        for item in exposed[:limit]:
+            click.echo(f"  {item}", err=True)
+        if len(exposed) > limit:
+            click.echo(f"  ... and {len(exposed) - limit} more", err=True)
+    return len(exposed)
 
 
 @warehouse.command()
@@ -93,8 +111,25 @@ def init() -> None:
     if report.applied_migrations:
         click.echo(f"  applied migrations: {', '.join(report.applied_migrations)}")
     click.echo(f"  raw tables: {report.raw_tables}")
+    if report.created_secrets:
+        click.echo(f"  generated secrets: {', '.join(report.created_secrets)} (in {get_settings().secrets_dir}, "
+                   "owner-only)")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@click.command()
+def doctor() -> None:
+    """Check the local state's privacy: warn about files under CSC_HOME others can read (exit 1 if any)."""
+    settings = get_settings()
+    count = _warn_exposed(settings, limit=200)
+    if count:
+        raise SystemExit(REFUSED)
+    click.echo(f"ok: everything under {settings.home} is readable by its owner only"
+               + (f" (returns shared with group {settings.shared_group})" if settings.shared_group else ""))
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(warehouse)
     cli.add_command(init)
+    cli.add_command(doctor)

@@ -44,6 +44,7 @@ from csc.ingest.probe import FileProbe, probe
 from csc.ingest.records import FilePlan, Regions, parse_header
 from csc.ingest.source import MANIFEST, ExtractSource, la_landing_dir, landing_la, open_extract
 from csc.settings import Settings
+from csc.warehouse import locks
 from csc.warehouse.bootstrap import LOADER
 from csc.warehouse.connection import connect, is_warehouse_unavailable
 
@@ -152,8 +153,12 @@ class _ExtractLoad:
     @contextmanager
     def _la_lock(self, la_code: str) -> Iterator[None]:
         """Serialise the loads of one LA, housekeeping included: a waiting load sees the other's finished work."""
-        with connect(self.settings, role=LOADER, autocommit=True, application="csc load (lock)") as conn:
-            conn.execute("select pg_advisory_lock(hashtextextended('csc.load.' || %s, 0))", (la_code,))
+        with connect(self.settings, role=LOADER, application="csc load (lock)") as conn:
+            # A row lock no BI session can take or hold (csc.warehouse.locks), kept until the session ends.
+            name = locks.load_lock_name(la_code)
+            locks.ensure_lock_row(conn, name)
+            conn.commit()
+            locks.take(conn, name)
             yield  # released when the session ends
 
     def _load(self, source: ExtractSource, held: ExitStack) -> LoadResult:

@@ -33,6 +33,9 @@ def airflow_env(settings: Settings, *, api_port: int = DEFAULT_API_PORT) -> dict
         "AIRFLOW__CORE__FERNET_KEY": _fernet_key(settings),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(settings.logs_dir / "airflow"),
+        # Task logs hold what the tasks print: owner-only, as everything else (Airflow chmods them 0664/0775 else).
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS": "0o700",
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS": "0o600",
         "AIRFLOW__API__HOST": API_HOST,
         "AIRFLOW__API__PORT": str(api_port),
         "AIRFLOW__API__BASE_URL": f"http://{API_HOST}:{api_port}",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from csc.privacy import share_returns
 from csc.returns.csv_files import write_csv
 from csc.returns.files import replacing_files
 from csc.returns.model import (
@@ -111,6 +112,7 @@ def write_return(la_code: str, quarter: str | FinancialQuarter, settings: Settin
         teams_csv = files.write(TEAMS_CSV, lambda path: write_csv(sheets["Teams"], path))
         report_html = files.write(REPORT_HTML, lambda path: path.write_text(html, encoding="utf-8"))
         report_pdf = files.write(REPORT_PDF, lambda path: write_pdf(view, path))
+    share_returns(settings)  # owner-only, or shared with CSC_SHARED_GROUP when set (csc.privacy)
     seconds = time.monotonic() - started
     log.info("quarterly return of LA %s for %s written to %s in %.1f s", la_code, quarter.name, folder, seconds)
     return ReturnFiles(folder, workbook, indicators_csv, teams_csv, report_html, report_pdf, seconds)

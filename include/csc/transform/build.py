@@ -32,13 +32,11 @@ from psycopg.types.json import Jsonb
 from csc.settings import Settings, get_settings
 from csc.transform.environment import dbt_environment, dbt_work_dir
 from csc.transform.targets import sync_targets
+from csc.warehouse import locks
 from csc.warehouse.bootstrap import TRANSFORMER
 from csc.warehouse.connection import Target, connect, resolve_target
 
 log = logging.getLogger(__name__)
-
-# Serialises dbt builds and publications on one warehouse database ("csc-dbt").
-BUILD_LOCK_KEY = 0x6373632D646274
 
 MODEL_TYPES = {"model", "seed", "snapshot"}
 TEST_TYPES = {"test", "unit_test"}
@@ -221,16 +219,16 @@ class _build_lock:
         self.conn: psycopg.Connection | None = None
 
     def __enter__(self) -> None:
-        self.conn = psycopg.connect(self.target.conninfo(application_name="csc build lock"), autocommit=True)
-        acquired = self.conn.execute("select pg_try_advisory_lock(%s)", (BUILD_LOCK_KEY,)).fetchone()[0]
-        if not acquired:
+        # A row lock in a transaction kept open for the whole build (csc.warehouse.locks): no BI session can hold it.
+        self.conn = psycopg.connect(self.target.conninfo(application_name="csc build lock"))
+        if not locks.take(self.conn, locks.BUILD, wait=False):
             if self.progress:
                 self.progress("another build or publication is running on this warehouse: waiting for it")
-            self.conn.execute("select pg_advisory_lock(%s)", (BUILD_LOCK_KEY,))
+            locks.take(self.conn, locks.BUILD)
 
     def __exit__(self, *exc: object) -> None:
         assert self.conn is not None
-        self.conn.close()  # closing the session releases the lock
+        self.conn.close()  # closing the session ends its transaction and releases the lock
 
 
 def _current_batches(conn: psycopg.Connection) -> list[dict[str, Any]]:

@@ -13,6 +13,11 @@ transaction:
 A BI query sees either the previous marts or the new ones: the swap waits for queries already reading the old
 relations, and queries arriving meanwhile wait for it and then read the new ones. If anything fails, the
 transaction rolls back and the previous marts stay published.
+
+A reader cannot stop publication (security finding 6): the swap takes its locks with a lock timeout, and when a
+session of a BI or casework login holds a lock on a relation to swap past that timeout, publication ends that
+session (``ops.end_reader_sessions_locking``) and tries again. The build lock is a row lock on
+``ops.pipeline_locks`` (``csc.warehouse.locks``) that no reader can take.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ import psycopg
 from psycopg import sql
 
 from csc.settings import Settings, get_settings
-from csc.transform.build import BUILD_LOCK_KEY, published_schemas
+from csc.transform.build import published_schemas
+from csc.warehouse import locks
 from csc.warehouse.bootstrap import TRANSFORMER
 from csc.warehouse.connection import connect
 
@@ -53,16 +59,17 @@ def publish(
     *,
     build_id: int | None = None,
     batch_id: int | None = None,
-    lock_timeout: str = "60s",
+    lock_timeout: str = "10s",
 ) -> PublishResult:
     """Publish the latest successful build (``build_id`` and ``batch_id``, when given, must match it).
 
     Idempotent: publishing an already published build does nothing. ``lock_timeout`` bounds how long the swap
-    waits for BI queries still reading the previous relations before giving up (nothing changes then).
+    waits for BI queries still reading the previous relations before it ends the BI and casework sessions holding
+    them; a session of anyone else still blocking after a few rounds makes it give up (nothing changes then).
     """
     settings = settings or get_settings()
     with connect(settings, role=TRANSFORMER, application="csc publish") as conn:
-        conn.execute("select pg_advisory_xact_lock(%s)", (BUILD_LOCK_KEY,))
+        locks.take(conn, locks.BUILD)
         build = _latest_build(conn)
         if build is None:
             raise PublicationRefused("No dbt build is recorded on this warehouse: run `csc build` first.")
@@ -94,6 +101,7 @@ def publish(
         expected = _built_relations(conn, build["build_id"])
         result = PublishResult(build_id=build["build_id"], published=True)
         conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
+        swaps = []
         for schema in published_schemas(settings):
             shadow = f"{schema}{suffix}"
             new = _relations(conn, shadow)
@@ -101,6 +109,10 @@ def publish(
             if missing:
                 raise PublicationRefused(f"Build {build['build_id']} is incomplete: {shadow} lacks "
                                          f"{', '.join(missing)}; the previous marts stay published.")
+            swaps.append((schema, shadow, new))
+        _lock_for_swap(conn, [(schema, _relations(conn, schema, owner=TRANSFORMER)) for schema, _, _ in swaps]
+                       + [(shadow, new) for _, shadow, new in swaps])
+        for schema, shadow, new in swaps:
             _swap(conn, schema, shadow, new)
             result.relations[schema] = sorted(new)
 
@@ -169,3 +181,39 @@ def _swap(conn: psycopg.Connection, schema: str, shadow: str, new: dict[str, str
     for name, kind in new.items():
         conn.execute(sql.SQL("alter {} {}.{} set schema {}").format(
             sql.SQL(kind), sql.Identifier(shadow), sql.Identifier(name), sql.Identifier(schema)))
+
+
+LOCK_ROUNDS = 5
+
+
+def _lock_for_swap(conn: psycopg.Connection, relations: list[tuple[str, dict[str, str]]]) -> None:
+    """Lock every relation the swap drops or moves, ending the reader sessions that hold them past the lock timeout.
+
+    Readers (members of bi_reader or csc_casework) can hold no more than ACCESS SHARE on what they may read, but
+    that is enough to block the swap for as long as they keep a transaction open, and a reader may SET any timeout.
+    """
+    names = [sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+             for schema, found in relations for name, kind in sorted(found.items()) if kind in ("table", "view")]
+    if not names:
+        return
+    qualified = [name.as_string(conn) for name in names]
+    statement = sql.SQL("lock table {} in access exclusive mode").format(sql.SQL(", ").join(names))
+    for attempt in range(1, LOCK_ROUNDS + 1):
+        try:
+            with conn.transaction():  # a savepoint: a lock timeout rolls back only this attempt
+                conn.execute(statement)
+            return
+        except psycopg.errors.LockNotAvailable:
+            ended = conn.execute("select ops.end_reader_sessions_locking(array(select to_regclass(n)::oid "
+                                 "from unnest(%s::text[]) as n))", (qualified,)).fetchone()[0]
+            log.warning("publication: the swap's locks are held by other sessions (attempt %s of %s); ended %s "
+                        "BI or casework session(s) holding them", attempt, LOCK_ROUNDS, ended)
+    blockers = conn.execute(
+        "select distinct a.pid, a.usename, a.application_name from pg_locks l join pg_stat_activity a "
+        "on a.pid = l.pid where l.locktype = 'relation' and l.granted and l.pid <> pg_backend_pid() and "
+        "l.relation = any(array(select to_regclass(n)::oid from unnest(%s::text[]) as n)) order by 1",
+        (qualified,)).fetchall()
+    raise PublicationRefused(
+        "The swap could not lock the published relations: sessions that are not BI or casework readers hold them "
+        f"({', '.join(f'pid {pid} user {user} {app!r}' for pid, user, app in blockers) or 'none left'}); the "
+        "previous marts stay published. Try again once they are done.")

@@ -6,23 +6,29 @@ between commands (it is started detached, not tied to the process that started i
 pgserver's own ``get_server()`` always starts without TCP and with ``trust`` authentication for every client. We
 drive its binaries ourselves so that:
 
-* Unix-socket connections (only reachable through the private data folder) keep ``trust``;
+* the Unix socket lives in a folder only the server's OS user can enter: the data folder itself, or, when its path
+  is too long for a socket, a folder created with an unpredictable name (``mkdtemp``), recorded in the data folder
+  and checked (owner, mode, not a symlink) at every start. A folder the product did not create is never used;
+* over the socket, only the OS user running ``csc`` (peer authentication) logs in as ``postgres``; every other
+  role needs its password (SCRAM), so even a reachable socket admits nobody without a password;
 * TCP, when asked for, listens on 127.0.0.1 only and every TCP line of ``pg_hba.conf`` is ``scram-sha-256``:
   ``trust`` is never reachable over TCP.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
+import pwd
 import shutil
 import signal
+import stat as stat_module
 import subprocess
 import tempfile
 import time
 import warnings
 from dataclasses import dataclass
-from hashlib import sha1
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -30,14 +36,19 @@ from pathlib import Path
 PG_BIN = Path(find_spec("pgserver").submodule_search_locations[0]) / "pginstall" / "bin"
 SERVICE_USER = "pgserver"  # the OS user pgserver runs PostgreSQL as when we are root (PostgreSQL refuses root)
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin for ".s.PGSQL.<port>"
+SOCKET_DIR_RECORD = "csc_socket_dir"  # in the data folder: the private socket folder created for this server
+
+log = logging.getLogger(__name__)
 
 PG_HBA = """\
 # Written by csc (include/csc/warehouse/embedded.py) at every start.
-# Unix socket: trust. The socket lives in the private data folder, so only its owner can reach it.
-local   all   all                    trust
+# Unix socket: the superuser only for the OS user(s) of pg_ident.conf map "csc" (peer authentication); every
+# other role with its password. The socket folder is private too (mode 0700), but nothing relies on that alone.
+local   all   postgres                peer map=csc
+local   all   all                     scram-sha-256
 # TCP: password (SCRAM) only, loopback only. Never trust over TCP.
-host    all   all   127.0.0.1/32     scram-sha-256
-host    all   all   ::1/128          scram-sha-256
+host    all   all   127.0.0.1/32      scram-sha-256
+host    all   all   ::1/128           scram-sha-256
 """
 
 SERVER_CONF = """\
@@ -51,6 +62,8 @@ max_wal_size = '2GB'
 checkpoint_timeout = '15min'
 timezone = 'UTC'
 log_timezone = 'UTC'
+unix_socket_permissions = 0700
+lo_compat_privileges = off
 """
 
 
@@ -116,8 +129,8 @@ class EmbeddedServer:
         if not self.initialised:
             self._initdb()
         self._grant_service_user_access()
-        self._write_config()
         socket_dir = self._socket_dir()
+        self._write_config()
         if tcp_port is not None:
             options = f"-h 127.0.0.1 -p {int(tcp_port)} -k {socket_dir}"
         else:
@@ -138,6 +151,7 @@ class EmbeddedServer:
         status = self.status()
         if not status.running:
             return False
+        self._grant_service_user_access()  # a parent may have been tightened since the start (see there)
         self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop"],
                   what="stop the embedded PostgreSQL server")
         deadline = time.monotonic() + 30
@@ -162,7 +176,7 @@ class EmbeddedServer:
             from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
         ensure_user_exists(SERVICE_USER)
-        ensure_prefix_permissions(self.pgdata)
+        _let_service_user_traverse(self.pgdata)
         ensure_prefix_permissions(PG_BIN)
         ensure_folder_permissions(PG_BIN, 0o055)
         ensure_folder_permissions(PG_BIN.parent / "lib", 0o044)
@@ -179,6 +193,7 @@ class EmbeddedServer:
 
     def _write_config(self) -> None:
         self._write_owned(self.pgdata / "pg_hba.conf", PG_HBA)
+        self._write_owned(self.pgdata / "pg_ident.conf", _pg_ident())
         self._write_owned(self.pgdata / "csc.conf", SERVER_CONF)
         conf = self.pgdata / "postgresql.conf"
         text = conf.read_text()
@@ -192,20 +207,42 @@ class EmbeddedServer:
             shutil.chown(path, SERVICE_USER, SERVICE_USER)
 
     def _socket_dir(self) -> Path:
-        """The data folder itself when its path is short enough for a Unix socket, else a private folder in /tmp."""
+        """The data folder itself when its path is short enough for a Unix socket, else a private folder in /tmp.
+
+        The private folder is created by ``mkdtemp`` (unpredictable name, mode 0700), recorded in the data folder
+        and reused only while it is still a real folder (not a symlink) owned by the server's OS user with no access
+        for anyone else. Anything else at the recorded path (a folder squatted after a reboot cleared /tmp, a
+        symlink) is left untouched and a new private folder is created.
+        """
         if len(str(self.pgdata / ".s.PGSQL.65535")) <= _SOCKET_PATH_MAX:
             return self.pgdata
-        digest = sha1(str(self.pgdata).encode()).hexdigest()[:12]
-        short = Path(tempfile.gettempdir()) / f"csc-pg-{digest}"
-        short.mkdir(mode=0o700, exist_ok=True)
+        record = self.pgdata / SOCKET_DIR_RECORD
+        try:
+            recorded = Path(record.read_text().strip())
+        except FileNotFoundError:
+            recorded = None
+        if recorded is not None and recorded.is_absolute():
+            problem = private_folder_problem(recorded, _server_uid())
+            if problem is None:
+                return recorded
+            if os.path.lexists(recorded):
+                log.warning("Not using the recorded socket folder %s: %s. Creating a new private one.",
+                            recorded, problem)
+        short = Path(tempfile.mkdtemp(prefix="csc-pg-"))  # mode 0700, name unpredictable, created by us
         if _running_as_root():
-            shutil.chown(short, SERVICE_USER, SERVICE_USER)
+            os.chown(short, _server_uid(), pwd.getpwnam(SERVICE_USER).pw_gid, follow_symlinks=False)
+        problem = private_folder_problem(short, _server_uid())
+        if problem is not None:  # pragma: no cover - mkdtemp guarantees this; checked anyway
+            raise EmbeddedServerError(f"The socket folder {short} is not private: {problem}")
+        self._write_owned(record, f"{short}\n")
         return short
 
     def _run(self, args: list[str], *, what: str, log: Path | None = None) -> None:
         kwargs: dict = {}
         if _running_as_root():
-            kwargs["user"] = SERVICE_USER
+            # The service user's own group, not root's: the server passes through the data folder's parents by it.
+            service = pwd.getpwnam(SERVICE_USER)
+            kwargs.update(user=service.pw_uid, group=service.pw_gid, extra_groups=[])
         # pg_ctl keeps the server's stdout/stderr open: never pipe them, or the call hangs. Use a temporary file.
         with tempfile.TemporaryFile("w+") as out:
             result = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, text=True, cwd="/", check=False,
@@ -216,6 +253,61 @@ class EmbeddedServer:
                 if log is not None and log.exists():
                     detail += "\n--- server log (last lines) ---\n" + "\n".join(log.read_text().splitlines()[-20:])
                 raise EmbeddedServerError(f"Could not {what} (exit {result.returncode}):\n{detail}")
+
+
+def private_folder_problem(path: Path, uid: int) -> str | None:
+    """Why ``path`` is not a private folder of ``uid`` (None when it is: a real folder, owned by uid, mode 0700)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return "it does not exist"
+    if stat_module.S_ISLNK(st.st_mode):
+        return "it is a symbolic link"
+    if not stat_module.S_ISDIR(st.st_mode):
+        return "it is not a folder"
+    if st.st_uid != uid:
+        return f"it belongs to uid {st.st_uid}, not to the server's OS user (uid {uid})"
+    if st.st_mode & 0o077:
+        return f"its mode is {stat_module.S_IMODE(st.st_mode):04o}: other users can reach it"
+    return None
+
+
+def _let_service_user_traverse(path: Path) -> None:
+    """As root: let the service user pass through every folder above ``path`` (the data folder), and no more.
+
+    pgserver's own helper makes every parent readable by everyone (o+rx), which would expose CSC_HOME. Here a
+    parent whose group has no access gets the service user's group and g+x (mode 0710: pass through, not list);
+    one whose group already has access (a shared system folder) gets o+x only. Folders already passable are left.
+    """
+    user = pwd.getpwnam(SERVICE_USER)
+    for parent in Path(path).parents:
+        st = os.stat(parent)
+        mode = stat_module.S_IMODE(st.st_mode)
+        if (st.st_uid == user.pw_uid and mode & 0o100) or mode & 0o001 or (st.st_gid == user.pw_gid and mode & 0o010):
+            continue
+        if mode & 0o070 == 0:
+            os.chown(parent, -1, user.pw_gid)
+            os.chmod(parent, mode | 0o010)
+        else:
+            os.chmod(parent, mode | 0o001)
+
+
+def _server_uid() -> int:
+    """The OS user the server runs as (the service user when we are root)."""
+    return pwd.getpwnam(SERVICE_USER).pw_uid if _running_as_root() else os.geteuid()
+
+
+def _pg_ident() -> str:
+    """Map "csc": the OS user running csc (and, as root, the server's service user) may log in as ``postgres``."""
+    users = []
+    try:
+        users.append(pwd.getpwuid(os.geteuid()).pw_name)
+    except KeyError:  # a uid without a passwd entry cannot be identified by peer authentication
+        log.warning("uid %s has no user name: it cannot log in to the embedded server over the socket", os.geteuid())
+    if _running_as_root():
+        users.append(SERVICE_USER)
+    lines = "".join(f"csc   {user}   postgres\n" for user in dict.fromkeys(users))
+    return "# Written by csc at every start: OS users that may log in as postgres over the socket.\n" + lines
 
 
 def _running_as_root() -> bool:

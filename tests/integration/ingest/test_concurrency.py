@@ -6,13 +6,13 @@ import time
 import pytest
 
 from csc.ingest import load_extract
+from csc.warehouse import locks
 from csc.warehouse.connection import connect
 
 from ingest_extracts import ExtractSpec, batches
 
 pytestmark = pytest.mark.integration
 
-LOCK = "select {}(hashtextextended('csc.load.' || '999', 0))"
 
 
 def test_concurrent_loads_of_one_extract_load_it_once(warehouse_settings, landing):
@@ -25,17 +25,19 @@ def test_concurrent_loads_of_one_extract_load_it_once(warehouse_settings, landin
         except Exception as exc:  # reported below, with the other thread's outcome
             errors.append(exc)
 
-    with connect(warehouse_settings, autocommit=True) as holder:
-        holder.execute(LOCK.format("pg_advisory_lock"))  # both loads must queue behind this
+    with connect(warehouse_settings) as holder, connect(warehouse_settings, autocommit=True) as watcher:
+        locks.ensure_lock_row(holder, locks.load_lock_name("999"))
+        holder.commit()
+        locks.take(holder, locks.load_lock_name("999"))  # both loads must queue behind this
         threads = [threading.Thread(target=load) for _ in range(2)]
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 60
-        while holder.execute("select count(*) from pg_locks where locktype = 'advisory' and not granted"
-                             ).fetchone()[0] < 2:
+        while watcher.execute("select count(*) from pg_stat_activity where application_name = 'csc load (lock)' "
+                              "and wait_event_type = 'Lock'").fetchone()[0] < 2:
             assert time.monotonic() < deadline, "the two loads never reached the LA's lock"
             time.sleep(0.05)
-        holder.execute(LOCK.format("pg_advisory_unlock"))
+        holder.rollback()  # releases the LA's lock
     for thread in threads:
         thread.join()
     assert errors == []

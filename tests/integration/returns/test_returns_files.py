@@ -135,11 +135,12 @@ def test_a_login_that_may_not_read_as_bi_reader_is_told_what_to_grant(published)
     params = conninfo_to_dict(published.settings.warehouse_url.get_secret_value())
     with connect(published.settings, autocommit=True) as conn:
         conn.execute("drop role if exists returns_test_login")
-        conn.execute("create role returns_test_login login")
+        conn.execute("create role returns_test_login login password 'returns-test-password'")
         conn.execute(f"grant connect on database {params['dbname']} to returns_test_login")
     try:
         login = Settings(home=published.settings.home,
-                         warehouse_url=make_conninfo(**{**params, "user": "returns_test_login"}))
+                         warehouse_url=make_conninfo(**{**params, "user": "returns_test_login",
+                                                         "password": "returns-test-password"}))
         with pytest.raises(ReturnError, match="grant csc_dq_reader to <login>"):
             write_return("999", "2026Q2", login)
     finally:

@@ -1,0 +1,63 @@
+"""``csc bi add-login|remove-login|list``: one warehouse login per BI tool or user, each in the ``bi_reader`` group."""
+
+from __future__ import annotations
+
+import click
+
+from csc.settings import get_settings
+
+
+@click.group()
+def bi() -> None:
+    """Logins of BI tools and users: read the marts, nothing else (members of the NOLOGIN bi_reader group)."""
+
+
+@bi.command("add-login")
+@click.argument("name")
+@click.option("--connection-limit", type=click.IntRange(min=1, max=100), default=10, show_default=True,
+              help="Most sessions this login may hold at once.")
+def add_login(name: str, connection_limit: int) -> None:
+    """Create login NAME for one BI tool or user, with a generated password (printed: where it is)."""
+    from csc.warehouse.bootstrap import add_bi_login
+
+    settings = get_settings()
+    try:
+        login = add_bi_login(_started(settings), name, connection_limit=connection_limit)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created BI login {login.name} (member of bi_reader, at most {connection_limit} connections)")
+    click.echo(f"its password is in {login.password_file} (readable by you only): give it to that tool alone")
+    if settings.embedded:
+        click.echo("BI tools connect over TCP: `csc warehouse start --tcp PORT`, then 127.0.0.1:PORT, database "
+                   f"{settings.warehouse_database}, schema marts")
+
+
+@bi.command("remove-login")
+@click.argument("name")
+def remove_login(name: str) -> None:
+    """Drop the BI login NAME and its password file."""
+    from csc.warehouse.bootstrap import remove_bi_login
+
+    if not remove_bi_login(_started(get_settings()), name):
+        raise click.ClickException(f"{name!r} is not a BI login (a member of bi_reader)")
+    click.echo(f"removed BI login {name}")
+
+
+@bi.command("list")
+def list_logins() -> None:
+    """The BI logins and their connection limits."""
+    from csc.warehouse.bootstrap import bi_logins
+
+    for name, limit in bi_logins(_started(get_settings())):
+        click.echo(f"{name}\tconnection limit {limit}")
+
+
+def _started(settings):
+    from csc.cli import ensure_warehouse
+
+    ensure_warehouse(settings)
+    return settings
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(bi)

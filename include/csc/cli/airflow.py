@@ -17,13 +17,14 @@ def airflow_group() -> None:
 @airflow_group.command()
 @click.option("--port", default=8080, show_default=True, help="Port of the Airflow UI/API on 127.0.0.1.")
 def start(port: int) -> None:
-    """Start api-server, scheduler, dag-processor and triggerer (each reused if already running)."""
+    """Start api-server, scheduler, dag-processor and triggerer (each reused if running); print how to log in."""
     from csc.orchestration import local_airflow
 
     settings = get_settings()
     click.echo("starting Airflow (api-server, scheduler, dag-processor, triggerer)...")
     url = local_airflow.start(settings, port=port)
     click.echo(f"Airflow UI: {url}  (logs: {settings.logs_dir / 'airflow'}; stop with `make airflow-stop`)")
+    click.echo(local_airflow.login_help(settings))
 
 
 @airflow_group.command()

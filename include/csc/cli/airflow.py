@@ -28,6 +28,14 @@ def start(port: int) -> None:
 
 
 @airflow_group.command()
+def users() -> None:
+    """The Airflow users and roles, and the owner-only file with their passwords (generated where missing)."""
+    from csc.orchestration import local_airflow
+
+    click.echo(local_airflow.login_help(get_settings()))
+
+
+@airflow_group.command()
 def stop() -> None:
     """Stop every Airflow process `csc airflow start` started, and wait until they are gone."""
     from csc.orchestration import local_airflow

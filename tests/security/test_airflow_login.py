@@ -121,19 +121,21 @@ def _listeners() -> dict[int, tuple[str, int]]:
 
 
 def _socket_inodes_of(home: Path) -> set[int]:
-    """Inodes of the sockets held by the live processes of this CSC_HOME's Airflow."""
+    """Inodes of the sockets held by the processes of this CSC_HOME's Airflow: every process in the process group of
+    a component `csc airflow start` started (pid files in <airflow home>/run; process titles hide the environment)."""
+    groups = {int(p.read_text()) for p in (home / "airflow" / "run").glob("*.pid")}
     inodes = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if f"AIRFLOW_HOME={home / 'airflow'}".encode() not in (entry / "environ").read_bytes():
+            if int((entry / "stat").read_text().rsplit(") ", 1)[1].split()[2]) not in groups:
                 continue
             for fd in (entry / "fd").iterdir():
-                target = fd.readlink().name if fd.is_symlink() else ""
+                target = str(fd.readlink())
                 if target.startswith("socket:["):
                     inodes.add(int(target[8:-1]))
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
             continue
     return inodes
 

@@ -63,3 +63,9 @@ def test_a_damaged_password_file_is_named(settings):
     with pytest.raises(ValueError, match=r"airflow_passwords\.json: line 2"):
         airflow_env(settings)
     assert path.read_text() == '{"engineer": "x",\n oops}\n'  # nothing lost
+
+
+def test_an_unknown_role_is_named(settings, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "engineer:admin,alice:superuser")
+    with pytest.raises(ValueError, match=r"USERS: entry 'alice:superuser'.*viewer, user, op, admin"):
+        airflow_env(settings)

@@ -24,6 +24,7 @@ DEFAULT_API_PORT = 8080
 # Data engineers administer Airflow; a viewer sees DAGs, runs and logs, never connections, variables or config.
 DEFAULT_USERS = "engineer:admin,viewer:viewer"
 PASSWORDS_FILE = "airflow_passwords.json"
+ROLES = ("viewer", "user", "op", "admin")  # the simple auth manager's, each with the rights of those before it
 
 
 def airflow_env(settings: Settings, *, api_port: int = DEFAULT_API_PORT) -> dict[str, str]:
@@ -95,7 +96,11 @@ def airflow_users(env: dict[str, str]) -> list[tuple[str, str]]:
     for entry in env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "").split(","):
         if entry.strip():
             name, _, role = entry.strip().partition(":")
-            users.append((name, role.split(":")[0] or "?"))
+            role = role.split(":")[0].strip()
+            if not name.strip() or role.lower() not in ROLES:
+                raise ValueError(f"AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS: entry {entry.strip()!r}: expected "
+                                 f"USER:ROLE with ROLE one of {', '.join(ROLES)}")
+            users.append((name.strip(), role.lower()))
     return users
 
 

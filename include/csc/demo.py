@@ -184,7 +184,8 @@ def summary(settings: Settings, result: DemoResult) -> str:
     lines.append(f"  alerts outbox    {settings.outbox_dir}")
     lines.append(f"  logs             {settings.logs_dir}")
     lines.append("")
-    lines.append("Airflow UI:   make airflow   -> http://127.0.0.1:8080  (make airflow-stop to stop)")
+    lines.append("Airflow UI:   make airflow   -> http://127.0.0.1:8080  (make airflow-stop to stop); log in as "
+                 f"engineer (admin) or viewer, passwords in {settings.secrets_dir / 'airflow_passwords.json'}")
     lines.append("BI tools:     .venv/bin/csc bi add-login NAME (one login per tool; prints where its password is), "
                  f".venv/bin/csc warehouse start --tcp 5433, then connect to 127.0.0.1:5433, database {target.dbname}, "
                  "user NAME (schema marts)")

@@ -17,7 +17,7 @@ def airflow_group() -> None:
 @airflow_group.command()
 @click.option("--port", default=8080, show_default=True, help="Port of the Airflow UI/API on 127.0.0.1.")
 def start(port: int) -> None:
-    """Start api-server, scheduler, dag-processor and triggerer (each reused if already running)."""
+    """Start api-server, scheduler, dag-processor and triggerer (each reused if running); print how to log in."""
     from csc.cli import ensure_warehouse
     from csc.orchestration import local_airflow
 
@@ -26,6 +26,15 @@ def start(port: int) -> None:
     click.echo("starting Airflow (api-server, scheduler, dag-processor, triggerer)...")
     url = local_airflow.start(settings, port=port)
     click.echo(f"Airflow UI: {url}  (logs: {settings.logs_dir / 'airflow'}; stop with `make airflow-stop`)")
+    click.echo(local_airflow.login_help(settings))
+
+
+@airflow_group.command()
+def users() -> None:
+    """The Airflow users and roles, and the owner-only file with their passwords (generated where missing)."""
+    from csc.orchestration import local_airflow
+
+    click.echo(local_airflow.login_help(get_settings()))
 
 
 @airflow_group.command()

@@ -45,6 +45,14 @@ class CscDbtBuildOperator(DbtBuildLocalOperator):
         self.checked = checked
         self._exit_code: int | None = None
 
+    # The dbt environment (PGOPTIONS carries the pseudonymisation pads) reaches the dbt process only: never
+    # self.env (a rendered template field), never os.environ (Cosmos copies the env there for OpenLineage, unused).
+    def get_env(self, context: Any) -> dict[str, Any]:
+        return {**super().get_env(context), **getattr(self, "_dbt_session_env", {})}
+
+    def calculate_openlineage_events_completes(self, *args: Any, **kwargs: Any) -> bool:
+        return False
+
     # Cosmos raises on a non-zero exit; csc.transform.build wants the exit code to record the build first.
     def handle_exception_subprocess(self, result: Any) -> None:
         self._exit_code = result.exit_code
@@ -67,7 +75,7 @@ class CscDbtBuildOperator(DbtBuildLocalOperator):
 
         def run_dbt(command: list[str], env: dict[str, str], cwd: Path, progress: Any) -> int:
             # csc.transform.build decided what to build; Cosmos runs it (project copy, profile, dbt flags).
-            self.env = {**(self.env or {}), **env}
+            self._dbt_session_env = env  # not self.env: a template field, which Airflow stores
             self._exit_code = None
             self.build_and_run_cmd(context=context, cmd_flags=self.add_cmd_flags())
             # Test hook: the warehouse connection is lost once, after dbt wrote the shadow schemas and the

@@ -3,6 +3,10 @@
 Each component (api-server, scheduler, dag-processor, triggerer) runs detached in its own process group, with its
 pid in ``<airflow home>/run/`` and its output in ``<logs>/airflow/<component>.log``. Stopping signals each whole
 group (task processes included) and waits until every process is gone, so nothing is left behind.
+
+Every listener is on 127.0.0.1: the api-server (``AIRFLOW__API__HOST``). The scheduler's and triggerer's log servers
+(8793, 8794) have no bind setting in Airflow 3.3, so they are not started (``--skip-serve-logs``): every component
+runs on this machine and the api-server reads task logs from the local log folder.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from csc.orchestration.airflow_env import API_HOST, DEFAULT_API_PORT, airflow_en
 from csc.settings import Settings
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+# The arguments of each component: no log server (it would listen on every interface).
+ARGUMENTS = {"scheduler": ("--skip-serve-logs",), "triggerer": ("--skip-serve-logs",)}
 
 
 class AirflowError(RuntimeError):
@@ -82,7 +88,8 @@ def start(settings: Settings, *, port: int = DEFAULT_API_PORT, timeout: float = 
         if component.running:
             continue
         with (log_dir / f"{component.name}.log").open("ab") as out:
-            process = subprocess.Popen(["airflow", component.name], env=env, stdout=out, stderr=subprocess.STDOUT,
+            command = ["airflow", component.name, *ARGUMENTS.get(component.name, ())]
+            process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True)
         _pid_file(settings, component.name).write_text(str(process.pid))
     url = f"http://{API_HOST}:{port}"
@@ -99,6 +106,18 @@ def start(settings: Settings, *, port: int = DEFAULT_API_PORT, timeout: float = 
             pass
         time.sleep(1)
     raise AirflowError(f"The Airflow API did not answer on {url} within {timeout:.0f} s; see {log_dir}")
+
+
+def login_help(settings: Settings) -> str:
+    """How to log in: the users, their roles and where their passwords are (never the passwords themselves)."""
+    from csc.orchestration.airflow_env import airflow_users, passwords_file
+
+    env = airflow_env(settings)
+    if not env.get("AIRFLOW__CORE__AUTH_MANAGER", "").endswith(".SimpleAuthManager"):
+        return f"Log in with the users of your auth manager ({env['AIRFLOW__CORE__AUTH_MANAGER']})."
+    users = ", ".join(f"{name} ({role})" for name, role in airflow_users(env))
+    return (f"Log in as one of: {users}. Passwords: {passwords_file(env)} (owner-only; "
+            f"e.g. `python -m json.tool {passwords_file(env)}`). The API takes a token from POST /auth/token.")
 
 
 def stop(settings: Settings, *, timeout: float = 30) -> list[str]:

@@ -3,9 +3,12 @@
 Everything dbt needs comes from here, so ``csc build``, the nightly DAG and astronomer-cosmos run dbt the same
 way: ``dbt_environment(settings)`` returns the variables to add to the process environment.
 
-The pseudonymisation key never reaches dbt: only the HMAC-SHA256 inner and outer pads derived from it do, and
-only through ``PGOPTIONS`` (``-c csc.hmac_ipad=... -c csc.hmac_opad=...``), which libpq sends as session settings.
-The key is therefore absent from SQL text, compiled files, dbt logs and tables.
+The pseudonymisation key itself is not handed to dbt, but the HMAC-SHA256 inner and outer pads derived from it are,
+and they are equivalent to the key (whoever holds them can compute every pseudonym). They travel only in
+``PGOPTIONS`` (``-c csc.hmac_ipad=... -c csc.hmac_opad=...``) of the dbt process's environment, which libpq sends as
+settings of dbt's own sessions: they are absent from SQL text, compiled files, dbt logs and tables, and a runner
+must keep this environment out of anything it stores (the Cosmos task keeps it out of its template fields and
+its own process environment; tests/security checks every Airflow table and log).
 """
 
 from __future__ import annotations

@@ -6,20 +6,29 @@ import click
 
 from csc.settings import get_settings
 
+EXIT_REFUSED = 1
+EXIT_NOTHING_WAITING = 3
+EXIT_REPLACED = 5
+
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=str))
 @click.option("--la", "la_code", metavar="CODE", help="Load the oldest extract waiting in this LA's landing folder.")
-def load(path: str | None, la_code: str | None) -> None:
+@click.option("--force", is_flag=True,
+              help="Load an extract that was loaded before and since replaced by a corrected one, as the LA's "
+                   "candidate again (without it such an extract is refused, exit 5).")
+def load(path: str | None, la_code: str | None, force: bool) -> None:
     """Verify an extract against its manifest and load it into raw, or refuse and quarantine it.
 
     PATH is an extract folder <landing>/<la_code>/<YYYY-MM-DD>/ or a zip of one. Exit status: 0 loaded or already
     loaded, 1 refused (the reason names file, line and column; the extract is in quarantine), 3 nothing waiting
-    (no extract at PATH, or none in the LA's landing folder).
+    (no extract at PATH, or none in the LA's landing folder), 5 not loaded because this extract was replaced by a
+    corrected one (it stays where it is; --force loads it again as the candidate).
     """
     from pathlib import Path
 
     from csc.ingest import ExtractRefused, FileLoad, load_extract, next_extract
+    from csc.ingest.errors import ExtractReplaced
 
     settings = get_settings()
     if (path is None) == (la_code is None):
@@ -28,7 +37,7 @@ def load(path: str | None, la_code: str | None) -> None:
         found = next_extract(la_code, settings)
         if found is None:
             click.echo(f"no extract waiting for LA {la_code} in its landing folder")
-            raise SystemExit(3)
+            raise SystemExit(EXIT_NOTHING_WAITING)
         target = found
     else:
         target = Path(path)
@@ -40,15 +49,18 @@ def load(path: str | None, la_code: str | None) -> None:
                    f"{file.encoding:<9} {file.seconds:6.2f} s{extra}")
 
     try:
-        result = load_extract(target, settings, on_file=progress)
+        result = load_extract(target, settings, on_file=progress, force=force)
+    except ExtractReplaced as refusal:
+        click.echo(f"NOT LOADED (replaced) {refusal}", err=True)
+        raise SystemExit(EXIT_REPLACED) from None
     except ExtractRefused as refusal:
         click.echo(f"REFUSED ({refusal.reason}) {refusal}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(EXIT_REFUSED) from None
     except FileNotFoundError as missing:
         # e.g. a second `csc load` of a folder already loaded: loading moved it to the archive.
         click.echo(f"Error: {missing}. A loaded extract leaves landing for the archive ({settings.archive_dir}); "
                    "`csc load --la CODE` loads whatever is waiting.", err=True)
-        raise SystemExit(3) from None
+        raise SystemExit(EXIT_NOTHING_WAITING) from None
     click.echo(f"{result.status}: {result.message}")
     if result.status == "loaded":
         from csc.pipeline import analyze_raw

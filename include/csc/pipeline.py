@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from csc.batches import SETTLED
 from csc.las import LocalAuthority, load_las
 from csc.settings import Settings, get_settings
 from csc.warehouse.bootstrap import LOADER
@@ -132,12 +133,12 @@ def recorded_step(run: RunRef, step: str, settings: Settings | None = None) -> I
 
 
 def batch_status(batch_id: int, settings: Settings | None = None) -> str:
-    """The batch's lifecycle status (a ``csc.batches.BatchStatus``, which compares equal to its text)."""
+    """The batch's lifecycle status (the text of a ``csc.batches.BatchStatus``)."""
     from csc import batches
 
     settings = settings or get_settings()
     with connect(settings, role=LOADER) as conn:
-        return batches.status_of(conn, batch_id)
+        return batches.status_of(conn, batch_id).value
 
 
 # --- the steps --------------------------------------------------------------------------------------------------
@@ -195,7 +196,7 @@ def check_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> 
     settings = settings or get_settings()
     with recorded_step(run, "check", settings) as detail:
         status = batch_status(batch_id, settings)
-        if status in ("checked", "published", "superseded", "replaced"):
+        if status == "checked" or status in SETTLED:
             detail.update(skipped=True, reason=f"batch {batch_id} already {status}")
             return {"batch_id": batch_id, "outcome": "already checked"}
         result = run_checks(batch_id, settings, expected_extract_date=run.extract_date)
@@ -214,7 +215,7 @@ def build_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> 
 
     settings = settings or get_settings()
     with recorded_step(run, "build", settings) as detail:
-        if batch_status(batch_id, settings) in ("published", "superseded", "replaced"):
+        if batch_status(batch_id, settings) in SETTLED:
             detail.update(skipped=True, reason=f"batch {batch_id} already published")
             return {"batch_id": batch_id, "skipped": True}
         result = build(settings)
@@ -228,7 +229,7 @@ def publish_step(run: RunRef, batch_id: int, settings: Settings | None = None) -
 
     settings = settings or get_settings()
     with recorded_step(run, "publish", settings) as detail:
-        if batch_status(batch_id, settings) in ("published", "superseded", "replaced"):
+        if batch_status(batch_id, settings) in SETTLED:
             detail.update(skipped=True, reason=f"batch {batch_id} already published")
             return {"batch_id": batch_id, "skipped": True}
         publish(settings)

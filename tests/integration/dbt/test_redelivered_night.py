@@ -25,7 +25,12 @@ from csc.transform import build, publish
 from csc.warehouse.bootstrap import BI_READER
 from csc.warehouse.connection import connect
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # Great Expectations' imports (the real checks run here), as in tests/integration/quality/dq_helpers.py
+    pytest.mark.filterwarnings(r"ignore:module 'sre_constants' is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings(r"ignore:module 'sre_parse' is deprecated:DeprecationWarning"),
+]
 
 NIGHT = date(2026, 9, 30)
 

@@ -98,13 +98,14 @@ def loaded_batch(la_code: str, extract_date: date, settings: Settings) -> tuple[
     """The latest batch loaded from the LA's extract of that date (batch id, status), or None.
 
     A loaded extract is archived and leaves landing, so a re-run of a night whose extract is no longer waiting asks
-    this to tell "already loaded" from "not arrived".
+    this to tell "already loaded" from "not arrived". A batch replaced since (by a correction or a later night)
+    counts: the night was loaded, and the nightly steps find nothing left to do for it.
     """
     with connect(settings, role=LOADER, application="csc load") as conn:
         row = conn.execute(
             "select batch_id, status from ops.extract_batches where la_code = %s and extract_date = %s "
             "and status = any(%s) order by extracted_at desc, batch_id desc limit 1",
-            (la_code, extract_date, list(LIVE_STATUSES))).fetchone()
+            (la_code, extract_date, [*LIVE_STATUSES, BatchStatus.REPLACED.value])).fetchone()
     return (row[0], row[1]) if row else None
 
 

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from csc.batches import SETTLED
 from csc.las import LocalAuthority, la_registry
 from csc.settings import Settings, get_settings
 from csc.warehouse.bootstrap import LOADER
@@ -129,12 +130,12 @@ def recorded_step(run: RunRef, step: str, settings: Settings | None = None) -> I
 
 
 def batch_status(batch_id: int, settings: Settings | None = None) -> str:
+    """The batch's lifecycle status (the text of a ``csc.batches.BatchStatus``)."""
+    from csc import batches
+
     settings = settings or get_settings()
     with connect(settings, role=LOADER) as conn:
-        row = conn.execute("select status from ops.extract_batches where batch_id = %s", (batch_id,)).fetchone()
-    if row is None:
-        raise KeyError(f"batch {batch_id} is not recorded in ops.extract_batches")
-    return row[0]
+        return batches.status_of(conn, batch_id).value
 
 
 # --- the steps --------------------------------------------------------------------------------------------------
@@ -192,7 +193,7 @@ def check_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> 
     settings = settings or get_settings()
     with recorded_step(run, "check", settings) as detail:
         status = batch_status(batch_id, settings)
-        if status in ("checked", "published", "superseded"):
+        if status == "checked" or status in SETTLED:
             detail.update(skipped=True, reason=f"batch {batch_id} already {status}")
             return {"batch_id": batch_id, "outcome": "already checked"}
         result = run_checks(batch_id, settings, expected_extract_date=run.extract_date)
@@ -211,7 +212,7 @@ def publish_step(run: RunRef, batch_id: int, settings: Settings | None = None) -
 
     settings = settings or get_settings()
     with recorded_step(run, "publish", settings) as detail:
-        if batch_status(batch_id, settings) in ("published", "superseded"):
+        if batch_status(batch_id, settings) in SETTLED:
             detail.update(skipped=True, reason=f"batch {batch_id} already published")
             return {"batch_id": batch_id, "skipped": True}
         publish(settings)

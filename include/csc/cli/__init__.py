@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "csc.cli.load",
     "csc.cli.generate",
     "csc.cli.check",
+    "csc.cli.dq",
     "csc.cli.transform",
     "csc.cli.backfill",
     "csc.cli.bi",

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import click
 
-from csc.cli.exit_status import NOTHING, REFUSED
+from csc.cli.exit_status import NOTHING, REFUSED, REPLACED
 from csc.settings import get_settings
 
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=str))
 @click.option("--la", "la_code", metavar="CODE", help="Load the oldest extract waiting in this LA's landing folder.")
-def load(path: str | None, la_code: str | None) -> None:
+@click.option("--force", is_flag=True,
+              help="Load an extract that was loaded before and since replaced by a corrected one, as the LA's "
+                   "candidate again (without it such an extract is refused, exit 5).")
+def load(path: str | None, la_code: str | None, force: bool) -> None:
     """Verify an extract against its manifest and load it into raw, or refuse and quarantine it.
 
     PATH is an extract folder <landing>/<la_code>/<YYYY-MM-DD>/ or a zip of one. Exit status: 0 loaded or already
     loaded, 1 refused (the reason names file, line and column; the extract is in quarantine), 3 nothing waiting
-    (no extract at PATH, or none in the LA's landing folder), 75 the warehouse is not running or went away (nothing
-    was loaded; run it again).
+    (no extract at PATH, or none in the LA's landing folder), 5 not loaded because this extract was replaced by a
+    corrected one (it stays where it is; --force loads it again as the candidate), 75 the warehouse is not running
+    or went away (nothing was loaded; run it again).
     """
     from pathlib import Path
 
     from csc.cli import ensure_warehouse
     from csc.ingest import ExtractRefused, FileLoad, load_extract, next_extract
+    from csc.ingest.errors import ExtractReplaced
 
     settings = get_settings()
     if (path is None) == (la_code is None):
@@ -44,7 +49,10 @@ def load(path: str | None, la_code: str | None) -> None:
                    f"{file.encoding:<9} {file.seconds:6.2f} s{extra}")
 
     try:
-        result = load_extract(target, settings, on_file=progress)
+        result = load_extract(target, settings, on_file=progress, force=force)
+    except ExtractReplaced as refusal:
+        click.echo(f"NOT LOADED (replaced) {refusal}", err=True)
+        raise SystemExit(REPLACED) from None
     except ExtractRefused as refusal:
         click.echo(f"REFUSED ({refusal.reason}) {refusal}", err=True)
         raise SystemExit(REFUSED) from None

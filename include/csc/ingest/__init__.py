@@ -5,9 +5,9 @@ tells the nightly run what is waiting in an LA's landing folder, ``loaded_batch`
 (a loaded extract is archived and leaves landing).
 """
 
-from csc.ingest.errors import REASONS, ExtractRefused
+from csc.ingest.errors import REASONS, ExtractRefused, ExtractReplaced
 from csc.ingest.landing import landed_extracts, next_extract
 from csc.ingest.loader import FileLoad, LoadResult, load_extract, loaded_batch
 
-__all__ = ["REASONS", "ExtractRefused", "FileLoad", "LoadResult", "landed_extracts", "load_extract", "loaded_batch",
-           "next_extract"]
+__all__ = ["REASONS", "ExtractRefused", "ExtractReplaced", "FileLoad", "LoadResult", "landed_extracts", "load_extract",
+           "loaded_batch", "next_extract"]

@@ -39,6 +39,7 @@ REASONS: dict[str, str] = {
     "bad_date": "a value in a date column is not a date",
     "duplicate_primary_key": "two records of a file have the same primary key",
     "older_than_loaded": "the extract is older than the LA's published or candidate batch",
+    "replaced": "the extract was loaded before, then replaced by a corrected one (`csc load --force` loads it again)",
 }
 
 
@@ -95,3 +96,14 @@ class ExtractRefused(Exception):
             "attempt_id": self.attempt_id,
             "quarantine_path": str(self.quarantine_path) if self.quarantine_path else None,
         }
+
+
+@dataclass(eq=False)
+class ExtractReplaced(ExtractRefused):
+    """The extract was loaded before and then replaced by a corrected extract of the LA (batch ``replaced_by``).
+
+    Nothing was loaded and the extract stays where it is (it is not quarantined: it is a good extract, only not the
+    latest); ``csc load --force`` loads it again as the LA's candidate. ``csc load`` exits 5.
+    """
+
+    replaced_by: int | None = None

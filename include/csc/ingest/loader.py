@@ -3,13 +3,14 @@
 The order of work, and why:
 
 1. Safety and the manifest (``source``, ``manifest``): nothing is read from outside the landing folder.
-2. Identity: an extract already loaded (same LA, extraction time and file checksums) is a no-op ("skipped").
+2. Identity: an extract already loaded (same LA, extraction time and file checksums) is a no-op ("skipped"); one
+   loaded and since replaced by a corrected extract is refused (``ExtractReplaced``), unless ``force``.
 3. Every file is probed (size, sha256, encoding) before any record is parsed, so a file that is not the one the
    manifest describes is reported as such.
-4. One transaction, under a per-LA advisory lock: the previous candidate of the LA is superseded and its raw rows
-   deleted, the batch is inserted, every table is streamed with COPY while its records are checked, superseded
-   batches' raw rows are purged, the batch and its files are recorded. A refusal anywhere rolls all of it back:
-   raw and the published batch stay exactly as they were.
+4. One transaction, under a per-LA advisory lock: the batch is inserted, the previous candidate of the LA is
+   replaced (``csc.batches``, the one writer of batch status), every table is streamed with COPY while its records
+   are checked, superseded and replaced batches' raw rows are purged, the batch and its files are recorded. A
+   refusal anywhere rolls all of it back: raw and the published batch stay exactly as they were.
 5. After commit: the landed files are archived (compressed, with checksums) and removed from landing.
 
 A refusal quarantines the extract with its reason and is recorded in ``ops`` (``extract_batches`` when the
@@ -33,11 +34,12 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
+from csc import batches
+from csc.batches import BatchStatus
 from csc.contract import Contract, Table, load_contract
 from csc.ingest import landing
-from csc.ingest.errors import ExtractRefused
+from csc.ingest.errors import ExtractRefused, ExtractReplaced
 from csc.ingest.feed import Feed
 from csc.ingest.manifest import Manifest, read_manifest
 from csc.ingest.probe import FileProbe, probe
@@ -50,8 +52,8 @@ from csc.warehouse.connection import connect, is_warehouse_unavailable
 
 log = logging.getLogger(__name__)
 
-CANDIDATE_STATUSES = ("loaded", "checked", "blocked")
-LIVE_STATUSES = ("loading", "loaded", "checked", "blocked", "published", "superseded")
+CANDIDATE_STATUSES = tuple(s.value for s in batches.CANDIDATE)
+LIVE_STATUSES = tuple(s.value for s in batches.LIVE)
 SEND_BUFFER = 4 << 20  # bytes of COPY data in flight to the server (capped by net.core.wmem_max)
 
 
@@ -97,25 +99,33 @@ def loaded_batch(la_code: str, extract_date: date, settings: Settings) -> tuple[
     """The latest batch loaded from the LA's extract of that date (batch id, status), or None.
 
     A loaded extract is archived and leaves landing, so a re-run of a night whose extract is no longer waiting asks
-    this to tell "already loaded" from "not arrived".
+    this to tell "already loaded" from "not arrived". A batch replaced since (by a correction or a later night)
+    counts: the night was loaded, and the nightly steps find nothing left to do for it.
     """
     with connect(settings, role=LOADER, application="csc load") as conn:
         row = conn.execute(
             "select batch_id, status from ops.extract_batches where la_code = %s and extract_date = %s "
             "and status = any(%s) order by extracted_at desc, batch_id desc limit 1",
-            (la_code, extract_date, list(LIVE_STATUSES))).fetchone()
+            (la_code, extract_date, [*LIVE_STATUSES, BatchStatus.REPLACED.value])).fetchone()
     return (row[0], row[1]) if row else None
 
 
 def load_extract(path: Path, settings: Settings, *,
-                 on_file: Callable[[FileLoad], None] | None = None) -> LoadResult:
-    """Verify and load one landed extract (folder or zip). Raises ExtractRefused if it cannot be loaded losslessly."""
-    return _ExtractLoad(Path(path), settings, on_file).run()
+                 on_file: Callable[[FileLoad], None] | None = None, force: bool = False) -> LoadResult:
+    """Verify and load one landed extract (folder or zip). Raises ExtractRefused if it cannot be loaded losslessly.
+
+    An extract loaded before and since replaced by a corrected one raises ``ExtractReplaced`` (nothing loaded, the
+    extract left in place) unless ``force``: then it is loaded again, as a new batch, the LA's candidate.
+    """
+    return _ExtractLoad(Path(path), settings, on_file, force=force).run()
 
 
 class _ExtractLoad:
-    def __init__(self, path: Path, settings: Settings, on_file: Callable[[FileLoad], None] | None):
+    def __init__(self, path: Path, settings: Settings, on_file: Callable[[FileLoad], None] | None, *,
+                 force: bool = False):
         self.path = path
+        self.force = force
+        self.reloading: tuple | None = None  # the replaced batch of this extract, when forced to load it again
         self.settings = settings
         self.on_file = on_file
         self.contract: Contract = load_contract()
@@ -141,6 +151,8 @@ class _ExtractLoad:
             try:
                 with source:
                     return self._load(source, held)
+            except ExtractReplaced as refusal:
+                raise self._replaced(refusal) from None
             except ExtractRefused as refusal:
                 raise self._refused(refusal, movable=True) from None
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
@@ -167,7 +179,11 @@ class _ExtractLoad:
         self._check_place(source, manifest)
         tables = self._check_file_set(source, manifest)
         earlier = self._find_identity(manifest)
-        if earlier is not None:
+        if earlier is not None and earlier[1] == BatchStatus.REPLACED:
+            if not self.force:
+                raise self._replaced_refusal(earlier)
+            self.reloading = earlier
+        elif earlier is not None:
             return self._skipped(source, earlier)
         started = time.perf_counter()
         for table in tables:  # every header before the first COPY: a missing column refuses in milliseconds
@@ -176,11 +192,9 @@ class _ExtractLoad:
         started = time.perf_counter()
         with connect(self.settings, role=LOADER, application="csc load") as conn:
             self._check_not_older(conn, manifest)
-            replaced = self._supersede_candidate(conn, manifest)
             self.batch_id = self._insert_batch(conn, manifest, source)
-            if replaced is not None:
-                conn.execute("update ops.extract_batches set superseded_by = %s where batch_id = %s",
-                             (self.batch_id, replaced))
+            replaced_all = batches.replace_candidates(conn, manifest.la_code, self.batch_id)
+            replaced = max(replaced_all) if replaced_all else None
             self._copy_files(conn, source, tables, manifest)
             self._purge_superseded_raw(conn, manifest.la_code)
             rows = {f.table: f.rows or 0 for f in self.files}
@@ -194,7 +208,9 @@ class _ExtractLoad:
         self.timings["archive"] = time.perf_counter() - started
         self.timings["total"] = time.perf_counter() - self.clock
         message = (f"loaded batch {self.batch_id}: {sum(rows.values()):,} rows in {len(rows)} tables"
-                   + (f", replacing candidate batch {replaced}" if replaced else ""))
+                   + (f", replacing candidate batch {replaced}" if replaced else "")
+                   + (f" (forced: this extract was batch {self.reloading[0]}, replaced by batch "
+                      f"{self.reloading[5]})" if self.reloading else ""))
         log.info("%s (%s %s)", message, manifest.la_code, manifest.extract_date)
         return LoadResult(self.batch_id, manifest.la_code, manifest.extract_date, "loaded", message, rows,
                           self.files, self.timings, replaced, archive_path, attempt_id)
@@ -244,10 +260,31 @@ class _ExtractLoad:
 
     def _find_identity(self, manifest: Manifest) -> tuple | None:
         with connect(self.settings, role=LOADER, application="csc load") as conn:
+            # A live batch of this extract first (loading it again is a no-op); else its latest replaced batch.
             return conn.execute(
-                "select batch_id, status, extract_date, loaded_at, archive_path from ops.extract_batches "
-                "where content_sha256 = %s and status = any(%s) order by batch_id limit 1",
-                (manifest.content_sha256, list(LIVE_STATUSES))).fetchone()
+                "select batch_id, status, extract_date, loaded_at, archive_path, superseded_by "
+                "from ops.extract_batches where content_sha256 = %s and status = any(%s) "
+                "order by (status = %s), case when status = %s then -batch_id else batch_id end limit 1",
+                (manifest.content_sha256, [*LIVE_STATUSES, BatchStatus.REPLACED.value], BatchStatus.REPLACED.value,
+                 BatchStatus.REPLACED.value)).fetchone()
+
+    def _replaced_refusal(self, earlier: tuple) -> ExtractReplaced:
+        batch_id, _, extract_date, loaded_at, _, replaced_by = earlier
+        with connect(self.settings, role=LOADER, application="csc load") as conn:
+            by = conn.execute("select status, loaded_at, extract_date from ops.extract_batches where batch_id = %s",
+                              (replaced_by,)).fetchone() if replaced_by else None
+        if by is not None:
+            by_status, by_loaded, by_date = by
+            when = f" on {by_loaded.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if by_loaded else ""
+            by_text = f"batch {replaced_by} ({by_date}, {by_status}){when}"
+        else:
+            by_text = "a later extract"
+        loaded = f", loaded {loaded_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if loaded_at else ""
+        return ExtractReplaced(
+            "replaced",
+            f"this extract ({extract_date}) was loaded as batch {batch_id}{loaded} and replaced by {by_text}: "
+            f"nothing loaded, the extract is left at {self.path}. `csc load --force {self.path}` loads it again as "
+            "the LA's candidate", file=MANIFEST, replaced_by=replaced_by)
 
     def _probe_file(self, source: ExtractSource, name: str) -> FileProbe:
         """The exact pass (encoding, line of a bad byte) over a file PostgreSQL or the slow path found not UTF-8."""
@@ -272,12 +309,14 @@ class _ExtractLoad:
         return (*self._plan(table, header, encoding), encoding)
 
     def _check_not_older(self, conn: psycopg.Connection, manifest: Manifest) -> None:
+        # Forced reload of a replaced extract: the correction of the same night that replaced it may be newer.
+        extracted_at = manifest.extracted_at if self.reloading is None else datetime.max.replace(tzinfo=UTC)
         newer = conn.execute(
             "select batch_id, status, extract_date, extracted_at from ops.extract_batches "
             "where la_code = %s and status = any(%s) and (extract_date, extracted_at) > (%s, %s) "
             "order by extract_date desc, extracted_at desc limit 1",
-            (manifest.la_code, ["published", *CANDIDATE_STATUSES], manifest.extract_date,
-             manifest.extracted_at)).fetchone()
+            (manifest.la_code, [BatchStatus.PUBLISHED.value, *CANDIDATE_STATUSES], manifest.extract_date,
+             extracted_at)).fetchone()
         if newer is not None:
             batch, status, newer_date, newer_at = newer
             raise ExtractRefused(
@@ -287,22 +326,8 @@ class _ExtractLoad:
                 "replace newer data with older", file=MANIFEST, column="$.extracted_at")
 
     # -- the transaction ------------------------------------------------------------------------------------------
-    def _supersede_candidate(self, conn: psycopg.Connection, manifest: Manifest) -> int | None:
-        row = conn.execute(
-            "update ops.extract_batches set status = 'superseded', "
-            "status_reason = 'replaced by a newer extract before publication' "
-            "where la_code = %s and status = any(%s) returning batch_id",
-            (manifest.la_code, list(CANDIDATE_STATUSES))).fetchall()
-        return row[-1][0] if row else None
-
     def _insert_batch(self, conn: psycopg.Connection, manifest: Manifest, source: ExtractSource) -> int:
-        return conn.execute(
-            "insert into ops.extract_batches (la_code, la_name, extract_date, extracted_at, source_system, "
-            "ssd_version, content_sha256, landing_path, status, manifest, received_at) "
-            "values (%s, %s, %s, %s, %s, %s, %s, %s, 'loading', %s, %s) returning batch_id",
-            (manifest.la_code, manifest.la_name, manifest.extract_date, manifest.extracted_at,
-             manifest.source_system, manifest.ssd_version, manifest.content_sha256, str(source.path),
-             Jsonb(manifest.document), self.started_at)).fetchone()[0]
+        return batches.register_loading(conn, manifest, str(source.path), self.started_at)
 
     def _plan(self, table: Table, raw: bytes, encoding: str) -> tuple[FilePlan, list[str]]:
         """Match the header to the contract (any case, any order) and decide what to check per field."""
@@ -438,11 +463,9 @@ class _ExtractLoad:
                              file=entry.name, details=details)
 
     def _purge_superseded_raw(self, conn: psycopg.Connection, la_code: str) -> None:
-        """Retention: raw keeps the published batch and one candidate per LA; superseded batches' rows go."""
-        purged = [row[0] for row in conn.execute(
-            "update ops.extract_batches set raw_purged_at = now() "
-            "where la_code = %s and status = 'superseded' and raw_purged_at is null returning batch_id",
-            (la_code,))]
+        """Retention: raw keeps the published batch and one candidate per LA; superseded and replaced batches'
+        rows go."""
+        purged = batches.mark_raw_purged(conn, la_code)
         if not purged:
             return
         for table in self.contract:
@@ -450,8 +473,7 @@ class _ExtractLoad:
                          (purged,))
 
     def _record_loaded(self, conn: psycopg.Connection, rows: dict[str, int]) -> None:
-        conn.execute("update ops.extract_batches set status = 'loaded', rows_loaded = %s, loaded_at = now() "
-                     "where batch_id = %s", (sum(rows.values()), self.batch_id))
+        batches.mark_loaded(conn, self.batch_id, sum(rows.values()))
         self._record_files(conn, self.batch_id, self.files, status="loaded")
 
     def _record_files(self, conn: psycopg.Connection, batch_id: int, files: list[FileLoad], *, status: str,
@@ -487,7 +509,7 @@ class _ExtractLoad:
 
     # -- outcomes other than loaded ---------------------------------------------------------------------------------
     def _skipped(self, source: ExtractSource, earlier: tuple) -> LoadResult:
-        batch_id, status, extract_date, loaded_at, archive_path = earlier
+        batch_id, status, extract_date, loaded_at, archive_path, _ = earlier
         manifest = self.manifest
         when = f", loaded {loaded_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if loaded_at else ""
         message = f"already loaded as batch {batch_id} ({status}{when}): nothing loaded"
@@ -498,8 +520,7 @@ class _ExtractLoad:
                 archived = landing.archive(source, manifest.la_code, manifest.extract_date, batch_id,
                                            self._sha256s(), self.settings)
                 with connect(self.settings, role=LOADER, application="csc load") as conn:
-                    conn.execute("update ops.extract_batches set archive_path = %s where batch_id = %s",
-                                 (str(archived), batch_id))
+                    batches.set_archive_path(conn, batch_id, str(archived))
             else:
                 archived = None
         if archived is not None:
@@ -538,8 +559,7 @@ class _ExtractLoad:
         source.close()
         landing.remove_landed(source.path)
         with connect(self.settings, role=LOADER, application="csc load") as conn:
-            conn.execute("update ops.extract_batches set archive_path = %s where batch_id = %s",
-                         (str(archived), batch_id))
+            batches.set_archive_path(conn, batch_id, str(archived))
         landing.purge_archives(manifest.la_code, manifest.extract_date, self.settings)
         return archived
 
@@ -558,13 +578,7 @@ class _ExtractLoad:
         with connect(self.settings, role=LOADER, application="csc load") as conn:
             batch_id = None
             if manifest is not None:
-                batch_id = conn.execute(
-                    "insert into ops.extract_batches (la_code, la_name, extract_date, extracted_at, source_system, "
-                    "ssd_version, content_sha256, landing_path, status, status_reason, manifest, received_at) "
-                    "values (%s, %s, %s, %s, %s, %s, %s, %s, 'refused', %s, %s, %s) returning batch_id",
-                    (manifest.la_code, manifest.la_name, manifest.extract_date, manifest.extracted_at,
-                     manifest.source_system, manifest.ssd_version, manifest.content_sha256, str(self.path),
-                     str(refusal), Jsonb(manifest.document), self.started_at)).fetchone()[0]
+                batch_id = batches.record_refused(conn, manifest, str(self.path), self.started_at, str(refusal))
                 files = self._checked_files(refusal)
                 self._record_files(conn, batch_id, files, status="skipped",
                                    message=f"not loaded: the extract was refused ({refusal.reason})",
@@ -574,6 +588,16 @@ class _ExtractLoad:
         if refusal.quarantine_path is not None:
             _add_ids_to_reason_record(refusal)
         log.warning("extract refused: %s", refusal)
+        return refusal
+
+    def _replaced(self, refusal: ExtractReplaced) -> ExtractReplaced:
+        """Record the refusal of a replaced extract (an attempt, no new batch); the extract stays where it is."""
+        manifest = self.manifest
+        refusal.la_code = manifest.la_code
+        refusal.extract_date = manifest.extract_date.isoformat()
+        with connect(self.settings, role=LOADER, application="csc load") as conn:
+            refusal.attempt_id = self._record_attempt(conn, "refused", refusal=refusal)
+        log.warning("extract not loaded: %s", refusal)
         return refusal
 
     def _checked_files(self, refusal: ExtractRefused) -> list[FileLoad]:
@@ -596,14 +620,8 @@ class _ExtractLoad:
             with connect(self.settings, role=LOADER, application="csc load") as conn:
                 batch_id = self.batch_id if self.committed else None
                 if manifest is not None and not self.committed:
-                    batch_id = conn.execute(
-                        "insert into ops.extract_batches (la_code, la_name, extract_date, extracted_at, "
-                        "source_system, ssd_version, content_sha256, landing_path, status, status_reason, manifest, "
-                        "received_at) values (%s, %s, %s, %s, %s, %s, %s, %s, 'failed', %s, %s, %s) "
-                        "returning batch_id",
-                        (manifest.la_code, manifest.la_name, manifest.extract_date, manifest.extracted_at,
-                         manifest.source_system, manifest.ssd_version, manifest.content_sha256, str(self.path),
-                         f"{type(exc).__name__}: {exc}", Jsonb(manifest.document), self.started_at)).fetchone()[0]
+                    batch_id = batches.record_failed(conn, manifest, str(self.path), self.started_at,
+                                                     f"{type(exc).__name__}: {exc}")
                 self._record_attempt(conn, "failed", batch_id=batch_id, message=f"{type(exc).__name__}: {exc}")
         except (psycopg.Error, ConnectionError) as lost:
             if is_warehouse_unavailable(lost):  # the warehouse went away: say so in one line, restart nothing

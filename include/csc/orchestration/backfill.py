@@ -50,15 +50,17 @@ def nights_between(first: date, last: date) -> list[date]:
 
 
 def night_done(settings: Settings, la_code: str, extract_date: date) -> str | None:
-    """Why the night needs no run (its batch is published or superseded), or None."""
+    """Why the night needs no run (its batch is published or superseded), or None. A batch replaced before
+    publication (e.g. a blocked night's) does not make the night done."""
+    from csc.batches import EVER_PUBLISHED
     from csc.warehouse.bootstrap import LOADER
     from csc.warehouse.connection import connect
 
     with connect(settings, role=LOADER) as conn:
         row = conn.execute(
             "select batch_id, status from ops.extract_batches where la_code = %s and extract_date = %s "
-            "and status in ('published', 'superseded') order by batch_id desc limit 1",
-            (la_code, extract_date)).fetchone()
+            "and status = any(%s) order by batch_id desc limit 1",
+            (la_code, extract_date, [s.value for s in EVER_PUBLISHED])).fetchone()
     return f"already done (batch {row[0]}, {row[1]})" if row else None
 
 

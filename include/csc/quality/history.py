@@ -3,6 +3,7 @@ the previous night, trends over recent nights, and where (which teams) the excep
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -39,6 +40,7 @@ class RuleRow:
     observed: dict
     error: str | None
     trend: list[tuple[date, int | None]] = field(default_factory=list)
+    accepted: int = 0  # records of this run's findings accepted (csc dq accept) and left out of the alert
 
 
 @dataclass
@@ -90,7 +92,43 @@ def rule_rows(conn: psycopg.Connection, dq_run_id: int) -> list[RuleRow]:
                 "order by rule_id", (dq_run_id,))]
 
 
-def changes_since(conn: psycopg.Connection, run: RunInfo) -> Changes:
+def accepted_findings(conn: psycopg.Connection, run: RunInfo) -> list:
+    """The acceptances (``csc dq accept``) matching records this run flagged, each with whether it holds."""
+    from csc.quality.accepted import accepted_in_run
+
+    return accepted_in_run(conn, run.dq_run_id)
+
+
+def _held(accepted: list | None) -> tuple[list[str], list[str], list[str]]:
+    keys = [f.key for f in accepted or () if f.holds]
+    return [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]
+
+
+def without_accepted(rows: list[RuleRow], accepted: list) -> list[RuleRow]:
+    """The run's rule rows with the records of accepted findings that hold taken out of their counts (the alert's
+    view: an accepted finding is not repeated)."""
+    held = Counter(f.acceptance.rule_id for f in accepted if f.holds)
+    for row in rows:
+        if held[row.rule_id]:
+            row.accepted = held[row.rule_id]
+            row.records = (row.records if row.records is not None else row.rows_failing) - row.accepted
+    return rows
+
+
+def record_counts(conn: psycopg.Connection, run: RunInfo, accepted: list | None = None) -> tuple[int, int]:
+    """(fault records, exception records) the run flagged, distinct by table and key, leaving out the records whose
+    every finding is accepted."""
+    rules, tables, keys = _held(accepted)
+    return conn.execute(
+        "select count(distinct (table_name, record_key)) filter (where kind = 'fault'), "
+        "count(distinct (table_name, record_key)) filter (where kind = 'exception') "
+        "from ops.dq_failing_records f where dq_run_id = %s and (rule_id, table_name, record_key) not in "
+        "(select * from unnest(%s::text[], %s::text[], %s::text[]))",
+        (run.dq_run_id, rules, tables, keys)).fetchone()
+
+
+def changes_since(conn: psycopg.Connection, run: RunInfo, accepted: list | None = None) -> Changes:
+    """What changed since the previous run; records of accepted findings (that hold) are not counted as new."""
     previous = previous_run(conn, run)
     changes = Changes(previous=previous)
     if previous is None:
@@ -104,13 +142,16 @@ def changes_since(conn: psycopg.Connection, run: RunInfo) -> Changes:
         "select rule_id from ops.dq_results where dq_run_id = %s and status <> 'skipped'", (run.dq_run_id,))}
     changes.rules_newly_failing = sorted(failing_now - failing_before)
     changes.rules_resolved = sorted((failing_before - failing_now) & evaluated_now)
+    rules, tables, keys = _held(accepted)
     for target, (a, b) in ((changes.new_records, (run.dq_run_id, previous.dq_run_id)),
                            (changes.resolved_records, (previous.dq_run_id, run.dq_run_id))):
         for rule_id, n in conn.execute(
                 "select f.rule_id, count(*) from ops.dq_failing_records f where f.dq_run_id = %s "
                 "and not exists (select 1 from ops.dq_failing_records g where g.dq_run_id = %s "
                 "and g.rule_id = f.rule_id and g.table_name = f.table_name and g.record_key = f.record_key) "
-                "group by f.rule_id", (a, b)):
+                "and (f.dq_run_id <> %s or (f.rule_id, f.table_name, f.record_key) not in "
+                "(select * from unnest(%s::text[], %s::text[], %s::text[]))) "
+                "group by f.rule_id", (a, b, run.dq_run_id, rules, tables, keys)):
             target[rule_id] = n
     # a record rule failing only on batch level (no records) still counts as resolved/new through the rule lists
     return changes

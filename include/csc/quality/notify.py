@@ -1,5 +1,9 @@
 """After each run: one e-mail to the LA's performance leads (and, when the night is blocked, one to its data
-engineers). Counts and rule names only - no child ids leave the warehouse by e-mail; the report lists them."""
+engineers). Counts and rule names only - no child ids leave the warehouse by e-mail; the report lists them.
+
+Findings accepted with ``csc dq accept`` (while the acceptance holds) are left out of the leads' e-mail: its counts,
+its rule lists (a warning or exception rule whose every record is accepted is not listed; a blocking rule is, as it
+still blocks) and its new failing records. One line says how many were left out; the report lists them."""
 
 from __future__ import annotations
 
@@ -30,9 +34,12 @@ def compose_dq_alert(result, settings: Settings) -> tuple[str, str, str]:
     catalogue = load_catalogue(settings)
     with connect(settings, role=LOADER) as conn:
         run = history.run_info(conn, result.dq_run_id)
-        rules = {r.rule_id: r for r in history.rule_rows(conn, run.dq_run_id)}
-        changes = history.changes_since(conn, run)
+        accepted = history.accepted_findings(conn, run)
+        rules = {r.rule_id: r for r in history.without_accepted(history.rule_rows(conn, run.dq_run_id), accepted)}
+        changes = history.changes_since(conn, run, accepted)
         teams = history.top_teams(conn, run, "exception", limit=5)
+        exception_records = history.record_counts(conn, run, accepted)[1]
+    accepted_held = sum(1 for f in accepted if f.holds)
     la_name = report.la_name(settings, run.la_code)
     fault_rules = {r for r, row in rules.items() if row.kind == "fault"}
     exception_rules = {r for r, row in rules.items() if row.kind == "exception"}
@@ -45,22 +52,25 @@ def compose_dq_alert(result, settings: Settings) -> tuple[str, str, str]:
         rule = catalogue.by_id.get(rule_id)
         return rule.description if rule else rules[rule_id].description or ""
 
+    warning_rules = tuple(r for r in result.warning_rules if count(r) > 0)  # every record accepted: not repeated
+    exceptions = {r: n - rules[r].accepted for r, n in result.exceptions.items() if n - rules[r].accepted > 0}
+
     subject = (f"[CSC data quality] {la_name} {run.extract_date:%d %b %Y}: {OUTCOME_WORDS[result.outcome]} - "
-               f"{len(result.blocking_rules)} blocking, {len(result.warning_rules)} warning rules failing, "
-               f"{result.exception_records:,} practice exceptions")
+               f"{len(result.blocking_rules)} blocking, {len(warning_rules)} warning rules failing, "
+               f"{exception_records:,} practice exceptions")
     sections: list[tuple[str, list[tuple[str, str]]]] = []
     sections.append(("Outcome", [(OUTCOME_WORDS[result.outcome],
                                   "Tonight's data is NOT published; the previously published night stays in place."
                                   if result.outcome == "block" else "Tonight's data is published.")]))
     sections.append((f"Blocking rules failing ({len(result.blocking_rules)})",
                      [(f"{r}: {count(r):,}", described(r)) for r in result.blocking_rules]))
-    sections.append((f"Warning rules failing ({len(result.warning_rules)})",
-                     [(f"{r}: {count(r):,}", described(r)) for r in result.warning_rules]))
+    sections.append((f"Warning rules failing ({len(warning_rules)})",
+                     [(f"{r}: {count(r):,}", described(r)) for r in warning_rules]))
     if result.error_rules:
         sections.append((f"Rules that could not run ({len(result.error_rules)})",
                          [(r, rules[r].error or "") for r in result.error_rules]))
-    sections.append((f"Practice exceptions ({result.exception_records:,} records)",
-                     [(f"{r}: {n:,}", described(r)) for r, n in sorted(result.exceptions.items())]))
+    sections.append((f"Practice exceptions ({exception_records:,} records)",
+                     [(f"{r}: {n:,}", described(r)) for r, n in sorted(exceptions.items())]))
     if changes.previous is None:
         sections.append(("Since the previous check", [("", "This is the first check of this LA.")]))
     else:
@@ -80,7 +90,9 @@ def compose_dq_alert(result, settings: Settings) -> tuple[str, str, str]:
     sections.append(("Top teams by exception count",
                      [(f"{team or '(no team)'} {name}: {n:,}", "") for team, name, n in teams]))
     sections.append(("Where to look", [("Report", report_location(result, settings)),
-                                       ("Records", f"ops.dq_failing_records, run {result.dq_run_id}")]))
+                                       ("Records", f"ops.dq_failing_records, run {result.dq_run_id}")]
+                     + ([("Accepted findings", f"{accepted_held:,} not repeated here (csc dq accepted; listed in "
+                                               "the report)")] if accepted_held else [])))
 
     intro = (f"Data-quality checks of the nightly extract of {la_name} (LA {run.la_code}) dated "
              f"{run.extract_date:%d %B %Y}: batch {run.batch_id}, check run {run.dq_run_id}.")

@@ -77,6 +77,7 @@ def write_report(result, settings: Settings) -> Path:
         teams = history.top_teams(conn, run, "exception", limit=10)
         fault_teams = history.top_teams(conn, run, "fault", limit=10)
         measures = history.measures_compared(conn, run)
+        accepted = history.accepted_findings(conn, run)
         total_records = conn.execute(
             "select coalesce(sum(value), 0) from ops.dq_batch_measures where batch_id = %s and measure like 'rows:%%'",
             (run.batch_id,)).fetchone()[0]
@@ -97,7 +98,7 @@ def write_report(result, settings: Settings) -> Path:
         errors=[r for r in rules if r.status == "error"],
         families=catalogue.families, family_title=catalogue.family_title,
         changes=changes, nights=nights, trend_svg=jinja2.utils.markupsafe.Markup(trend_chart(nights)),
-        teams=teams, fault_teams=fault_teams, measures=measures, total_records=int(total_records),
+        teams=teams, fault_teams=fault_teams, measures=measures, total_records=int(total_records), accepted=accepted,
         data_docs=_relative(result.data_docs_path, path.parent))
     temporary = path.with_suffix(".html.part")
     temporary.write_text(html, encoding="utf-8")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 
+from csc import batches
 from csc.quality.catalogue import BatchContext, Catalogue, load_catalogue
 from csc.quality.findings import batch_findings, record_findings
 from csc.quality.measures import has_raw_rows, record_measures, stored_measures
@@ -31,7 +32,7 @@ from csc.warehouse.connection import connect
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-CHECKABLE = ("loaded", "checked", "blocked", "published")
+CHECKABLE = tuple(s.value for s in batches.CHECKABLE)
 
 
 class DataQualityRunError(RuntimeError):
@@ -108,13 +109,9 @@ def _batch(conn: psycopg.Connection, batch_id: int) -> BatchInfo:
 
 
 def _previous_published_batch(conn: psycopg.Connection, batch: BatchInfo) -> int | None:
-    """The LA's published batch (or, when re-checking the published batch itself, the one it superseded)."""
-    row = conn.execute(
-        "select batch_id from ops.extract_batches where la_code = %s and batch_id <> %s "
-        "and status in ('published', 'superseded') "
-        "order by (status = 'published') desc, published_at desc nulls last, batch_id desc limit 1",
-        (batch.la_code, batch.batch_id)).fetchone()
-    return row[0] if row else None
+    """The LA's published batch (or, when re-checking the published batch itself, the one it superseded). A
+    candidate replaced before publication never counts (``csc.batches``)."""
+    return batches.previous_published(conn, batch.la_code, batch.batch_id)
 
 
 def _timezone(settings: Settings, la_code: str) -> str:
@@ -238,12 +235,11 @@ def _decide(conn: psycopg.Connection, catalogue: Catalogue, evaluations: dict, b
          exception_records, json.dumps({"seconds": round(seconds, 2), "skipped": skipped,
                                         "data_docs": str(docs_index) if docs_index else None}),
          dq_run_id))
-    if batch.status in ("loaded", "checked", "blocked"):
-        conn.execute(
-            "update ops.extract_batches set status = %s, checked_at = now(), status_reason = %s where batch_id = %s",
-            ("blocked" if blocking else "checked",
-             ("blocked by data-quality rules: " + ", ".join(blocking))[:2000] if blocking else None,
-             batch.batch_id))
+    if batch.status in batches.CANDIDATE:
+        if blocking:
+            batches.mark_blocked(conn, batch.batch_id, blocking)
+        else:
+            batches.mark_checked(conn, batch.batch_id)
     return CheckResult(
         batch_id=batch.batch_id, dq_run_id=dq_run_id, la_code=batch.la_code, extract_date=batch.extract_date,
         outcome=outcome, blocking_rules=blocking, warning_rules=warning, error_rules=errors, exceptions=exceptions,

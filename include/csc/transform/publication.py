@@ -8,7 +8,8 @@ transaction:
    ones to build (``ops.build_batches``), and that every model it built is in the shadow schemas;
 2. drops the relations it replaces in ``marts`` / ``casework`` and moves the new ones in (``ALTER ... SET
    SCHEMA``; relations keep their grants and policies);
-3. marks each built candidate batch ``published`` and the LA's previously published batch ``superseded``.
+3. marks each built candidate batch ``published`` and the LA's previously published batch ``superseded``
+   (``csc.batches.mark_published``).
 
 A BI query sees either the previous marts or the new ones: the swap waits for queries already reading the old
 relations, and queries arriving meanwhile wait for it and then read the new ones. If anything fails, the
@@ -29,6 +30,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from csc import batches
+from csc.batches import BatchStatus
 from csc.settings import Settings, get_settings
 from csc.transform.build import published_schemas
 from csc.warehouse import locks
@@ -116,17 +119,10 @@ def publish(
             _swap(conn, schema, shadow, new)
             result.relations[schema] = sorted(new)
 
-        for la_code, candidate in built.items():
-            row = conn.execute(
-                "update ops.extract_batches set status = 'published', published_at = now() "
-                "where batch_id = %s and status = 'checked' returning batch_id", (candidate,)).fetchone()
-            if row:
+        for candidate in built.values():
+            if batches.status_of(conn, candidate) == BatchStatus.CHECKED:  # else: the LA's published batch
+                result.superseded_batches += batches.mark_published(conn, candidate)
                 result.published_batches.append(candidate)
-                superseded = conn.execute(
-                    "update ops.extract_batches set status = 'superseded' "
-                    "where la_code = %s and status = 'published' and batch_id != %s returning batch_id",
-                    (la_code, candidate)).fetchall()
-                result.superseded_batches += [r[0] for r in superseded]
         conn.execute("update ops.dbt_builds set published_at = now() where build_id = %s", (build["build_id"],))
         conn.commit()
 

@@ -117,7 +117,7 @@ def test_a_corrected_extract_replaces_the_candidate(warehouse_settings, landing)
     with connect(warehouse_settings) as conn:
         assert conn.execute("select batch_id, status, superseded_by, raw_purged_at is not null "
                             "from ops.extract_batches order by batch_id").fetchall() == [
-            (original.batch_id, "superseded", result.batch_id, True), (result.batch_id, "loaded", None, False)]
+            (original.batch_id, "replaced", result.batch_id, True), (result.batch_id, "loaded", None, False)]
 
 
 def test_raw_keeps_the_published_batch_and_one_candidate(warehouse_settings, landing):
@@ -138,7 +138,7 @@ def test_raw_keeps_the_published_batch_and_one_candidate(warehouse_settings, lan
     with connect(warehouse_settings) as conn:
         in_raw = [r[0] for r in conn.execute("select distinct _batch_id from raw.ssd_person order by 1")]
     assert in_raw == [wednesday.batch_id, thursday.batch_id]
-    assert [b[1] for b in batches(warehouse_settings)] == ["superseded", "superseded", "published", "loaded"]
+    assert [b[1] for b in batches(warehouse_settings)] == ["superseded", "replaced", "published", "loaded"]
 
 
 def test_an_extract_older_than_the_published_batch_is_refused(warehouse_settings, landing):

@@ -1,6 +1,6 @@
 {#
     Looked-after episodes open on the extract date of children (not only on short breaks) not visited within the
-    last 6 weeks (42 days, counted from the later of the last visit and the start of care). One row per episode
+    last 6 weeks (var cla_visit_days, 42 by default, counted from the later of the last visit and the start of care). One row per episode
     record, with the child and the team responsible.
 #}
 with

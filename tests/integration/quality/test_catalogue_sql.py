@@ -63,7 +63,8 @@ def test_normalisations_read_raw_text_as_staging_does(module_settings):
 def test_working_days_follow_the_bank_holiday_seed(module_settings):
     with connect(module_settings, role=LOADER, autocommit=True) as conn:
         refresh_reference_data(conn, module_settings)
-        assert refresh_reference_data(conn, module_settings) == {"code_lists": False, "bank_holidays": False}
+        assert refresh_reference_data(conn, module_settings) == {"code_lists": False, "bank_holidays": False,
+                                                                 "la_population": False}
         row = conn.execute(
             "select ops.dq_working_days(date '2024-12-20', date '2025-01-03'), "  # 25, 26 Dec and 1 Jan are holidays
             "ops.dq_working_days(date '2025-03-28', date '2025-03-31'), "        # Friday to Monday: 1

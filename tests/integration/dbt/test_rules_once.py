@@ -25,7 +25,7 @@ from csc.transform import build, publish
 from csc.warehouse.connection import connect
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow,
-              # Great Expectations (the checks) warns at import; none of it is ours to fix (as tests/integration/quality).
+              # Great Expectations (the checks) warns at import; not ours to fix (as in tests/integration/quality).
               pytest.mark.filterwarnings(r"ignore:module 'sre_constants' is deprecated:DeprecationWarning"),
               pytest.mark.filterwarnings(r"ignore:module 'sre_parse' is deprecated:DeprecationWarning")]
 

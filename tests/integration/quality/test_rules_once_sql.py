@@ -89,7 +89,8 @@ def test_codes_flags_and_working_days_are_one_rule_for_dbt_and_the_checks(module
     with connect(module_settings, autocommit=True) as conn:
         row = conn.execute(
             "select ops.dq_normalised_code('sex', ' 1 '), ops.extract_sex(' 1 '), "
-            "ops.dq_normalised_code('category_of_abuse', 'Physical abuse'), ops.extract_category_of_abuse('Physical abuse'), "
+            "ops.dq_normalised_code('category_of_abuse', 'Physical abuse'), "
+            "ops.extract_category_of_abuse('Physical abuse'), "
             "ops.dq_flag(' y '), ops.extract_flag(' y '), ops.dq_code(' ab '), ops.extract_code('  '), "
             "ops.working_days_between(10, 7), ops.working_days_between(7, 10), ops.working_days_between(null, 3)"
         ).fetchone()

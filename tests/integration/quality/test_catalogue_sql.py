@@ -48,7 +48,8 @@ def test_normalisations_read_raw_text_as_staging_does(module_settings):
         dates = conn.execute(
             "select ops.dq_date(v) from unnest(array['2025-03-31', ' 31/03/2025 ', '1/4/2025 10:30', "
             "'2025-03-31T08:00:00', '31/02/2025', '2025-13-01', 'yesterday', null]) v").fetchall()
-        assert [d for (d,) in dates] == [date(2025, 3, 31), date(2025, 3, 31), date(2025, 4, 1), date(2025, 3, 31),
+        # ' 31/03/2025 ' is not a date: the loader refuses a padded value, and the SQL rule is the loader's.
+        assert [d for (d,) in dates] == [date(2025, 3, 31), None, date(2025, 4, 1), date(2025, 3, 31),
                                          None, None, None, None]
         codes = conn.execute(
             "select ops.dq_normalised_code('sex', '1'), ops.dq_normalised_code('sex', ' f '), "

@@ -43,13 +43,9 @@ overdue as (
     where extract_dates.working_day_index - assessments.start_working_day_index > 45
 ),
 
-{{ casework_list(
-    'overdue', record_model='stg_ssd__cin_assessments', record_id='assessment_id', team_from='listed',
-    columns=[
-        'overdue.assessment_start_date',
-        'overdue.working_days_open',
-        'overdue.working_days_open - 45 as working_days_overdue'
-    ]
-) }}
+{{ casework_list('overdue', record_model='stg_ssd__cin_assessments', record_id='assessment_id', team_from='listed', columns=[
+    'overdue.assessment_start_date', 'overdue.working_days_open',
+    'overdue.working_days_open - 45 as working_days_overdue'
+]) }}
 
 select * from final

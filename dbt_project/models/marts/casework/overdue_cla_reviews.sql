@@ -31,14 +31,9 @@ overdue as (
         and not looked_after_children.is_short_breaks_only
 ),
 
-{{ casework_list(
-    'overdue', record_model='stg_ssd__cla_episodes', record_id='cla_episode_id', team_from='open_cases',
-    columns=[
-        'overdue.period_of_care_start_date',
-        'overdue.reviews_held',
-        'overdue.next_review_due_date',
-        'overdue.as_at_date - overdue.next_review_due_date as days_overdue'
-    ]
-) }}
+{{ casework_list('overdue', record_model='stg_ssd__cla_episodes', record_id='cla_episode_id', columns=[
+    'overdue.period_of_care_start_date', 'overdue.reviews_held', 'overdue.next_review_due_date',
+    'overdue.as_at_date - overdue.next_review_due_date as days_overdue'
+]) }}
 
 select * from final

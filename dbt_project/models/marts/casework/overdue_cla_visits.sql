@@ -38,13 +38,8 @@ overdue as (
         and not looked_after_children.is_short_breaks_only
 ),
 
-{{ casework_list(
-    'overdue', record_model='stg_ssd__cla_episodes', record_id='cla_episode_id', team_from='open_cases',
-    columns=[
-        'overdue.care_started_on',
-        'overdue.last_visit_date',
-        'overdue.days_since_visited_or_care_started'
-    ]
-) }}
+{{ casework_list('overdue', record_model='stg_ssd__cla_episodes', record_id='cla_episode_id', columns=[
+    'overdue.care_started_on', 'overdue.last_visit_date', 'overdue.days_since_visited_or_care_started'
+]) }}
 
 select * from final

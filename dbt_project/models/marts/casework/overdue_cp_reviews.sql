@@ -22,14 +22,9 @@ overdue as (
     where cp_plans_on_date.is_next_review_overdue
 ),
 
-{{ casework_list(
-    'overdue', record_model='stg_ssd__cp_plans', record_id='cp_plan_id', team_from='open_cases',
-    columns=[
-        'overdue.cp_plan_start_date',
-        'overdue.reviews_held',
-        'overdue.next_review_due_date',
-        'overdue.as_at_date - overdue.next_review_due_date as days_overdue'
-    ]
-) }}
+{{ casework_list('overdue', record_model='stg_ssd__cp_plans', record_id='cp_plan_id', columns=[
+    'overdue.cp_plan_start_date', 'overdue.reviews_held', 'overdue.next_review_due_date',
+    'overdue.as_at_date - overdue.next_review_due_date as days_overdue'
+]) }}
 
 select * from final

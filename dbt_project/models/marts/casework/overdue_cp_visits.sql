@@ -37,13 +37,8 @@ overdue as (
     where not cp_children.is_seen_within_visit_standard
 ),
 
-{{ casework_list(
-    'overdue', record_model='stg_ssd__cp_plans', record_id='cp_plan_id', team_from='open_cases',
-    columns=[
-        'overdue.cp_plan_start_date',
-        'overdue.last_seen_date',
-        'overdue.working_days_since_seen_or_started'
-    ]
-) }}
+{{ casework_list('overdue', record_model='stg_ssd__cp_plans', record_id='cp_plan_id', columns=[
+    'overdue.cp_plan_start_date', 'overdue.last_seen_date', 'overdue.working_days_since_seen_or_started'
+]) }}
 
 select * from final

@@ -46,14 +46,9 @@ awaiting as (
         and (s47_enquiries.s47_end_date is null or coalesce(s47_enquiries.outcome_cp_conference, false))
 ),
 
-{{ casework_list(
-    'awaiting', record_model='stg_ssd__s47_enquiry', record_id='s47_enquiry_id', team_from='listed',
-    columns=[
-        'awaiting.s47_start_date',
-        'awaiting.s47_end_date',
-        'awaiting.working_days_since_start',
-        'awaiting.working_days_since_start - 15 as working_days_overdue'
-    ]
-) }}
+{{ casework_list('awaiting', record_model='stg_ssd__s47_enquiry', record_id='s47_enquiry_id', team_from='listed', columns=[
+    'awaiting.s47_start_date', 'awaiting.s47_end_date', 'awaiting.working_days_since_start',
+    'awaiting.working_days_since_start - 15 as working_days_overdue'
+]) }}
 
 select * from final

@@ -121,21 +121,14 @@ unallocated_with_workers as (
         and unallocated.child_key = allocated_workers.child_key
 ),
 
-{{ casework_list(
-    'unallocated_with_workers', team_from='listed',
-    columns=[
-        'unallocated_with_workers.case_opened_date',
-        'unallocated_with_workers.last_allocation_ended_on',
-        'unallocated_with_workers.days_unallocated',
-        'unallocated_with_workers.case_type',
-        'unallocated_with_workers.open_allocation_involvement_id',
-        'unallocated_with_workers.open_allocation_worker_name',
-        'unallocated_with_workers.open_allocation_worker_last_day_in_post',
-        'unallocated_with_workers.reason_unallocated',
-        'unallocated_with_workers.has_open_cin_episode',
-        'unallocated_with_workers.has_open_cp_plan',
-        'unallocated_with_workers.is_looked_after'
-    ]
-) }}
+{{ casework_list('unallocated_with_workers', team_from='listed', columns=[
+    'unallocated_with_workers.case_opened_date', 'unallocated_with_workers.last_allocation_ended_on',
+    'unallocated_with_workers.days_unallocated', 'unallocated_with_workers.case_type',
+    'unallocated_with_workers.open_allocation_involvement_id',
+    'unallocated_with_workers.open_allocation_worker_name',
+    'unallocated_with_workers.open_allocation_worker_last_day_in_post',
+    'unallocated_with_workers.reason_unallocated', 'unallocated_with_workers.has_open_cin_episode',
+    'unallocated_with_workers.has_open_cp_plan', 'unallocated_with_workers.is_looked_after'
+]) }}
 
 select * from final

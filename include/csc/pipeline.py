@@ -1,4 +1,5 @@
-"""The nightly run of one LA as plain functions. The DAG's tasks are two-line wrappers around these.
+"""The nightly run of one LA as plain functions. The DAG's tasks are two-line wrappers around these; the build step
+is the Cosmos task of ``csc.orchestration.dbt_build`` (around ``csc.transform.build.DbtBuild``).
 
 Every step is a transaction in the sense of STYLE.md: re-running it gives the same result. A step that finds its
 work already done (the extract already loaded, the batch already checked or published) does nothing and says so,
@@ -206,20 +207,6 @@ def check_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> 
                 f"Batch {batch_id} (LA {run.la_code}, {run.extract_date}) is blocked by data-quality rules: "
                 + ", ".join(result.blocking_rules) + ". Nothing of this batch is published.")
     return {"batch_id": batch_id, "outcome": result.outcome}
-
-
-def build_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:
-    """dbt build of every model into the not-yet-published schemas."""
-    from csc.transform import build
-
-    settings = settings or get_settings()
-    with recorded_step(run, "build", settings) as detail:
-        if batch_status(batch_id, settings) in ("published", "superseded"):
-            detail.update(skipped=True, reason=f"batch {batch_id} already published")
-            return {"batch_id": batch_id, "skipped": True}
-        result = build(settings)
-        detail.update(models=result.models, tests=result.tests, seconds_dbt=result.seconds)
-    return {"batch_id": batch_id, "models": result.models}
 
 
 def publish_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Killing the nightly DAG's build task mid-build (kill -9 of the process running the task) kills its dbt too, and
-the next build, started at once, succeeds (issue 16, item 3).
+the next build, started at once, succeeds; then the night runs again through the DAG (issue 16, item 3).
 
 ``csc backfill`` runs the nightly DAG with ``dag.test()``: its tasks, the Cosmos build task included, run in the
 backfill's own process, which is therefore the task process killed here.
@@ -69,3 +69,9 @@ def test_killing_the_build_task_kills_its_dbt_and_the_next_build_succeeds_at_onc
     assert live_dbt(dbt_pid) is None
     statuses = dict(orch.query("select build_id, status from ops.dbt_builds"))
     assert statuses == {build_id: "failed", result.build_id: "success"}
+    # And the killed night itself runs again through the DAG (its build task reruns) and is published.
+    again = orch.csc("backfill", "--la", LA, "--from", NIGHT.isoformat(), "--to", NIGHT.isoformat())
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert orch.query("select status from ops.extract_batches where extract_date = %s", (NIGHT,)) == [("published",)]
+    assert [s for _, s in sorted(orch.query("select build_id, status from ops.dbt_builds"))] == \
+        ["failed", "success", "success"]

@@ -1,4 +1,5 @@
-"""The nightly run of one LA as plain functions. The DAG's tasks are two-line wrappers around these.
+"""The nightly run of one LA as plain functions. The DAG's tasks are two-line wrappers around these; the build step
+is the Cosmos task of ``csc.orchestration.dbt_build`` (around ``csc.transform.build.DbtBuild``).
 
 Every step is a transaction in the sense of STYLE.md: re-running it gives the same result. A step that finds its
 work already done (the extract already loaded, the batch already checked or published) does nothing and says so,

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -70,7 +71,9 @@ def row_counts(target: Target) -> dict[str, int]:
 
 def test_make_run_against_an_existing_server_twice_changes_no_row_count(second_server: Target, tmp_path: Path):
     home = tmp_path / "home"
+    started = datetime.now(UTC)
     first = csc_run(home, second_server)
+    finished = datetime.now(UTC)
 
     # The summary says what was done and where everything is.
     for expected in ("rows loaded per table", "data-quality checks", "models built", "quarterly return",
@@ -85,6 +88,12 @@ def test_make_run_against_an_existing_server_twice_changes_no_row_count(second_s
     with psycopg.connect(second_server.for_database("postgres").conninfo()) as conn:
         databases = {row[0] for row in conn.execute("select datname from pg_database")}
     assert {DATABASE, "csc_airflow"} <= databases
+    # `airflow dags test` starts its run "at" the logical date (the UI showed "66d"): the run shows its real dates.
+    with psycopg.connect(second_server.for_database("csc_airflow").conninfo()) as conn:
+        runs = conn.execute("select logical_date, start_date, end_date from dag_run where dag_id = 'csc_nightly_999'"
+                            ).fetchall()
+    assert len(runs) == 1
+    assert started <= runs[0][1] <= runs[0][2] <= finished, runs
 
     with psycopg.connect(second_server.conninfo()) as conn:
         published = conn.execute("select count(*) from ops.extract_batches where status = 'published'").fetchone()[0]

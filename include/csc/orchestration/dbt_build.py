@@ -3,10 +3,14 @@
 Cosmos' usual rendering (one Airflow task per model, LoadMode.DBT_MANIFEST or dbt ls) costs a new process, an
 import of everything and a parse of the project per model under a real scheduler: minutes for 50+ models, against
 seconds for one ``dbt build``. So the nightly DAG has one Cosmos ``DbtBuildLocalOperator`` node running the whole
-``dbt build`` (dbt's own threads give the parallelism), wrapped in :func:`csc.transform.build`, which keeps every
-guarantee of ``csc build``: the environment of :func:`csc.transform.dbt_environment`, the shadow schemas
-(``marts__next``...), the advisory build lock, ``ops.dbt_builds`` and one ``ops.dbt_model_runs`` row per node from
-``run_results.json``. Publication stays a separate task: a failed build publishes nothing.
+``dbt build`` (dbt's own threads give the parallelism).
+
+One straight path: the task (:meth:`CscDbtBuildOperator.build_night`) opens a :class:`csc.transform.build.DbtBuild`
+(the core ``csc build`` uses too: the environment of :func:`csc.transform.dbt_environment`, the shadow schemas
+``marts__next``..., the advisory build lock, ``ops.dbt_builds``), has Cosmos run dbt once inside it (project copy,
+profile, flags), and records dbt's ``run_results.json`` (one ``ops.dbt_model_runs`` row per node). dbt leads its own
+process group and dies with the task process, so a killed task leaves no dbt behind. Publication stays a separate
+task: a failed build publishes nothing.
 
 Per-model visibility comes from ``ops``: after the build, the task log lists every node of the project's pre-built
 manifest (loaded with Cosmos' ``LoadMode.DBT_MANIFEST``, the manifest ``csc dbt-manifest`` writes) with its status,
@@ -15,11 +19,11 @@ seconds and rows from ``ops.dbt_model_runs``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from cosmos.config import ProfileConfig
 from cosmos.constants import InvocationMode
+from cosmos.hooks.subprocess import FullOutputSubprocessResult
 from cosmos.operators.local import DbtBuildLocalOperator
 
 from csc.settings import PROJECT_ROOT
@@ -44,60 +48,73 @@ class CscDbtBuildOperator(DbtBuildLocalOperator):
         self.run = run
         self.checked = checked
         self._exit_code: int | None = None
+        self._build: Any = None  # the DbtBuild in progress
 
     # The dbt environment (PGOPTIONS carries the pseudonymisation pads) reaches the dbt process only: never
     # self.env (a rendered template field), never os.environ (Cosmos copies the env there for OpenLineage, unused).
     def get_env(self, context: Any) -> dict[str, Any]:
-        return {**super().get_env(context), **getattr(self, "_dbt_session_env", {})}
+        return {**super().get_env(context), **(self._build.env if self._build is not None else {})}
 
     def calculate_openlineage_events_completes(self, *args: Any, **kwargs: Any) -> bool:
         return False
 
-    # Cosmos raises on a non-zero exit; csc.transform.build wants the exit code to record the build first.
-    def handle_exception_subprocess(self, result: Any) -> None:
-        self._exit_code = result.exit_code
-
     def execute(self, context: Any, **kwargs: Any) -> dict[str, Any]:
         from csc.orchestration.steps import run_step
 
-        return run_step("build", self.run, lambda ref: self._build(ref, context), context, inject=False)
+        return run_step("build", self.run, lambda ref: self.build_night(ref, context), context, inject=False)
 
-    def _build(self, ref: Any, context: Any) -> dict[str, Any]:
+    def build_night(self, ref: Any, context: Any) -> dict[str, Any]:
+        """The night's build step: skipped if the batch is already published; else one :class:`DbtBuild` whose dbt
+        Cosmos runs, recorded in ``ops.dbt_builds`` / ``ops.dbt_model_runs`` and, per model, in the task log."""
+        from csc.batches import SETTLED
         from csc.orchestration.failures import inject_transient_failure
         from csc.pipeline import batch_status, recorded_step
         from csc.settings import get_settings
-        from csc.transform import build
-        from csc.transform.build import dbt_executable
+        from csc.transform import BuildFailed
+        from csc.transform.build import DbtBuild, dbt_executable
 
         settings = get_settings()
         batch_id = self.checked["batch_id"]
-        self.dbt_executable_path = dbt_executable()
-
-        def run_dbt(command: list[str], env: dict[str, str], cwd: Path, progress: Any) -> int:
-            # csc.transform.build decided what to build; Cosmos runs it (project copy, profile, dbt flags).
-            self._dbt_session_env = env  # not self.env: a template field, which Airflow stores
-            self._exit_code = None
-            self.build_and_run_cmd(context=context, cmd_flags=self.add_cmd_flags())
-            # Test hook: the warehouse connection is lost once, after dbt wrote the shadow schemas and the
-            # incremental tables, before the build is recorded: the retry must not duplicate anything.
-            inject_transient_failure("build", settings)
-            return 0 if self._exit_code in (None, 0) else self._exit_code
-
         with recorded_step(ref, "build", settings) as detail:
-            if batch_status(batch_id, settings) in ("published", "superseded"):
+            if batch_status(batch_id, settings) in SETTLED:
                 detail.update(skipped=True, reason=f"batch {batch_id} already published")
                 return {"batch_id": batch_id, "skipped": True}
-            try:
-                result = build(settings, run_dbt=run_dbt, progress=self.log.info)
-            except Exception as exc:
-                failed = getattr(exc, "result", None)
-                if failed is not None:
-                    self.log.error("%s", node_report(settings, failed.build_id))
-                raise
+            with DbtBuild(settings, progress=self.log.info) as build:
+                self._build = build  # get_env hands build.env to dbt's process only
+                self.dbt_executable_path = dbt_executable()
+                self._exit_code = None
+                self.build_and_run_cmd(context=context, cmd_flags=self.add_cmd_flags())  # -> run_subprocess
+                # Test hook: the warehouse connection is lost once, after dbt wrote the shadow schemas and the
+                # incremental tables, before the build is recorded: the retry must not duplicate anything.
+                inject_transient_failure("build", settings)
+                result = build.finish(self._exit_code or 0)
+            self.log.info("%s", result.summary())
+            self.log.log(20 if result.ok else 40, "%s", node_report(settings, result.build_id))
+            if not result.ok:
+                raise BuildFailed(result)
             detail.update(models=result.models, tests=result.tests, seconds_dbt=round(result.seconds, 3),
                           build_id=result.build_id)
-        self.log.info("%s", node_report(settings, result.build_id))
         return {"batch_id": batch_id, "models": result.models, "build_id": result.build_id}
+
+    # Cosmos builds the command (project copy, profile, flags); dbt runs as every build's dbt does: its own process
+    # group, dying with this task's process, recorded in ops.dbt_builds.
+    def run_subprocess(self, command: list[str], env: dict[str, str], cwd: str,
+                       **kwargs: Any) -> FullOutputSubprocessResult:
+        from csc.transform.build import run_process
+
+        self.log.info("Running the command:\n %s\nFrom %s", command, cwd)
+        code = run_process(command, env, cwd, self.log.info, on_start=self._build.record_process)
+        return FullOutputSubprocessResult(exit_code=code, output="", full_output=[])
+
+    # Cosmos raises on a non-zero exit; the build records the failure first (DbtBuild.finish).
+    def handle_exception_subprocess(self, result: Any) -> None:
+        self._exit_code = result.exit_code
+
+    def on_kill(self) -> None:
+        from csc.transform.build import stop_process_group
+
+        if self._build is not None and self._build.pgid is not None:
+            stop_process_group(self._build.pgid)
 
 
 def manifest_nodes(settings: Any) -> dict[str, Any]:

@@ -3,17 +3,20 @@
 ``build(settings)`` runs ``dbt build`` (staging, intermediate, marts, casework, seeds, data and unit tests) for
 every LA's batch in ``ops.build_batches`` and records the outcome in ``ops.dbt_builds`` / ``ops.dbt_model_runs``;
 ``publish(settings)`` swaps the new marts and casework lists in and marks the batches published.
-``dbt_environment(settings)`` gives the environment any other dbt runner (e.g. Cosmos) needs and
+``DbtBuild`` is the one core of a build: ``build()`` (``csc build``) and the nightly DAG's Cosmos task both run
+dbt inside one.
+``dbt_environment(settings)`` gives the environment any other dbt runner needs and
 ``render_manifest(settings)`` writes the manifest such a runner can load.
 """
 
-from csc.transform.build import BuildFailed, BuildResult, NodeResult, build, render_manifest
+from csc.transform.build import BuildFailed, BuildResult, DbtBuild, NodeResult, build, render_manifest
 from csc.transform.environment import dbt_environment
 from csc.transform.publication import PublicationRefused, PublishResult, publish
 
 __all__ = [
     "BuildFailed",
     "BuildResult",
+    "DbtBuild",
     "NodeResult",
     "PublicationRefused",
     "PublishResult",

@@ -4,8 +4,9 @@ One scenario, shared by the module so that the suite builds as few times as it c
 
 1. an extract *with* data faults (dated FIRST) is loaded, built and published;
 2. the tests of section A check it against the generator's truth and check who may read what;
-3. a clean extract (dated SECOND), rendered messily as real exports arrive, is loaded; its build is killed midway
-   (BI must still see the complete previous marts and nothing can be published), then built again and published;
+3. a clean extract (dated SECOND), rendered messily as real exports arrive, is loaded; its `csc build` is killed
+   midway with kill -9 (BI must still see the complete previous marts, nothing can be published, and the build's
+   dbt dies with it), then built again at once and published;
 4. the tests of section B check the new marts against their truth and the daily history across both dates.
 """
 
@@ -15,7 +16,6 @@ import hashlib
 import hmac
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -294,6 +294,8 @@ class SecondPublication:
     shadow_tables_at_kill: int
     refusal: str
     build: BuildResult
+    killed_dbt: set[int]  # the dbt process of the killed build
+    surviving_dbt: set[int]  # those of it alive when the next build started or after it
 
 
 def bi_snapshot(settings: Settings) -> dict:
@@ -315,6 +317,26 @@ def start_build_process(settings: Settings) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def live_processes() -> dict[int, tuple[int, bytes]]:
+    """Every live (not zombie) process: pid -> (parent pid, command line)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                fields = stat[stat.rindex(")") + 2:].split()
+                if fields[0] not in ("Z", "X"):
+                    found[int(entry.name)] = (int(fields[1]), (entry / "cmdline").read_bytes())
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def dbt_processes(pids: set[int]) -> set[int]:
+    """Those of ``pids`` still alive and running dbt."""
+    return {pid for pid, (_, cmdline) in live_processes().items() if pid in pids and b"dbt" in cmdline}
+
+
 @pytest.fixture(scope="module")
 def second(first: Published, dbt_settings: Settings, work: Path) -> SecondPublication:
     bi_before = bi_snapshot(dbt_settings)
@@ -330,15 +352,27 @@ def second(first: Published, dbt_settings: Settings, work: Path) -> SecondPublic
             with connect(dbt_settings) as conn:
                 shadow_tables = conn.execute(
                     "select count(*) from pg_tables where schemaname = 'marts__next'").fetchone()[0]
+        killed_dbt = {pid for pid, (parent, cmdline) in live_processes().items()
+                      if parent == process.pid and b"dbt" in cmdline}
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        # kill -9 of `csc build` alone, as an operator (or the OOM killer) would: not of its process group.
+        process.kill()
         process.wait()
     bi_after_kill = bi_snapshot(dbt_settings)
     with pytest.raises(PublicationRefused) as refused:
         publish(dbt_settings)
-    result = build(dbt_settings, exclude=["test_type:unit"])
+    # Build again at once: by the time the new build starts (its first progress line, under the build lock), nothing
+    # of the killed build's dbt may run.
+    survivors: list[set[int]] = []
+
+    def progress(line: str) -> None:
+        if not survivors:
+            survivors.append(dbt_processes(killed_dbt))
+
+    result = build(dbt_settings, exclude=["test_type:unit"], progress=progress)
     publish(dbt_settings, batch_id=extract.batch_id)
-    return SecondPublication(extract, bi_before, bi_after_kill, shadow_tables, str(refused.value), result)
+    return SecondPublication(extract, bi_before, bi_after_kill, shadow_tables, str(refused.value), result,
+                             killed_dbt, survivors[0] | dbt_processes(killed_dbt))
 
 
 def test_killed_build_leaves_the_previous_marts_published(second: SecondPublication):
@@ -346,6 +380,18 @@ def test_killed_build_leaves_the_previous_marts_published(second: SecondPublicat
     assert second.bi_after_kill == second.bi_before
     assert second.bi_before["daily_dates"] == (FIRST, FIRST)
     assert "running" in second.refusal or "failed" in second.refusal
+
+
+def test_killing_a_build_kills_its_dbt_and_the_next_build_succeeds_at_once(second: SecondPublication,
+                                                                         dbt_settings: Settings):
+    assert len(second.killed_dbt) == 1, "csc build runs one dbt child"
+    assert second.surviving_dbt == set(), "the killed build's dbt outlived it"
+    assert second.build.ok
+    with connect(dbt_settings) as conn:
+        killed = conn.execute("select status, message, dbt_pid, dbt_pgid from ops.dbt_builds order by build_id"
+                              ).fetchall()[-2]
+    assert killed[:2] == ("failed", "interrupted: the build stopped before recording its results")
+    assert {killed[2]} == second.killed_dbt and killed[3] == killed[2], "dbt led its own process group"
 
 
 def test_clean_extract_indicators_equal_the_truth(second: SecondPublication, dbt_settings: Settings):

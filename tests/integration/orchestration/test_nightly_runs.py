@@ -14,7 +14,7 @@ One warehouse for the module, built up night by night, in this order:
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -48,9 +48,10 @@ def sequence(orchestration):
     for extract in orch.generate(LAST, nights=3):
         orch.land(extract)
     marker = orch.settings.home / "build-connection-lost-once"
+    started = datetime.now(UTC)
     done = orch.csc("backfill", "--la", LA, "--from", FIRST.isoformat(), "--to", LAST.isoformat(),
                     extra_env={"CSC_INJECT_TRANSIENT_FAILURE": f"build:{marker}"})
-    return SimpleNamespace(orch=orch, backfill=done, marker=marker)
+    return SimpleNamespace(orch=orch, backfill=done, marker=marker, wall=(started, datetime.now(UTC)))
 
 
 def test_dag_test_runs_three_generated_nights_in_date_order(sequence):
@@ -70,6 +71,22 @@ def test_dag_test_runs_three_generated_nights_in_date_order(sequence):
     assert sorted(p.name for p in returns.iterdir()) == ["2025Q4", "2026Q1"]
     assert (returns / "2026Q1" / "quarterly_return.xlsx").is_file()
     assert f"{NIGHTS[2]}: quarterly return: none due (skipped)" in done.stdout
+
+
+def test_backfill_runs_show_their_real_start_and_duration(sequence):
+    """dag.test() starts a run "at" its logical date (the UI showed "66d"): the product records the real start."""
+    orch, (wall_start, wall_end) = sequence.orch, sequence.wall
+    runs = orch.airflow_query(
+        "select dag_id, logical_date, start_date, end_date from dag_run where dag_id in (%s, %s) "
+        "and logical_date < %s order by logical_date",
+        (f"csc_nightly_{LA}", f"csc_quarterly_return_{LA}", LAST + timedelta(days=3)))
+    assert [r[0] for r in runs] == [f"csc_{kind}_{LA}" for _ in NIGHTS for kind in ("nightly", "quarterly_return")]
+    for dag_id, logical, start, end in runs:
+        assert wall_start <= start <= end <= wall_end, (dag_id, logical, start, end)
+        assert start != logical
+    # One after the other: each run's duration is its own, and together they fit in the backfill's wall time.
+    assert all(runs[k][3] <= runs[k + 1][2] for k in range(len(runs) - 1))
+    assert sum(((end - start) for *_, start, end in runs), timedelta()) <= wall_end - wall_start
 
 
 def test_transient_dbt_failure_is_retried_without_duplicating_data(sequence):

@@ -12,6 +12,7 @@ import sys
 import click
 
 from csc import __version__
+from csc.cli.common import ensure_warehouse, started_settings  # noqa: F401 (the commands' explicit start)
 
 COMMAND_MODULES = [
     "csc.cli.warehouse",
@@ -75,19 +76,11 @@ def main() -> None:
 
 def unavailable_message(exc: BaseException) -> str:
     """One line: what happened and what to do."""
-    from csc.warehouse.connection import WarehouseUnavailable, _chain
+    from csc.warehouse.connection import WarehouseUnavailable, cause_chain
 
-    for item in _chain(exc):
+    for item in cause_chain(exc):
         if isinstance(item, WarehouseUnavailable):
             return f"{item}; run the command again once it is running"
     text = str(exc).strip()
     detail = text.splitlines()[0] if text else type(exc).__name__
     return f"the warehouse went away mid-step ({detail}): start it (`csc warehouse start`) and run the command again"
-
-
-def ensure_warehouse(settings=None):
-    """The explicit start every command that needs the warehouse makes once, before its work."""
-    from csc.settings import get_settings
-    from csc.warehouse.connection import ensure_warehouse_running
-
-    return ensure_warehouse_running(settings or get_settings())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from csc.cli.common import started_settings
 from csc.settings import get_settings
 
 
@@ -22,7 +23,7 @@ def add_login(name: str, connection_limit: int) -> None:
 
     settings = get_settings()
     try:
-        login = add_bi_login(_started(settings), name, connection_limit=connection_limit)
+        login = add_bi_login(started_settings(), name, connection_limit=connection_limit)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created BI login {login.name} (member of bi_reader, at most {connection_limit} connections)")
@@ -38,7 +39,7 @@ def remove_login(name: str) -> None:
     """Drop the BI login NAME and its password file."""
     from csc.warehouse.bootstrap import remove_bi_login
 
-    if not remove_bi_login(_started(get_settings()), name):
+    if not remove_bi_login(started_settings(), name):
         raise click.ClickException(f"{name!r} is not a BI login (a member of bi_reader)")
     click.echo(f"removed BI login {name}")
 
@@ -48,15 +49,9 @@ def list_logins() -> None:
     """The BI logins and their connection limits."""
     from csc.warehouse.bootstrap import bi_logins
 
-    for name, limit in bi_logins(_started(get_settings())):
+    for name, limit in bi_logins(started_settings()):
         click.echo(f"{name}\tconnection limit {limit}")
 
-
-def _started(settings):
-    from csc.cli import ensure_warehouse
-
-    ensure_warehouse(settings)
-    return settings
 
 
 def register(cli: click.Group) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
+from csc.cli.common import started_settings
 from csc.cli.exit_status import REFUSED
-from csc.settings import get_settings
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -37,7 +37,7 @@ def accept(la_code: str, rule_id: str, record_key: str, table_name: str | None, 
     from csc.quality.accepted import accept as do_accept
 
     try:
-        done = do_accept(_started(), la_code, rule_id, record_key, reason, accepted_by, until.date(),
+        done = do_accept(started_settings(), la_code, rule_id, record_key, reason, accepted_by, until.date(),
                          table_name=table_name)
     except AcceptanceError as exc:
         click.echo(f"Error: {exc}", err=True)
@@ -53,7 +53,7 @@ def accepted(la_code: str | None, include_ended: bool) -> None:
     """List the accepted findings in force (newest first)."""
     from csc.quality.accepted import listed
 
-    rows = listed(_started(), la_code, include_ended=include_ended)
+    rows = listed(started_settings(), la_code, include_ended=include_ended)
     if not rows:
         click.echo("no accepted findings" + (f" for LA {la_code}" if la_code else ""))
         return
@@ -74,19 +74,12 @@ def revoke(acceptance_id: int, revoked_by: str) -> None:
     from csc.quality.accepted import revoke as do_revoke
 
     try:
-        done = do_revoke(_started(), acceptance_id, revoked_by)
+        done = do_revoke(started_settings(), acceptance_id, revoked_by)
     except AcceptanceError as exc:
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(REFUSED) from None
     click.echo(f"revoked ({done.acceptance_id}): LA {done.la_code} {done.rule_id} {done.record_key}")
 
-
-def _started():
-    from csc.cli import ensure_warehouse
-
-    settings = get_settings()
-    ensure_warehouse(settings)
-    return settings
 
 
 def register(cli: click.Group) -> None:

@@ -6,6 +6,7 @@ import re
 
 import click
 
+from csc.cli.common import started_settings
 from csc.settings import get_settings
 
 _DBT_PROGRESS = re.compile(r"\d+ of \d+ (OK|PASS|WARN|ERROR|FAIL|SKIP)|Finished running|Done\.|Completed|"
@@ -84,7 +85,7 @@ def casework_grant(role: str, la_code: str, team_ids: tuple[str, ...]) -> None:
     from csc.transform.casework_access import grant_team_access
 
     try:
-        result = grant_team_access(_started(), role, la_code, list(team_ids) or [None])
+        result = grant_team_access(started_settings(), role, la_code, list(team_ids) or [None])
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     granted = result.team_ids
@@ -104,7 +105,7 @@ def casework_revoke(role: str, la_code: str, team_ids: tuple[str, ...]) -> None:
     """Stop ROLE reading the casework rows of these teams (the role itself is kept)."""
     from csc.transform.casework_access import revoke_team_access
 
-    removed = revoke_team_access(_started(), role, la_code, list(team_ids) or None)
+    removed = revoke_team_access(started_settings(), role, la_code, list(team_ids) or None)
     click.echo(f"removed {removed} grant(s) of {role} for LA {la_code}")
 
 
@@ -113,16 +114,9 @@ def casework_list() -> None:
     """Show every casework grant."""
     from csc.transform.casework_access import team_access
 
-    for role, la_code, team_id in team_access(_started()):
+    for role, la_code, team_id in team_access(started_settings()):
         click.echo(f"{role}\t{la_code}\t{team_id or '(every team)'}")
 
-
-def _started():
-    from csc.cli import ensure_warehouse
-
-    settings = get_settings()
-    ensure_warehouse(settings)
-    return settings
 
 
 def register(cli: click.Group) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from csc.warehouse.connection import cause_chain
+
 log = logging.getLogger(__name__)
 
 # dbt reports a lost connection as a node error message, not as an exception of ours.
@@ -32,21 +34,12 @@ class RunFailed(AirflowFailException):
         self.alerted = alerted
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 def is_transient(exc: BaseException) -> bool:
     """A connection-level problem worth retrying (anywhere in the exception's cause chain)."""
     import psycopg
     import psycopg2
 
-    for item in _chain(exc):
+    for item in cause_chain(exc):
         if isinstance(item, psycopg.OperationalError | psycopg.InterfaceError | psycopg2.OperationalError
                       | psycopg2.InterfaceError | ConnectionError | TimeoutError):
             return True
@@ -62,7 +55,7 @@ def is_transient(exc: BaseException) -> bool:
 def failure_status(exc: BaseException) -> str:
     if isinstance(exc, RunFailed):
         return exc.status
-    return "blocked" if any(type(e).__name__ == "DataQualityBlocked" for e in _chain(exc)) else "failed"
+    return "blocked" if any(type(e).__name__ == "DataQualityBlocked" for e in cause_chain(exc)) else "failed"
 
 
 @contextmanager

@@ -3,7 +3,8 @@
 The build reads, per LA, the batch in ``ops.build_batches`` and writes the BI-facing schemas under a suffix
 (``marts__next``, ``casework__next``; see dbt_project/macros/generate_schema_name.sql). Nothing BI reads changes
 until :func:`csc.transform.publication.publish` swaps the new relations in. Builds are serialised on a warehouse
-by a row lock on ops.pipeline_locks (csc.warehouse.locks); each is recorded in ``ops.dbt_builds`` with one row per dbt node in ``ops.dbt_model_runs``.
+by a row lock on ops.pipeline_locks (csc.warehouse.locks); each is recorded in ``ops.dbt_builds`` with one row
+per dbt node in ``ops.dbt_model_runs``.
 
 dbt runs as a child process with the environment of :func:`csc.transform.environment.dbt_environment`, so the
 pseudonymisation pads live only in that process's environment and a killed build cannot leave this process in an

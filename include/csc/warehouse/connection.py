@@ -44,7 +44,8 @@ class WarehouseUnavailable(ConnectionError):
 _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
 
 
-def _chain(exc: BaseException) -> Iterable[BaseException]:
+def cause_chain(exc: BaseException) -> Iterable[BaseException]:
+    """``exc``, then its cause (or context), and so on, each once."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -55,7 +56,7 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
 
 def is_warehouse_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` (or anything in its cause chain) means the warehouse could not be reached or went away."""
-    for item in _chain(exc):
+    for item in cause_chain(exc):
         if isinstance(item, WarehouseUnavailable):
             return True
         if isinstance(item, psycopg.InterfaceError):  # "the connection is closed"

@@ -29,6 +29,7 @@
 #}
 {% macro json_outcome_flags(parsed_object, keys) -%}
     {%- for key in keys %}
-        {{ json_outcome_flag(parsed_object, key) }} as outcome_{{ key | lower | replace('_flag', '') }}{{ ',' if not loop.last }}
+        {{ json_outcome_flag(parsed_object, key) }}
+            as outcome_{{ key | lower | replace('_flag', '') }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}

@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('hr', 'establishment') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('hr', 'establishment') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ clean_text('source.team_id') }} as team_id,
@@ -31,7 +27,6 @@ renamed as (
         {{ parse_decimal('source.funded_sw_fte') }} as funded_social_worker_fte
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('hr', 'workers') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('hr', 'workers') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('worker', 'source.worker_id') }} as worker_key,
@@ -42,7 +38,6 @@ renamed as (
         {{ parse_flag('source.agency_worker') }} as is_agency_worker
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'assessment_factors') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'assessment_factors') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('assessment_factors', 'source.cinf_table_id') }} as assessment_factors_key,
@@ -30,7 +26,6 @@ renamed as (
         {{ json_code_array('source.cinf_assessment_factors_json') }} as factor_codes
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'care_leavers') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'care_leavers') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('care_leaver', 'source.clea_table_id') }} as care_leaver_key,
@@ -41,7 +37,6 @@ renamed as (
         {{ clean_text('source.clea_care_leaver_personal_advisor') }} as personal_advisor
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -6,28 +6,17 @@
 #}
 with
 
-source as (
-    select * from {{ source('ssd', 'cin_assessments') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
-),
-
-outcomes_parsed as materialized (
-    select
-        source.*,
-        {{ parse_outcome_json('source.cina_assessment_outcome_json') }} as outcome
-    from source
+source as materialized (
+    {{ staging_source('ssd', 'cin_assessments', outcome_json='source.cina_assessment_outcome_json') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('assessment', 'source.cina_assessment_id') }} as assessment_key,
@@ -44,15 +33,13 @@ renamed as (
         -- flags
         {{ parse_flag('source.cina_assessment_child_seen') }} as is_child_seen,
         {{ parse_flag('source.cina_assessment_outcome_nfa') }} as is_no_further_action,
-        {%- for flag in ['NFA_FLAG', 'NFA_S47_END_FLAG', 'STRATEGY_DISCUSSION_FLAG', 'CLA_REQUEST_FLAG',
-                         'PRIVATE_FOSTERING_FLAG', 'LEGAL_ACTION_FLAG', 'PROV_OF_SERVICES_FLAG',
-                         'PROV_OF_SB_CARE_FLAG', 'SPECIALIST_ASSESSMENT_FLAG', 'REFERRAL_TO_OTHER_AGENCY_FLAG',
-                         'OTHER_ACTIONS_FLAG', 'OTHER_OUTCOMES_EXIST_FLAG'] %}
-        {{ json_outcome_flag('source.outcome', flag) }} as outcome_{{ flag | lower | replace('_flag', '') }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ json_outcome_flags('source.outcome', [
+            'NFA_FLAG', 'NFA_S47_END_FLAG', 'STRATEGY_DISCUSSION_FLAG', 'CLA_REQUEST_FLAG',
+            'PRIVATE_FOSTERING_FLAG', 'LEGAL_ACTION_FLAG', 'PROV_OF_SERVICES_FLAG',
+            'PROV_OF_SB_CARE_FLAG', 'SPECIALIST_ASSESSMENT_FLAG', 'REFERRAL_TO_OTHER_AGENCY_FLAG',
+            'OTHER_ACTIONS_FLAG', 'OTHER_OUTCOMES_EXIST_FLAG']) }}
 
-    from outcomes_parsed as source
-    inner join build_batches on source._batch_id = build_batches.batch_id
+    from source
 )
 
 select * from renamed

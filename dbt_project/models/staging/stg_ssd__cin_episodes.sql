@@ -5,28 +5,17 @@
 #}
 with
 
-source as (
-    select * from {{ source('ssd', 'cin_episodes') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
-),
-
-outcomes_parsed as materialized (
-    select
-        source.*,
-        {{ parse_outcome_json('source.cine_referral_outcome_json') }} as outcome
-    from source
+source as materialized (
+    {{ staging_source('ssd', 'cin_episodes', outcome_json='source.cine_referral_outcome_json') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('referral', 'source.cine_referral_id') }} as referral_key,
@@ -47,14 +36,12 @@ renamed as (
 
         -- flags
         {{ parse_flag('source.cine_referral_nfa') }} as is_no_further_action,
-        {%- for flag in ['SINGLE_ASSESSMENT_FLAG', 'NFA_FLAG', 'STRATEGY_DISCUSSION_FLAG', 'CLA_REQUEST_FLAG',
-                         'NON_AGENCY_ADOPTION_FLAG', 'PRIVATE_FOSTERING_FLAG', 'CP_TRANSFER_IN_FLAG',
-                         'CP_CONFERENCE_FLAG', 'CARE_LEAVER_FLAG', 'OTHER_OUTCOMES_EXIST_FLAG'] %}
-        {{ json_outcome_flag('source.outcome', flag) }} as outcome_{{ flag | lower | replace('_flag', '') }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ json_outcome_flags('source.outcome', [
+            'SINGLE_ASSESSMENT_FLAG', 'NFA_FLAG', 'STRATEGY_DISCUSSION_FLAG', 'CLA_REQUEST_FLAG',
+            'NON_AGENCY_ADOPTION_FLAG', 'PRIVATE_FOSTERING_FLAG', 'CP_TRANSFER_IN_FLAG',
+            'CP_CONFERENCE_FLAG', 'CARE_LEAVER_FLAG', 'OTHER_OUTCOMES_EXIST_FLAG']) }}
 
-    from outcomes_parsed as source
-    inner join build_batches on source._batch_id = build_batches.batch_id
+    from source
 )
 
 select * from renamed

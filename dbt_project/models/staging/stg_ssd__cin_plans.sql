@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'cin_plans') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'cin_plans') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('cin_plan', 'source.cinp_cin_plan_id') }} as cin_plan_key,
@@ -34,7 +30,6 @@ renamed as (
         {{ parse_extract_date('source.cinp_cin_plan_end_date') }} as cin_plan_end_date
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'cin_visits') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'cin_visits') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('cin_visit', 'source.cinv_cin_visit_id') }} as cin_visit_key,
@@ -35,7 +31,6 @@ renamed as (
         {{ parse_flag('source.cinv_cin_visit_bedroom') }} as is_bedroom_seen
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

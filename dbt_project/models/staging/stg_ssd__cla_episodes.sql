@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'cla_episodes') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'cla_episodes') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('cla_episode', 'source.clae_cla_episode_id') }} as cla_episode_key,
@@ -41,7 +37,6 @@ renamed as (
         {{ clean_code('source.clae_cla_episode_ceased_reason') }} as reason_episode_ceased_code
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'cla_placement') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'cla_placement') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('placement', 'source.clap_cla_placement_id') }} as placement_key,
@@ -40,7 +36,6 @@ renamed as (
         {{ clean_code('source.clap_cla_placement_change_reason') }} as placement_change_reason_code
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'cla_reviews') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'cla_reviews') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('cla_review', 'source.clar_cla_review_id') }} as cla_review_key,
@@ -37,7 +33,6 @@ renamed as (
         {{ parse_flag('source.clar_cla_review_cancelled') }} as is_cancelled
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'cla_visits') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'cla_visits') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('cla_visit', 'source.clav_cla_visit_id') }} as cla_visit_key,
@@ -35,7 +31,6 @@ renamed as (
         {{ parse_flag('source.clav_cla_visit_seen_alone') }} as is_child_seen_alone
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -5,28 +5,17 @@
 #}
 with
 
-source as (
-    select * from {{ source('ssd', 'contacts') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
-),
-
-outcomes_parsed as materialized (
-    select
-        source.*,
-        {{ parse_outcome_json('source.cont_contact_outcome_json') }} as outcome
-    from source
+source as materialized (
+    {{ staging_source('ssd', 'contacts', outcome_json='source.cont_contact_outcome_json') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('contact', 'source.cont_contact_id') }} as contact_key,
@@ -41,14 +30,12 @@ renamed as (
         {{ clean_text('source.cont_contact_source_desc') }} as contact_source_description,
 
         -- flags (contact outcome JSON)
-        {%- for flag in ['NEW_REFERRAL_FLAG', 'EXISTING_REFERRAL_FLAG', 'CP_ENQUIRY_FLAG', 'NFA_FLAG',
-                         'NON_AGENCY_ADOPTION_FLAG', 'PRIVATE_FOSTERING_FLAG', 'ADVICE_FLAG', 'MISSING_FLAG',
-                         'OLA_CP_FLAG', 'OTHER_OUTCOMES_EXIST_FLAG'] %}
-        {{ json_outcome_flag('source.outcome', flag) }} as outcome_{{ flag | lower | replace('_flag', '') }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ json_outcome_flags('source.outcome', [
+            'NEW_REFERRAL_FLAG', 'EXISTING_REFERRAL_FLAG', 'CP_ENQUIRY_FLAG', 'NFA_FLAG',
+            'NON_AGENCY_ADOPTION_FLAG', 'PRIVATE_FOSTERING_FLAG', 'ADVICE_FLAG', 'MISSING_FLAG',
+            'OLA_CP_FLAG', 'OTHER_OUTCOMES_EXIST_FLAG']) }}
 
-    from outcomes_parsed as source
-    inner join build_batches on source._batch_id = build_batches.batch_id
+    from source
 )
 
 select * from renamed

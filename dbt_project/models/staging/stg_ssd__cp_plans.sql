@@ -7,20 +7,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'cp_plans') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'cp_plans') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('cp_plan', 'source.cppl_cp_plan_id') }} as cp_plan_key,
@@ -41,7 +37,6 @@ renamed as (
         {{ parse_flag('source.cppl_cp_plan_ola') }} as is_other_la_plan
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'cp_reviews') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'cp_reviews') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('cp_review', 'source.cppr_cp_review_id') }} as cp_review_key,
@@ -38,7 +34,6 @@ renamed as (
         {{ parse_flag('source.cppr_cp_review_participation') }} as is_child_participating
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

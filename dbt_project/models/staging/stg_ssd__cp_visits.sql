@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'cp_visits') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'cp_visits') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('cp_visit', 'source.cppv_cp_visit_id') }} as cp_visit_key,
@@ -36,7 +32,6 @@ renamed as (
         {{ parse_flag('source.cppv_cp_visit_bedroom') }} as is_bedroom_seen
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

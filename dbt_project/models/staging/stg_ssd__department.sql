@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'department') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'department') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ clean_text('source.dept_team_id') }} as team_id,
@@ -30,7 +26,6 @@ renamed as (
         {{ clean_text('source.dept_team_parent_name') }} as parent_team_name
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

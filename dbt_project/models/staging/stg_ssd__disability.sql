@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'disability') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'disability') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('person', 'source.disa_person_id') }} as child_key,
@@ -29,7 +25,6 @@ renamed as (
         {{ clean_code('source.disa_disability_code') }} as disability_code
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

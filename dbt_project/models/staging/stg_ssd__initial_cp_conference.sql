@@ -6,28 +6,17 @@
 #}
 with
 
-source as (
-    select * from {{ source('ssd', 'initial_cp_conference') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
-),
-
-outcomes_parsed as materialized (
-    select
-        source.*,
-        {{ parse_outcome_json('source.icpc_icpc_outcome_json') }} as outcome
-    from source
+source as materialized (
+    {{ staging_source('ssd', 'initial_cp_conference', outcome_json='source.icpc_icpc_outcome_json') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('initial_cp_conference', 'source.icpc_icpc_id') }} as initial_cp_conference_key,
@@ -47,13 +36,11 @@ renamed as (
         -- flags
         {{ parse_flag('source.icpc_icpc_transfer_in') }} as is_transfer_in,
         {{ parse_flag('source.icpc_icpc_outcome_cp_flag') }} as is_child_protection_plan_outcome,
-        {%- for flag in ['NFA_FLAG', 'REFERRAL_TO_OTHER_AGENCY_FLAG', 'SINGLE_ASSESSMENT_FLAG',
-                         'PROV_OF_SERVICES_FLAG', 'CP_FLAG', 'OTHER_OUTCOMES_EXIST_FLAG'] %}
-        {{ json_outcome_flag('source.outcome', flag) }} as outcome_{{ flag | lower | replace('_flag', '') }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ json_outcome_flags('source.outcome', [
+            'NFA_FLAG', 'REFERRAL_TO_OTHER_AGENCY_FLAG', 'SINGLE_ASSESSMENT_FLAG',
+            'PROV_OF_SERVICES_FLAG', 'CP_FLAG', 'OTHER_OUTCOMES_EXIST_FLAG']) }}
 
-    from outcomes_parsed as source
-    inner join build_batches on source._batch_id = build_batches.batch_id
+    from source
 )
 
 select * from renamed

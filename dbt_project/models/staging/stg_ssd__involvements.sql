@@ -7,20 +7,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'involvements') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'involvements') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('involvement', 'source.invo_involvements_id') }} as involvement_key,
@@ -45,7 +41,6 @@ renamed as (
         ) as is_allocated_case_worker
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

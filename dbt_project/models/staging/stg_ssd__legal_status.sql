@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'legal_status') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'legal_status') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('legal_status', 'source.lega_legal_status_id') }} as legal_status_key,
@@ -34,7 +30,6 @@ renamed as (
         {{ clean_code('source.lega_legal_status') }} as legal_status_code
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

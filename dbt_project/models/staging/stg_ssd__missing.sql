@@ -6,20 +6,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'missing') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'missing') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('missing_episode', 'source.miss_table_id') }} as missing_episode_key,
@@ -36,7 +32,6 @@ renamed as (
         {{ clean_text('source.miss_missing_rhi_accepted') }} as return_interview_accepted
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

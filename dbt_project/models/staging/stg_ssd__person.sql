@@ -7,20 +7,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'person') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'person') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('person', 'source.pers_person_id') }} as child_key,
@@ -47,7 +43,6 @@ renamed as (
         {{ parse_flag('source.pers_is_mother') }} as is_mother
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

@@ -7,20 +7,16 @@
 with
 
 source as (
-    select * from {{ source('ssd', 'professionals') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
+    {{ staging_source('ssd', 'professionals') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('worker', 'source.prof_professional_id') }} as worker_key,
@@ -39,7 +35,6 @@ renamed as (
         {{ parse_flag('source.prof_agency_worker_flag') }} as is_agency_worker
 
     from source
-    inner join build_batches on source._batch_id = build_batches.batch_id
 )
 
 select * from renamed

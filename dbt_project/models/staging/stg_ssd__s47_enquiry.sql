@@ -5,28 +5,17 @@
 #}
 with
 
-source as (
-    select * from {{ source('ssd', 's47_enquiry') }}
-),
-
-build_batches as (
-    select * from {{ source('ops', 'build_batches') }}
-),
-
-outcomes_parsed as materialized (
-    select
-        source.*,
-        {{ parse_outcome_json('source.s47e_s47_outcome_json') }} as outcome
-    from source
+source as materialized (
+    {{ staging_source('ssd', 's47_enquiry', outcome_json='source.s47e_s47_outcome_json') }}
 ),
 
 renamed as (
     select
         -- lineage
-        build_batches.la_code,
-        build_batches.batch_id,
-        build_batches.extract_date,
-        source._line_no as source_line_no,
+        source.la_code,
+        source.batch_id,
+        source.extract_date,
+        source.source_line_no,
 
         -- ids
         {{ pseudonymise('s47_enquiry', 'source.s47e_s47_enquiry_id') }} as s47_enquiry_key,
@@ -42,14 +31,12 @@ renamed as (
 
         -- flags
         {{ parse_flag('source.s47e_s47_nfa') }} as is_no_further_action,
-        {%- for flag in ['NFA_FLAG', 'LEGAL_ACTION_FLAG', 'PROV_OF_SERVICES_FLAG', 'PROV_OF_SB_CARE_FLAG',
-                         'CP_CONFERENCE_FLAG', 'NFA_CONTINUE_SINGLE_FLAG', 'MONITOR_FLAG',
-                         'OTHER_OUTCOMES_EXIST_FLAG'] %}
-        {{ json_outcome_flag('source.outcome', flag) }} as outcome_{{ flag | lower | replace('_flag', '') }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ json_outcome_flags('source.outcome', [
+            'NFA_FLAG', 'LEGAL_ACTION_FLAG', 'PROV_OF_SERVICES_FLAG', 'PROV_OF_SB_CARE_FLAG',
+            'CP_CONFERENCE_FLAG', 'NFA_CONTINUE_SINGLE_FLAG', 'MONITOR_FLAG',
+            'OTHER_OUTCOMES_EXIST_FLAG']) }}
 
-    from outcomes_parsed as source
-    inner join build_batches on source._batch_id = build_batches.batch_id
+    from source
 )
 
 select * from renamed

@@ -38,52 +38,16 @@ children_on_plans as (
     group by la_code, as_at_date, child_key
 ),
 
-seen_and_counted as (
-    -- visits where the child was seen, interleaved with the dates the child is counted at: the latest visit on or
-    -- before each date is a running maximum (a visit on the date itself comes first)
-    select
-        la_code,
-        child_key,
-        visit_date as event_date,
-        visit_date,
-        false as is_as_at_date
-    from cp_visits
-    where is_child_seen
-        and visit_date is not null
-        and child_key is not null
-    union all
-    select
-        la_code,
-        child_key,
-        as_at_date,
-        null,
-        true
-    from children_on_plans
-),
-
 last_seen as (
-    select
-        la_code,
-        event_date as as_at_date,
-        child_key,
-        last_seen_date
-    from (
-        select
-            *,
-            max(visit_date) over (
-                partition by la_code, child_key order by event_date, is_as_at_date
-                rows between unbounded preceding and current row
-            ) as last_seen_date
-        from seen_and_counted
-    ) as running
-    where is_as_at_date
+    -- the last CP visit on which the child was seen, on or before each date the child is counted at
+    {{ last_visit_on_dates('cp_visits', 'children_on_plans', visit_condition='is_child_seen') }}
 ),
 
 seen_or_started as (
     select
         children_on_plans.*,
-        last_seen.last_seen_date,
-        greatest(children_on_plans.earliest_open_plan_start_date, last_seen.last_seen_date) as seen_or_started_on
+        last_seen.last_visit_date as last_seen_date,
+        greatest(children_on_plans.earliest_open_plan_start_date, last_seen.last_visit_date) as seen_or_started_on
     from children_on_plans
     left join last_seen
         on children_on_plans.la_code = last_seen.la_code

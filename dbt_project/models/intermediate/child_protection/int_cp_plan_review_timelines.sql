@@ -73,35 +73,6 @@ stretches as (
         and plans.cp_plan_key = reviews_in_order.cp_plan_key
 ),
 
-stretches_ordered as (
-    select
-        *,
-        lead(stretch_start_date) over (
-            partition by la_code, cp_plan_key order by reviews_held
-        ) as stretch_end_date,
-        lag(next_review_due_date) over (
-            partition by la_code, cp_plan_key order by reviews_held
-        ) as this_review_due_date
-    from stretches
-),
-
-final as (
-    select
-        la_code,
-        cp_plan_key,
-        child_key,
-        cp_plan_start_date,
-        reviews_held,
-        stretch_start_date,
-        stretch_end_date,
-        reviewed_on,
-        this_review_due_date,
-        next_review_due_date,
-        sum(case when reviewed_on > this_review_due_date then 1 else 0 end) over (
-            partition by la_code, cp_plan_key order by reviews_held
-            rows between unbounded preceding and current row
-        )::int as late_reviews_so_far
-    from stretches_ordered
-)
+{{ review_timeline('stretches', 'cp_plan_key', 'cp_plan_start_date') }}
 
 select * from final

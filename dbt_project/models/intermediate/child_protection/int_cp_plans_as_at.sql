@@ -34,21 +34,7 @@ open_plans as (
 ),
 
 review_status as (
-    select distinct on (open_plans.la_code, open_plans.as_at_date, open_plans.cp_plan_key)
-        open_plans.la_code,
-        open_plans.as_at_date,
-        open_plans.cp_plan_key,
-        review_timelines.reviews_held,
-        review_timelines.next_review_due_date,
-        review_timelines.late_reviews_so_far
-    from open_plans
-    inner join review_timelines
-        on open_plans.la_code = review_timelines.la_code
-        and open_plans.cp_plan_key = review_timelines.cp_plan_key
-        and review_timelines.stretch_start_date <= open_plans.as_at_date
-        and (review_timelines.stretch_end_date is null
-            or review_timelines.stretch_end_date > open_plans.as_at_date)
-    order by open_plans.la_code, open_plans.as_at_date, open_plans.cp_plan_key, review_timelines.reviews_held desc
+    {{ review_stretch_on_date('open_plans', 'review_timelines', 'cp_plan_key') }}
 ),
 
 final as (
@@ -63,12 +49,7 @@ final as (
         coalesce(review_status.reviews_held, 0) as reviews_held,
         (open_plans.cp_plan_start_date + interval '3 months')::date <= open_plans.as_at_date
             as is_open_3_months_or_more,
-        coalesce(
-            review_status.late_reviews_so_far = 0
-            and review_status.next_review_due_date >= open_plans.as_at_date,
-            false
-        ) as are_reviews_on_time,
-        coalesce(review_status.next_review_due_date < open_plans.as_at_date, false) as is_next_review_overdue
+        {{ review_timeliness_columns('review_status', 'open_plans.as_at_date') }}
     from open_plans
     left join review_status
         on open_plans.la_code = review_status.la_code

@@ -41,22 +41,7 @@ open_episodes as (
 ),
 
 review_status as (
-    select distinct on (open_episodes.la_code, open_episodes.as_at_date, open_episodes.period_of_care_key)
-        open_episodes.la_code,
-        open_episodes.as_at_date,
-        open_episodes.period_of_care_key,
-        review_timelines.reviews_held,
-        review_timelines.next_review_due_date,
-        review_timelines.late_reviews_so_far
-    from open_episodes
-    inner join review_timelines
-        on open_episodes.la_code = review_timelines.la_code
-        and open_episodes.period_of_care_key = review_timelines.period_of_care_key
-        and review_timelines.stretch_start_date <= open_episodes.as_at_date
-        and (review_timelines.stretch_end_date is null
-            or review_timelines.stretch_end_date > open_episodes.as_at_date)
-    order by open_episodes.la_code, open_episodes.as_at_date, open_episodes.period_of_care_key,
-        review_timelines.reviews_held desc
+    {{ review_stretch_on_date('open_episodes', 'review_timelines', 'period_of_care_key') }}
 ),
 
 final as (
@@ -72,12 +57,7 @@ final as (
             as period_of_care_start_date,
         review_status.next_review_due_date,
         coalesce(review_status.reviews_held, 0) as reviews_held,
-        coalesce(
-            review_status.late_reviews_so_far = 0
-            and review_status.next_review_due_date >= open_episodes.as_at_date,
-            false
-        ) as are_reviews_on_time,
-        coalesce(review_status.next_review_due_date < open_episodes.as_at_date, false) as is_next_review_overdue
+        {{ review_timeliness_columns('review_status', 'open_episodes.as_at_date') }}
     from open_episodes
     left join periods_of_care
         on open_episodes.la_code = periods_of_care.la_code

@@ -84,35 +84,6 @@ stretches as (
         and periods_of_care.period_of_care_key = reviews_numbered.period_of_care_key
 ),
 
-stretches_ordered as (
-    select
-        *,
-        lead(stretch_start_date) over (
-            partition by la_code, period_of_care_key order by reviews_held
-        ) as stretch_end_date,
-        lag(next_review_due_date) over (
-            partition by la_code, period_of_care_key order by reviews_held
-        ) as this_review_due_date
-    from stretches
-),
-
-final as (
-    select
-        la_code,
-        period_of_care_key,
-        child_key,
-        period_of_care_start_date,
-        reviews_held,
-        stretch_start_date,
-        stretch_end_date,
-        reviewed_on,
-        this_review_due_date,
-        next_review_due_date,
-        sum(case when reviewed_on > this_review_due_date then 1 else 0 end) over (
-            partition by la_code, period_of_care_key order by reviews_held
-            rows between unbounded preceding and current row
-        )::int as late_reviews_so_far
-    from stretches_ordered
-)
+{{ review_timeline('stretches', 'period_of_care_key', 'period_of_care_start_date') }}
 
 select * from final

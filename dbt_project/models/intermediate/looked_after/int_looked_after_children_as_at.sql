@@ -76,44 +76,8 @@ placements_on_date as (
     group by children.la_code, children.as_at_date, children.child_key
 ),
 
-visits_and_counted as (
-    -- visits interleaved with the dates the child is counted at: the latest visit on or before each date is a
-    -- running maximum (a visit on the date itself comes first)
-    select
-        la_code,
-        child_key,
-        visit_date as event_date,
-        visit_date,
-        false as is_as_at_date
-    from cla_visits
-    where visit_date is not null
-        and child_key is not null
-    union all
-    select
-        la_code,
-        child_key,
-        as_at_date,
-        null,
-        true
-    from children_with_open_episodes
-),
-
 last_visits as (
-    select
-        la_code,
-        event_date as as_at_date,
-        child_key,
-        last_visit_date
-    from (
-        select
-            *,
-            max(visit_date) over (
-                partition by la_code, child_key order by event_date, is_as_at_date
-                rows between unbounded preceding and current row
-            ) as last_visit_date
-        from visits_and_counted
-    ) as running
-    where is_as_at_date
+    {{ last_visit_on_dates('cla_visits', 'children_with_open_episodes') }}
 ),
 
 dates_of_birth as (

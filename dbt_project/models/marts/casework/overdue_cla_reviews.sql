@@ -5,30 +5,12 @@
 #}
 with
 
-cla_episodes_on_date as (
-    select * from {{ ref('int_cla_episodes_as_at') }}
-),
-
-looked_after_children as (
-    select * from {{ ref('int_looked_after_children_as_at') }}
-),
-
-build_batches as (
-    select * from {{ ref('stg_ops__build_batches') }}
-),
+{{ casework_looked_after_episodes() }}
 
 overdue as (
-    select cla_episodes_on_date.*
-    from cla_episodes_on_date
-    inner join build_batches
-        on cla_episodes_on_date.la_code = build_batches.la_code
-        and cla_episodes_on_date.as_at_date = build_batches.extract_date
-    inner join looked_after_children
-        on cla_episodes_on_date.la_code = looked_after_children.la_code
-        and cla_episodes_on_date.as_at_date = looked_after_children.as_at_date
-        and cla_episodes_on_date.child_key = looked_after_children.child_key
-    where cla_episodes_on_date.is_next_review_overdue
-        and not looked_after_children.is_short_breaks_only
+    select *
+    from looked_after_episodes
+    where is_next_review_overdue
 ),
 
 {{ casework_list('overdue', record_model='stg_ssd__cla_episodes', record_id='cla_episode_id', columns=[

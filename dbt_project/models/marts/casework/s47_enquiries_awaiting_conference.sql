@@ -10,21 +10,7 @@ s47_enquiries as (
     select * from {{ ref('int_s47_enquiries_linked') }}
 ),
 
-reporting_dates as (
-    select * from {{ ref('int_reporting_dates') }}
-),
-
-build_batches as (
-    select * from {{ ref('stg_ops__build_batches') }}
-),
-
-extract_dates as (
-    select reporting_dates.*
-    from reporting_dates
-    inner join build_batches
-        on reporting_dates.la_code = build_batches.la_code
-        and reporting_dates.as_at_date = build_batches.extract_date
-),
+{{ casework_extract_dates() }}
 
 awaiting as (
     select

@@ -14,17 +14,11 @@ assessments as (
 
 final as (
     select
-        reporting_dates.la_code,
-        'ASMT_OVERDUE' as indicator_id,
-        'as_at' as period_type,
-        reporting_dates.as_at_date as period_start,
-        reporting_dates.as_at_date as period_end,
-        'assessment' as subject_type,
-        assessments.assessment_key as subject_key,
-        assessments.team_id,
-        null::text as case_type,
-        1::numeric as numerator_amount,
-        null::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'ASMT_OVERDUE', as_at='reporting_dates.as_at_date', la_code='reporting_dates.la_code',
+            subject_type='assessment', subject_key='assessments.assessment_key', team_id='assessments.team_id',
+            numerator='1::numeric'
+        ) }}
     from reporting_dates
     inner join assessments
         on reporting_dates.la_code = assessments.la_code

@@ -34,31 +34,17 @@ allocated_children as (
 
 final as (
     select
-        la_code,
-        'CASELOAD_AVG' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'child' as subject_type,
-        child_key as subject_key,
-        team_id,
-        null::text as case_type,
-        1::numeric as numerator_amount,
-        0::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'CASELOAD_AVG', as_at='as_at_date', subject_type='child', subject_key='child_key', team_id='team_id',
+            numerator='1::numeric', denominator='0::numeric'
+        ) }}
     from allocated_children
     union all
     select
-        la_code,
-        'CASELOAD_AVG',
-        'as_at',
-        as_at_date,
-        as_at_date,
-        'worker',
-        worker_key,
-        team_id,
-        null::text,
-        0::numeric,
-        full_time_equivalent
+        {{ indicator_member_columns(
+            'CASELOAD_AVG', as_at='as_at_date', subject_type='worker', subject_key='worker_key', team_id='team_id',
+            numerator='0::numeric', denominator='full_time_equivalent'
+        ) }}
     from workers
     where is_case_holding_role
 )

@@ -15,7 +15,7 @@ case_holders as (
         as_at_date,
         worker_key,
         team_id,
-        caseload
+        caseload > {{ var('caseload_threshold') }} as is_over_threshold
     from workers
     where is_case_holding_role
     order by la_code, as_at_date, worker_key, source_line_no
@@ -23,17 +23,10 @@ case_holders as (
 
 final as (
     select
-        la_code,
-        'CASELOAD_OVER_THRESHOLD' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'worker' as subject_type,
-        worker_key as subject_key,
-        team_id,
-        null::text as case_type,
-        case when caseload > {{ var('caseload_threshold') }} then 1 else 0 end::numeric as numerator_amount,
-        1::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'CASELOAD_OVER_THRESHOLD', as_at='as_at_date', subject_type='worker', subject_key='worker_key',
+            team_id='team_id', numerator_when='is_over_threshold'
+        ) }}
     from case_holders
 )
 

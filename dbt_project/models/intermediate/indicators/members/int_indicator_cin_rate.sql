@@ -9,17 +9,10 @@ open_cases as (
 
 final as (
     select
-        la_code,
-        'CIN_RATE' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'child' as subject_type,
-        child_key as subject_key,
-        team_id,
-        'CIN' as case_type,
-        1::numeric as numerator_amount,
-        null::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'CIN_RATE', as_at='as_at_date', subject_type='child', subject_key='child_key', team_id='team_id',
+            case_type="'CIN'", numerator='1::numeric'
+        ) }}
     from open_cases
     where has_open_cin_episode
 )

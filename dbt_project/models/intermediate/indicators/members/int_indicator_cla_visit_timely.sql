@@ -9,17 +9,10 @@ looked_after_children as (
 
 final as (
     select
-        la_code,
-        'CLA_VISIT_TIMELY' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'child' as subject_type,
-        child_key as subject_key,
-        null::text as team_id,
-        'CLA' as case_type,
-        case when is_visited_within_6_weeks then 1 else 0 end::numeric as numerator_amount,
-        1::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'CLA_VISIT_TIMELY', as_at='as_at_date', subject_type='child', subject_key='child_key',
+            case_type="'CLA'", numerator_when='is_visited_within_6_weeks'
+        ) }}
     from looked_after_children
     where not is_short_breaks_only
 )

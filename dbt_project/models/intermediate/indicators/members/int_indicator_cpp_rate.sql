@@ -10,17 +10,10 @@ cp_children as (
 
 final as (
     select
-        la_code,
-        'CPP_RATE' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'child' as subject_type,
-        child_key as subject_key,
-        null::text as team_id,
-        'CP' as case_type,
-        1::numeric as numerator_amount,
-        null::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'CPP_RATE', as_at='as_at_date', subject_type='child', subject_key='child_key', case_type="'CP'",
+            numerator='1::numeric'
+        ) }}
     from cp_children
 )
 

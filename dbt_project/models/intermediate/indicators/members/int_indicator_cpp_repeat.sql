@@ -37,13 +37,8 @@ starts_in_period as (
             order by cp_plans.cp_plan_start_date
         ) as start_rank
     from cp_plans
-    {{ event_periods('cp_plans.cp_plan_start_date') }}
-    inner join reporting_periods
-        on cp_plans.la_code = reporting_periods.la_code
-        and event_period.period_type = reporting_periods.period_type
-        and event_period.period_start = reporting_periods.period_start
-    where reporting_periods.period_type != 'day'
-        and cp_plans.child_key is not null
+    {{ join_event_reporting_periods('cp_plans', 'cp_plans.cp_plan_start_date') }}
+    where cp_plans.child_key is not null
 ),
 
 first_starts_in_period as (
@@ -64,17 +59,10 @@ first_starts_in_period as (
 final as (
     {%- for indicator_id, repeat_flag in repeat_indicators %}
     select
-        la_code,
-        '{{ indicator_id }}' as indicator_id,
-        period_type,
-        period_start,
-        period_end,
-        'child' as subject_type,
-        child_key as subject_key,
-        null::text as team_id,
-        'CP' as case_type,
-        case when {{ repeat_flag }} then 1 else 0 end::numeric as numerator_amount,
-        1::numeric as denominator_amount
+        {{ indicator_member_columns(
+            indicator_id, periods='first_starts_in_period', subject_type='child', subject_key='child_key',
+            case_type="'CP'", numerator_when=repeat_flag
+        ) }}
     from first_starts_in_period
     {%- if not loop.last %}
     union all

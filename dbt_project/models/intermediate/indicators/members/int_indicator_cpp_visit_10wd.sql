@@ -11,17 +11,10 @@ cp_children as (
 
 final as (
     select
-        la_code,
-        'CPP_VISIT_10WD' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'child' as subject_type,
-        child_key as subject_key,
-        null::text as team_id,
-        'CP' as case_type,
-        case when is_seen_within_visit_standard then 1 else 0 end::numeric as numerator_amount,
-        1::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'CPP_VISIT_10WD', as_at='as_at_date', subject_type='child', subject_key='child_key', case_type="'CP'",
+            numerator_when='is_seen_within_visit_standard'
+        ) }}
     from cp_children
 )
 

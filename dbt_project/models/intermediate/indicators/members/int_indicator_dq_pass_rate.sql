@@ -10,17 +10,10 @@ extract_files as (
 
 final as (
     select
-        la_code,
-        'DQ_PASS_RATE' as indicator_id,
-        'as_at' as period_type,
-        extract_date as period_start,
-        extract_date as period_end,
-        'extract_file' as subject_type,
-        table_name as subject_key,
-        null::text as team_id,
-        null::text as case_type,
-        (records - records_failing)::numeric as numerator_amount,
-        records::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'DQ_PASS_RATE', as_at='extract_date', subject_type='extract_file', subject_key='table_name',
+            numerator='(records - records_failing)::numeric', denominator='records::numeric'
+        ) }}
     from extract_files
 )
 

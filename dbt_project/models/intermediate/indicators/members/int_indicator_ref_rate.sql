@@ -15,25 +15,13 @@ referrals as (
 
 final as (
     select
-        reporting_periods.la_code,
-        'REF_RATE' as indicator_id,
-        reporting_periods.period_type,
-        reporting_periods.period_start,
-        reporting_periods.period_end,
-        'referral' as subject_type,
-        referrals.referral_key as subject_key,
-        referrals.team_id,
-        null::text as case_type,
-        1::numeric as numerator_amount,
-        null::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'REF_RATE', periods='reporting_periods', subject_type='referral', subject_key='referrals.referral_key',
+            team_id='referrals.team_id', numerator='1::numeric'
+        ) }}
     from referrals
-    {{ event_periods('referrals.referral_date') }}
-    inner join reporting_periods
-        on referrals.la_code = reporting_periods.la_code
-        and event_period.period_type = reporting_periods.period_type
-        and event_period.period_start = reporting_periods.period_start
-    where reporting_periods.period_type != 'day'
-        and referrals.is_counted_referral
+    {{ join_event_reporting_periods('referrals', 'referrals.referral_date') }}
+    where referrals.is_counted_referral
 )
 
 select * from final

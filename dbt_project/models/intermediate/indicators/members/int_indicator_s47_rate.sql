@@ -14,24 +14,12 @@ s47_enquiries as (
 
 final as (
     select
-        reporting_periods.la_code,
-        'S47_RATE' as indicator_id,
-        reporting_periods.period_type,
-        reporting_periods.period_start,
-        reporting_periods.period_end,
-        's47_enquiry' as subject_type,
-        s47_enquiries.s47_enquiry_key as subject_key,
-        s47_enquiries.team_id,
-        null::text as case_type,
-        1::numeric as numerator_amount,
-        null::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'S47_RATE', periods='reporting_periods', subject_type='s47_enquiry',
+            subject_key='s47_enquiries.s47_enquiry_key', team_id='s47_enquiries.team_id', numerator='1::numeric'
+        ) }}
     from s47_enquiries
-    {{ event_periods('s47_enquiries.s47_start_date') }}
-    inner join reporting_periods
-        on s47_enquiries.la_code = reporting_periods.la_code
-        and event_period.period_type = reporting_periods.period_type
-        and event_period.period_start = reporting_periods.period_start
-    where reporting_periods.period_type != 'day'
+    {{ join_event_reporting_periods('s47_enquiries', 's47_enquiries.s47_start_date') }}
 )
 
 select * from final

@@ -9,17 +9,10 @@ open_cases as (
 
 final as (
     select
-        la_code,
-        'UNALLOCATED_DAYS_MEDIAN' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'child' as subject_type,
-        child_key as subject_key,
-        team_id,
-        case_type as case_type,
-        days_unallocated::numeric as numerator_amount,
-        null::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'UNALLOCATED_DAYS_MEDIAN', as_at='as_at_date', subject_type='child', subject_key='child_key',
+            team_id='team_id', case_type='case_type', numerator='days_unallocated::numeric'
+        ) }}
     from open_cases
     where not is_allocated
 )

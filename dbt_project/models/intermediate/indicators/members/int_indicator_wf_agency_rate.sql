@@ -10,17 +10,11 @@ workers as (
 
 final as (
     select
-        la_code,
-        'WF_AGENCY_RATE' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'worker' as subject_type,
-        worker_key as subject_key,
-        team_id,
-        null::text as case_type,
-        case when is_agency_worker then full_time_equivalent else 0 end as numerator_amount,
-        full_time_equivalent as denominator_amount
+        {{ indicator_member_columns(
+            'WF_AGENCY_RATE', as_at='as_at_date', subject_type='worker', subject_key='worker_key',
+            team_id='team_id', numerator='case when is_agency_worker then full_time_equivalent else 0 end',
+            denominator='full_time_equivalent'
+        ) }}
     from workers
 )
 

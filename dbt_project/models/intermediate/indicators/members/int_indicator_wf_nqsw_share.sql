@@ -10,17 +10,10 @@ workers as (
 
 final as (
     select
-        la_code,
-        'WF_NQSW_SHARE' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'worker' as subject_type,
-        worker_key as subject_key,
-        team_id,
-        null::text as case_type,
-        case when is_newly_qualified then 1 else 0 end::numeric as numerator_amount,
-        1::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'WF_NQSW_SHARE', as_at='as_at_date', subject_type='worker', subject_key='worker_key', team_id='team_id',
+            numerator_when='is_newly_qualified'
+        ) }}
     from workers
 )
 

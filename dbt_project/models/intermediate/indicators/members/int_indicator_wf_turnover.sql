@@ -34,31 +34,17 @@ leavers as (
 
 final as (
     select
-        la_code,
-        'WF_TURNOVER' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'worker' as subject_type,
-        worker_key as subject_key,
-        team_id,
-        null::text as case_type,
-        full_time_equivalent as numerator_amount,
-        0::numeric as denominator_amount
+        {{ indicator_member_columns(
+            'WF_TURNOVER', as_at='as_at_date', subject_type='worker', subject_key='worker_key', team_id='team_id',
+            numerator='full_time_equivalent', denominator='0::numeric'
+        ) }}
     from leavers
     union all
     select
-        la_code,
-        'WF_TURNOVER',
-        'as_at',
-        as_at_date,
-        as_at_date,
-        'worker',
-        worker_key,
-        team_id,
-        null::text,
-        0::numeric,
-        full_time_equivalent
+        {{ indicator_member_columns(
+            'WF_TURNOVER', as_at='as_at_date', subject_type='worker', subject_key='worker_key', team_id='team_id',
+            numerator='0::numeric', denominator='full_time_equivalent'
+        ) }}
     from workers
     where not is_agency_worker
 )

@@ -60,31 +60,17 @@ vacancies as (
 
 final as (
     select
-        la_code,
-        'WF_VACANCY_RATE' as indicator_id,
-        'as_at' as period_type,
-        as_at_date as period_start,
-        as_at_date as period_end,
-        'team' as subject_type,
-        team_id as subject_key,
-        team_id,
-        null::text as case_type,
-        vacant_fte as numerator_amount,
-        vacant_fte as denominator_amount
+        {{ indicator_member_columns(
+            'WF_VACANCY_RATE', as_at='as_at_date', subject_type='team', subject_key='team_id', team_id='team_id',
+            numerator='vacant_fte', denominator='vacant_fte'
+        ) }}
     from vacancies
     union all
     select
-        la_code,
-        'WF_VACANCY_RATE',
-        'as_at',
-        as_at_date,
-        as_at_date,
-        'worker',
-        worker_key,
-        team_id,
-        null::text,
-        0::numeric,
-        full_time_equivalent
+        {{ indicator_member_columns(
+            'WF_VACANCY_RATE', as_at='as_at_date', subject_type='worker', subject_key='worker_key', team_id='team_id',
+            numerator='0::numeric', denominator='full_time_equivalent'
+        ) }}
     from workers
     where not is_agency_worker
 )

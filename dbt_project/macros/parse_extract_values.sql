@@ -1,39 +1,22 @@
 {#
-    Typing the text of a raw extract. Real exports mix ISO and dd/mm/yyyy dates, with or without a time, pad
+    Typing the text of a raw extract. The rules the data-quality checks share (dates, codes, flags) are SQL
+    functions of the warehouse (include/csc/warehouse/migrations/0311_extract_rules.sql): these macros only call them. Real exports mix ISO and dd/mm/yyyy dates, with or without a time, pad
     values with spaces and write flags in either case. Values that cannot be read become NULL here (the
     data-quality checks report them); nothing raises, so one bad value never stops the build.
 #}
 
-{# A date from ISO (yyyy-mm-dd, optionally followed by a time) or UK (dd/mm/yyyy, optionally with a time). #}
+{#
+    A date in one of the forms the loader accepts (ISO yyyy-mm-dd or UK d/m/yyyy, optionally with a time); NULL
+    otherwise. The rule is the SQL function ops.extract_date (migration 0311_extract_rules.sql), which the
+    data-quality checks call too and the loader's fast checks are tested against: it is written once.
+#}
 {% macro parse_extract_date(column) -%}
-    {%- set value = "trim(" ~ column ~ ")" -%}
-    {%- set uk_day = "split_part(" ~ value ~ ", ' ', 1)" -%}
-    case
-        when {{ value }} ~ '^\d{4}-\d{2}-\d{2}($|[ T])' then {{ _valid_date(
-            "substr(" ~ value ~ ", 1, 4)::int",
-            "substr(" ~ value ~ ", 6, 2)::int",
-            "substr(" ~ value ~ ", 9, 2)::int") }}
-        when {{ value }} ~ '^\d{1,2}/\d{1,2}/\d{4}($| )' then {{ _valid_date(
-            "split_part(" ~ uk_day ~ ", '/', 3)::int",
-            "split_part(" ~ uk_day ~ ", '/', 2)::int",
-            "split_part(" ~ uk_day ~ ", '/', 1)::int") }}
-    end
-{%- endmacro %}
-
-{% macro _valid_date(year, month, day) -%}
-    case
-        when {{ year }} >= 1
-            and {{ month }} between 1 and 12
-            and {{ day }} between 1 and extract(
-                day from make_date({{ year }}, {{ month }}, 1) + interval '1 month' - interval '1 day'
-            )
-            then make_date({{ year }}, {{ month }}, {{ day }})
-    end
+    ops.extract_date({{ column }})
 {%- endmacro %}
 
 {# A Y/N flag as a boolean (either case, padded or not); anything else is NULL. #}
 {% macro parse_flag(column) -%}
-    case upper(trim({{ column }})) when 'Y' then true when 'N' then false end
+    ops.extract_flag({{ column }})
 {%- endmacro %}
 
 {# A decimal number (FTE, distance); anything else is NULL. #}
@@ -51,9 +34,9 @@
     nullif(trim({{ column }}), '')
 {%- endmacro %}
 
-{# A code: trimmed and upper-case, blank as NULL. #}
+{# A code: trimmed and upper-case, blank as NULL (ops.extract_code, shared with the checks). #}
 {% macro clean_code(column) -%}
-    nullif(upper(trim({{ column }})), '')
+    ops.extract_code({{ column }})
 {%- endmacro %}
 
 {#

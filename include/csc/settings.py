@@ -74,11 +74,21 @@ class Settings(BaseSettings):
     dq_sample_keys: int = Field(
         default=20, ge=1, le=1000,
         description="Failing keys kept per rule in ops.dq_results (all are in ops.dq_failing_records).")
+    # The visit standards are one setting each: the checks (EXC_*_VISIT_OVERDUE, as {{ cfg.<name> }}) and dbt (the
+    # CPP_VISIT_10WD / CLA_VISIT_TIMELY indicators and the casework lists, as vars, csc.transform.environment) both
+    # read them from here.
     dq_cp_visit_working_days: int = Field(
         default=10, ge=1,
-        description="Children on a CP plan must be seen within this many working days (local standard).")
+        description="Children on a CP plan must be seen within this many working days (local standard); the "
+                    "clock starts at the later of the last visit where the child was seen and the plan start.")
     dq_cla_visit_days: int = Field(
-        default=42, ge=1, description="Children looked after must be visited within this many days.")
+        default=42, ge=1,
+        description="Children looked after must be visited within this many days; the clock starts at the later "
+                    "of the last visit and the start of care.")
+    history_years: int = Field(
+        default=6, ge=1, le=50,
+        description="Reporting periods (and the population years the rates need) reach back this many years before "
+                    "the extract date: an SSD extract keeps six years of history.")
     dq_data_docs: bool = Field(default=True, description="Also build Great Expectations Data Docs for every run.")
 
     # --- alerts (include/csc/alerts) -------------------------------------------------------------------------------

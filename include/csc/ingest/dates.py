@@ -13,6 +13,10 @@ is accepted), so that whole columns can be checked in one regular-expression cal
 ``iso_dates`` answers the same question for ISO values with numpy, a block of records at a time, without a regular
 expression or a Python call per value; what it cannot vouch for (UK dates, and anything wrong) goes to the
 expression. Both are tested against each other (tests/unit/ingest/test_dates.py).
+
+This is the product's one date rule: the warehouse function ``ops.extract_date`` (migration 0311_extract_rules.sql),
+which dbt staging and the data-quality checks call to read these values, accepts exactly the same forms; the two are
+tested on the same inputs (tests/integration/quality/test_rules_once_sql.py).
 """
 
 from __future__ import annotations

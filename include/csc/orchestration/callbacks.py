@@ -61,14 +61,9 @@ def _failure_alert(la_code: str, run: dict | None, dag_id: str, run_id: str, tas
     la = local_authority(la_code, settings)
     night = f" for {run['extract_date']}" if run else ""
     what = "blocked by data quality" if status == "blocked" else "failed"
-    subject = f"[CSC] {dag_id}{night} {what} at {task_id}: {la.name} ({la_code})"
-    body = (f"The run {run_id} of {dag_id} ({la.name}, LA {la_code}){night} {what} at task {task_id}.\n\n"
-            f"Error: {error}\n\n"
-            "Nothing of this run was published: BI keeps showing the last published marts.\n"
-            + ("The data-quality report and the performance leads' alert say which rules blocked the batch.\n"
-               if status == "blocked" else
-               "Transient failures (connection errors) were retried before this alert; this one is not transient.\n")
-            + "Fix the cause, then clear the failed task in Airflow (or run `csc backfill`): every step is safe to "
-              "re-run.")
-    send_alert("failure", f"failure:{dag_id}:{run_id}", recipients_for(la_code, "failures", settings), subject, body,
-               settings, la_code=la_code, batch_id=None)
+    from csc.alerts.templates import render_alert
+
+    alert = render_alert("failure", dag_id=dag_id, night=night, what=what, task_id=task_id, la_name=la.name,
+                         la_code=la_code, run_id=run_id, error=error, blocked=status == "blocked")
+    send_alert("failure", f"failure:{dag_id}:{run_id}", recipients_for(la_code, "failures", settings), alert.subject,
+               alert.text, settings, la_code=la_code, batch_id=None)

@@ -44,17 +44,14 @@ def alert_if_late(la_code: str, extract_date: date, dag_id: str, airflow_run_id:
     if deadline is None or now < deadline:
         return False
     la = local_authority(la_code, settings)
-    local_deadline = deadline.strftime("%H:%M %Z on %A %d %B %Y")
-    subject = f"[CSC] Late: nightly run of {la.name} ({la_code}) for {extract_date} not finished by {deadline:%H:%M}"
-    body = (f"The nightly run of {la.name} (LA {la_code}) processing the extract of {extract_date} had not finished "
-            f"by its deadline, {local_deadline}.\n\n"
-            f"Where it was: {where}\n"
-            f"DAG: {dag_id}\nRun: {airflow_run_id}\n"
-            f"Checked at: {now.astimezone(deadline.tzinfo):%H:%M:%S %Z}\n\n"
-            "BI still shows the previous night's published marts. The run carries on; you will get a separate "
-            "alert if it fails.")
+    from csc.alerts.templates import render_alert
+
+    alert = render_alert("late_run", la_name=la.name, la_code=la_code, extract_date=extract_date, deadline=deadline,
+                         where=where, dag_id=dag_id, run_id=airflow_run_id,
+                         checked_at=now.astimezone(deadline.tzinfo))
     result = send_alert("lateness", f"late-run:{dag_id}:{airflow_run_id}",
-                        recipients_for(la_code, "failures", settings), subject, body, settings, la_code=la_code)
+                        recipients_for(la_code, "failures", settings), alert.subject, alert.text, settings,
+                        la_code=la_code)
     log.warning("run %s of %s is past its deadline %s (%s): lateness alert %s", airflow_run_id, dag_id, deadline,
                 where, result.status)
     return True

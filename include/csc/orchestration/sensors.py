@@ -101,13 +101,9 @@ def _late_extract_alert(la_code: str, extract_date: Any, context: Any, folder: s
 
     la = local_authority(la_code, settings)
     dag_id, run_id = context["dag"].dag_id, context["run_id"]
-    subject = f"[CSC] No extract: {la.name} ({la_code}) extract of {extract_date} has not arrived"
-    waiting = (f"waited {la.extract_wait} for the extract of {extract_date} and gave up" if waited else
-               f"is a catch-up run: the extract of {extract_date} is not in landing, and was never loaded")
-    body = (f"The nightly run of {la.name} (LA {la_code}) {waiting}.\n\n"
-            f"Expected: {folder}/manifest.json (the manifest is written last) or {folder}.zip\n"
-            f"DAG: {dag_id}\nRun: {run_id}\n\nNothing was loaded; BI still shows the last published marts. Once the "
-            "extract is in the landing folder, clear the run's wait_for_extract task (or run `csc backfill`) to "
-            "process it.")
+    from csc.alerts.templates import render_alert
+
+    alert = render_alert("late_extract", la_name=la.name, la_code=la_code, extract_date=extract_date, waited=waited,
+                         extract_wait=la.extract_wait, folder=folder, dag_id=dag_id, run_id=run_id)
     send_alert("late_extract", f"late-extract:{dag_id}:{run_id}", recipients_for(la_code, "failures", settings),
-               subject, body, settings, la_code=la_code)
+               alert.subject, alert.text, settings, la_code=la_code)

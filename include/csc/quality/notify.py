@@ -3,9 +3,8 @@ engineers). Counts and rule names only - no child ids leave the warehouse by e-m
 
 from __future__ import annotations
 
-from html import escape
-
 from csc.alerts import AlertResult, recipients_for, send_alert
+from csc.alerts.templates import render_alert
 from csc.quality import history, report
 from csc.quality.catalogue import load_catalogue
 from csc.settings import Settings
@@ -45,9 +44,6 @@ def compose_dq_alert(result, settings: Settings) -> tuple[str, str, str]:
         rule = catalogue.by_id.get(rule_id)
         return rule.description if rule else rules[rule_id].description or ""
 
-    subject = (f"[CSC data quality] {la_name} {run.extract_date:%d %b %Y}: {OUTCOME_WORDS[result.outcome]} - "
-               f"{len(result.blocking_rules)} blocking, {len(result.warning_rules)} warning rules failing, "
-               f"{result.exception_records:,} practice exceptions")
     sections: list[tuple[str, list[tuple[str, str]]]] = []
     sections.append(("Outcome", [(OUTCOME_WORDS[result.outcome],
                                   "Tonight's data is NOT published; the previously published night stays in place."
@@ -82,24 +78,10 @@ def compose_dq_alert(result, settings: Settings) -> tuple[str, str, str]:
     sections.append(("Where to look", [("Report", report_location(result, settings)),
                                        ("Records", f"ops.dq_failing_records, run {result.dq_run_id}")]))
 
-    intro = (f"Data-quality checks of the nightly extract of {la_name} (LA {run.la_code}) dated "
-             f"{run.extract_date:%d %B %Y}: batch {run.batch_id}, check run {run.dq_run_id}.")
-    text_lines = [intro, ""]
-    html = [f"<p>{escape(intro)}</p>"]
-    for title, items in sections:
-        text_lines.append(title)
-        html.append(f"<h3>{escape(title)}</h3>")
-        if not items:
-            text_lines.append("  none")
-            html.append("<p>none</p>")
-        else:
-            html.append("<ul>")
-            for head, tail in items:
-                text_lines.append("  " + " - ".join(part for part in (head, tail) if part))
-                html.append("<li>" + (f"<strong>{escape(head)}</strong> " if head else "") + escape(tail) + "</li>")
-            html.append("</ul>")
-        text_lines.append("")
-    return subject, "\n".join(text_lines), "\n".join(html)
+    alert = render_alert("dq_alert", "csc.quality", la_name=la_name, run=run, outcome=OUTCOME_WORDS[result.outcome],
+                         blocking=len(result.blocking_rules), warning=len(result.warning_rules),
+                         exception_records=result.exception_records, sections=sections)
+    return alert.subject, alert.text, alert.html or ""
 
 
 def _by_rule(counts: dict[str, int], rules: set[str]) -> str:
@@ -114,13 +96,11 @@ def send_run_alerts(result, settings: Settings) -> list[AlertResult]:
                        recipients_for(result.la_code, "data_quality", settings), subject, text, settings,
                        html=html, la_code=result.la_code, batch_id=result.batch_id)]
     if result.outcome == "block":
-        body = (f"Batch {result.batch_id} of LA {result.la_code} (extract {result.extract_date}) is blocked by "
-                f"data-quality rules and was not published:\n  " + "\n  ".join(result.blocking_rules)
-                + f"\n\nReport: {report_location(result, settings)}\nData-quality run {result.dq_run_id}.")
+        blocked = render_alert("dq_blocked", "csc.quality", la_code=result.la_code, extract_date=result.extract_date,
+                               batch_id=result.batch_id, blocking_rules=result.blocking_rules,
+                               report=report_location(result, settings), dq_run_id=result.dq_run_id)
         sent.append(send_alert(
             "dq_blocked", f"dq-blocked:{result.la_code}:{result.batch_id}",
-            recipients_for(result.la_code, "failures", settings),
-            f"[CSC pipeline] LA {result.la_code} {result.extract_date}: batch {result.batch_id} "
-            "blocked by data quality",
-            body, settings, la_code=result.la_code, batch_id=result.batch_id))
+            recipients_for(result.la_code, "failures", settings), blocked.subject, blocked.text, settings,
+            la_code=result.la_code, batch_id=result.batch_id))
     return sent

@@ -1,8 +1,10 @@
-"""Reference data the rules read, copied from the dbt seeds so there is one source of codes and bank holidays.
+"""Reference data the rules read, copied from the dbt seeds so there is one source of codes, bank holidays and
+population.
 
-``dbt_project/seeds/reference/code_lists.csv`` (codes with their valid collection years) and ``bank_holidays.csv``
-(England and Wales, written by the generator from the ``holidays`` library) are loaded into ``ops.dq_code_lists``
-and ``ops.dq_calendar`` when their content changes, so that the checks can run before dbt has built anything.
+``dbt_project/seeds/reference/code_lists.csv`` (codes with their valid collection years), ``bank_holidays.csv``
+(England and Wales, written by the generator from the ``holidays`` library) and ``la_population.csv`` (the 0-17
+population the rate indicators divide by) are loaded into ``ops.dq_code_lists``, ``ops.dq_calendar`` and
+``ops.dq_population`` when their content changes, so that the checks can run before dbt has built anything.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def refresh_reference_data(conn: psycopg.Connection, settings: Settings) -> dict
     return {
         "code_lists": _refresh(conn, "code_lists", seed_path(settings, "code_lists.csv"), _load_code_lists),
         "bank_holidays": _refresh(conn, "bank_holidays", seed_path(settings, "bank_holidays.csv"), _load_calendar),
+        "la_population": _refresh(conn, "la_population", seed_path(settings, "la_population.csv"), _load_population),
     }
 
 
@@ -99,3 +102,15 @@ def _load_calendar(conn: psycopg.Connection, text: str, path: Path) -> None:
         ) days
         """,
         (holidays, CALENDAR_FIRST, CALENDAR_LAST))
+
+
+def _load_population(conn: psycopg.Connection, text: str, path: Path) -> None:
+    rows = []
+    for line, record in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        year, population = (_year(record.get(name) or "", path, line) for name in ("year", "population_0_17"))
+        if year is None or population is None or not (record.get("la_code") or "").strip():
+            raise ValueError(f"{path}, line {line}: la_code, year and population_0_17 are required")
+        rows.append((record["la_code"].strip(), year, population))
+    conn.execute("delete from ops.dq_population")
+    with conn.cursor() as cur:
+        cur.executemany("insert into ops.dq_population (la_code, year, population_0_17) values (%s, %s, %s)", rows)

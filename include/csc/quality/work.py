@@ -36,7 +36,8 @@ def work_prefix(dq_run_id: int, batch_id: int | None = None) -> str:
 
 def date_key_sql(column: sql.Composable) -> sql.Composed:
     """The part of a raw date text that decides how it reads: for ``yyyy-mm-dd`` followed by a time, the first ten
-    characters (``ops.dq_date`` ignores the rest); otherwise the whole text. Timestamps then share one parse a day."""
+    characters (the loader has already refused a value whose time is not one it accepts, so the day decides);
+    otherwise the whole text. Timestamps then share one parse a day."""
     return sql.SQL("case when length({c}) > 10 and substr({c}, 5, 1) = '-' and substr({c}, 11, 1) in (' ', 'T') "
                    "then left({c}, 10) else {c} end").format(c=column)
 

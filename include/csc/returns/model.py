@@ -57,6 +57,9 @@ class IndicatorValue:
     value: Decimal | None
     target: Decimal | None
     rag: str | None
+    # Why the figure is not available (numerator, denominator and value empty), e.g. 'no_population': shown as n/a
+    # with the reason, never as 0 or a blank.
+    not_available_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -156,19 +156,24 @@ def _uncatalogued(indicator_id: str) -> Indicator:
 def _indicator_values(marts: psycopg.Connection, la_code: str,
                       quarters: list[FinancialQuarter]) -> dict[tuple[str, FinancialQuarter], IndicatorValue]:
     by_start = {q.start: q for q in quarters}
+    # Marts built before not_available_reason existed have no such column: read it as NULL until the next build.
+    has_reason = marts.execute(
+        "select exists (select 1 from information_schema.columns where table_schema = 'marts' "
+        "and table_name = 'indicator_values' and column_name = 'not_available_reason')").fetchone()[0]
+    reason = "not_available_reason" if has_reason else "null::text"
     rows = marts.execute(
-        "select indicator_id, period_start, period_end, numerator, denominator, value, target, rag "
-        "from marts.indicator_values where la_code = %s and period_type = 'quarter' "
+        "select indicator_id, period_start, period_end, numerator, denominator, value, target, rag, " + reason
+        + " from marts.indicator_values where la_code = %s and period_type = 'quarter' "
         "and period_start = any(%s)", (la_code, list(by_start))).fetchall()
     values = {}
-    for indicator_id, start, end, numerator, denominator, value, target, rag in rows:
+    for indicator_id, start, end, numerator, denominator, value, target, rag, not_available in rows:
         quarter = by_start[start]
         if end != quarter.end:
             raise ValueError(f"marts.indicator_values: {indicator_id} quarter from {start} ends on {end}, "
                              f"not {quarter.end}")
         values[(indicator_id, quarter)] = IndicatorValue(
             indicator_id, quarter, start, end, _exact(numerator), _exact(denominator), _exact(value),
-            _exact(target), rag)
+            _exact(target), rag, not_available)
     return values
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from csc.returns.model import Indicator, IndicatorValue
 
 SUPPRESSED = "[c]"
+NOT_AVAILABLE = "n/a"  # a figure the warehouse could not compute, shown with its reason (never 0, never blank)
 DEFAULT_THRESHOLD = 5
 
 # Terms measured in full-time equivalents (sums of FTE), not in people: the workforce census publishes them as they are.
@@ -28,6 +29,11 @@ FTE_TERMS: dict[str, frozenset[str]] = {
 BUILT_ON: dict[str, str] = {"UNALLOCATED_DAYS_MEDIAN": "UNALLOCATED"}
 
 Shown = Decimal | int | str | None
+
+
+def not_available(reason: str) -> str:
+    """How a figure that is not available is shown: ``n/a (no_population)``."""
+    return f"{NOT_AVAILABLE} ({reason})"
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class SmallNumberSuppression:
         ``BUILT_ON[id]``."""
         if row is None:
             return ShownValue(None, None, None)
+        if row.not_available_reason:
+            return ShownValue(NOT_AVAILABLE, NOT_AVAILABLE, not_available(row.not_available_reason))
         fte = FTE_TERMS.get(indicator.indicator_id, frozenset())
         numerator_is_count = indicator.unit != "days" and "numerator" not in fte
         denominator_is_count = indicator.unit != "per_10000" and "denominator" not in fte

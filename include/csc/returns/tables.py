@@ -18,6 +18,21 @@ Cell = Decimal | int | str | date | datetime | None
 
 UNIT_LABELS = {"count": "count", "percent": "%", "per_10000": "per 10,000 children", "ratio": "ratio",
                "days": "days"}
+# The reasons marts.indicator_values gives for a figure that is not available, in words.
+NOT_AVAILABLE_REASONS = {
+    "no_population": "the warehouse has no 0-17 population for this LA and year (seeds/reference/la_population.csv), "
+                     "so the rate per 10,000 cannot be computed; data-quality rule REF_POPULATION_AVAILABLE names "
+                     "the LA and the year",
+}
+# The visit rule the marts implement (CPP_VISIT_10WD, CLA_VISIT_TIMELY, the overdue-visit lists and the
+# EXC_*_VISIT_OVERDUE data-quality rules), stated on the Definitions sheet and in the report.
+VISIT_CLOCK_RULE = (
+    "Visit clock rule (CPP_VISIT_10WD, CLA_VISIT_TIMELY): the clock starts at the later of the start of the child's "
+    "open CP plan (or of the period of care) and the last visit on or before the date in which the child was seen "
+    "(CP) or visited (CLA); the child is on time when that is within the standard (CP: 10 working days, CLA: 42 "
+    "days, by default; settings dq_cp_visit_working_days and dq_cla_visit_days). So a child whose plan or care "
+    "started within the standard and who has not been seen yet is on time (not yet due), and a visit before the "
+    "start does not count.")
 RAG_LABELS = {"r": "Red", "red": "Red", "a": "Amber", "amber": "Amber", "g": "Green", "green": "Green"}
 
 
@@ -122,6 +137,10 @@ class ReturnTables:
             ], unit=indicator.unit, rags={10: rag})
         table.notes.append("Percentages are per 100; rates per 10,000 children aged 0-17; change is this quarter's "
                            "value minus the previous quarter's (percentage points for percentages).")
+        reasons = sorted({row.not_available_reason for row in self.ret.values.values() if row.not_available_reason})
+        if reasons:
+            table.notes.append("n/a: the figure is not available, for the reason given: "
+                               + "; ".join(f"{r} - {NOT_AVAILABLE_REASONS.get(r, r)}" for r in reasons) + ".")
         return table
 
     # --- Trend: the last 8 quarters -------------------------------------------------------------------------------
@@ -211,6 +230,7 @@ class ReturnTables:
         for i in self.ret.catalogue:
             table.add([i.indicator_id, i.name, i.kind, UNIT_LABELS.get(i.unit, i.unit), i.direction_of_good,
                        i.numerator_definition, i.denominator_definition, i.reference])
+        table.notes.append(VISIT_CLOCK_RULE)
         return table
 
     # --- Provenance -----------------------------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 Everything dbt needs comes from here, so ``csc build``, the nightly DAG and astronomer-cosmos run dbt the same
 way: ``dbt_environment(settings)`` returns the variables to add to the process environment.
 
+The thresholds the indicators share with the data-quality checks (the visit standards, the history reporting
+periods reach back over) come from the settings object too, as ``CSC_DBT_VAR_*`` variables that dbt_project.yml
+reads into its vars (``dbt_vars(settings)``): one value per threshold, whoever runs dbt.
+
 The pseudonymisation key never reaches dbt: only the HMAC-SHA256 inner and outer pads derived from it do, and
 only through ``PGOPTIONS`` (``-c csc.hmac_ipad=... -c csc.hmac_opad=...``), which libpq sends as session settings.
 The key is therefore absent from SQL text, compiled files, dbt logs and tables.
@@ -56,10 +60,21 @@ def dbt_environment(settings: Settings, target: Target | None = None) -> dict[st
         "DBT_LOG_PATH": str(dbt_home / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "PGOPTIONS": pgoptions_with_pads(settings.secret("pseudonym_key"), os.environ.get("PGOPTIONS")),
+        **dbt_vars(settings),
     }
     if target.password:
         env["DBT_ENV_SECRET_CSC_DBT_PASSWORD"] = target.password
     return env
+
+
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    """The dbt vars that are settings (dbt_project.yml ``vars:`` reads each with ``env_var``): the same values the
+    data-quality checks render into their rules as ``cfg.<setting>``."""
+    return {
+        "CSC_DBT_VAR_CP_VISIT_WORKING_DAYS": str(settings.dq_cp_visit_working_days),
+        "CSC_DBT_VAR_CLA_VISIT_DAYS": str(settings.dq_cla_visit_days),
+        "CSC_DBT_VAR_HISTORY_YEARS": str(settings.history_years),
+    }
 
 
 def dbt_work_dir(settings: Settings) -> Path:

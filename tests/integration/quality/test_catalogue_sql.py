@@ -48,7 +48,8 @@ def test_normalisations_read_raw_text_as_staging_does(module_settings):
         dates = conn.execute(
             "select ops.dq_date(v) from unnest(array['2025-03-31', ' 31/03/2025 ', '1/4/2025 10:30', "
             "'2025-03-31T08:00:00', '31/02/2025', '2025-13-01', 'yesterday', null]) v").fetchall()
-        assert [d for (d,) in dates] == [date(2025, 3, 31), date(2025, 3, 31), date(2025, 4, 1), date(2025, 3, 31),
+        # ' 31/03/2025 ' is not a date: the loader refuses a padded value, and the SQL rule is the loader's.
+        assert [d for (d,) in dates] == [date(2025, 3, 31), None, date(2025, 4, 1), date(2025, 3, 31),
                                          None, None, None, None]
         codes = conn.execute(
             "select ops.dq_normalised_code('sex', '1'), ops.dq_normalised_code('sex', ' f '), "
@@ -63,7 +64,8 @@ def test_normalisations_read_raw_text_as_staging_does(module_settings):
 def test_working_days_follow_the_bank_holiday_seed(module_settings):
     with connect(module_settings, role=LOADER, autocommit=True) as conn:
         refresh_reference_data(conn, module_settings)
-        assert refresh_reference_data(conn, module_settings) == {"code_lists": False, "bank_holidays": False}
+        assert refresh_reference_data(conn, module_settings) == {"code_lists": False, "bank_holidays": False,
+                                                                 "la_population": False}
         row = conn.execute(
             "select ops.dq_working_days(date '2024-12-20', date '2025-01-03'), "  # 25, 26 Dec and 1 Jan are holidays
             "ops.dq_working_days(date '2025-03-28', date '2025-03-31'), "        # Friday to Monday: 1

@@ -41,3 +41,22 @@ def test_dbt_environment_has_the_profile_but_never_the_key(tmp_path):
     assert env["DBT_TARGET_PATH"].startswith(str(tmp_path)) and env["DBT_LOG_PATH"].startswith(str(tmp_path))
     assert all(key not in value for value in env.values())
     assert "csc.hmac_ipad=" in env["PGOPTIONS"] and "csc.hmac_opad=" in env["PGOPTIONS"]
+
+
+def test_thresholds_reach_dbt_from_the_settings_object(tmp_path, monkeypatch):
+    """The visit standards and the history are settings: dbt reads the values the checks render (cfg.<setting>)."""
+    import yaml
+
+    from csc.settings import PROJECT_ROOT
+
+    monkeypatch.setenv("CSC_DQ_CP_VISIT_WORKING_DAYS", "7")
+    settings = Settings(home=tmp_path, warehouse_url="postgresql://u@db.example/wh", pseudonym_key="k",
+                        dq_cla_visit_days=30, history_years=4)
+    env = dbt_environment(settings)
+    assert (env["CSC_DBT_VAR_CP_VISIT_WORKING_DAYS"], env["CSC_DBT_VAR_CLA_VISIT_DAYS"],
+            env["CSC_DBT_VAR_HISTORY_YEARS"]) == ("7", "30", "4")
+    project_vars = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "dbt_project.yml").read_text())["vars"]
+    for var, variable in (("cp_visit_working_days", "CSC_DBT_VAR_CP_VISIT_WORKING_DAYS"),
+                          ("cla_visit_days", "CSC_DBT_VAR_CLA_VISIT_DAYS"),
+                          ("history_years", "CSC_DBT_VAR_HISTORY_YEARS")):
+        assert project_vars[var] == f"{{{{ env_var('{variable}') }}}}", "no second value in dbt_project.yml"

@@ -7,7 +7,7 @@
 {%- set members = [
     'int_indicator_ref_rate', 'int_indicator_reref_12m', 'int_indicator_ref_nfa',
     'int_indicator_asmt_45wd', 'int_indicator_asmt_overdue', 'int_indicator_s47_rate', 'int_indicator_icpc_15wd',
-    'int_indicator_cpp_rate', 'int_indicator_cpp_repeat_ever', 'int_indicator_cpp_repeat_2y',
+    'int_indicator_cpp_rate', 'int_indicator_cpp_repeat',
     'int_indicator_cpp_2yr_ended', 'int_indicator_cpp_review_timely', 'int_indicator_cpp_visit_10wd',
     'int_indicator_cla_rate', 'int_indicator_cla_3plus_placements', 'int_indicator_cla_long_term_stability',
     'int_indicator_cla_review_timely', 'int_indicator_cla_visit_timely', 'int_indicator_cin_rate',

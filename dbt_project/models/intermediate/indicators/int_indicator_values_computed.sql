@@ -5,8 +5,11 @@
     those as at the period end.
     Numerators and denominators are exact; population rates divide by the LA's population aged 0-17 / 10,000 for
     the year of the mid-year estimate within the financial year of the period end; value is rounded to 4 decimal
-    places, half away from zero (round(numeric, 4)), and NULL when the denominator is 0 or missing. Counts and the
+    places, half away from zero (round(numeric, 4)), and NULL when the denominator is 0. Counts and the
     median carry value = numerator and no denominator. docs/INTERFACES.md is the contract.
+    A population rate of an LA with no population row for that year is not available, never blank without a word:
+    numerator, denominator and value NULL and not_available_reason 'no_population' (the data-quality rule
+    REF_POPULATION_AVAILABLE warns, naming the LA and the year).
 #}
 with
 
@@ -159,7 +162,11 @@ exact_figures as (
         case indicator_periods.denominator_basis
             when 'records' then coalesce(sums.denominator_sum, 0)
             when 'population' then round(la_population.population_0_17::numeric / 10000, 4)
-        end as denominator
+        end as denominator,
+        case
+            when indicator_periods.denominator_basis = 'population' and la_population.population_0_17 is null
+                then 'no_population'
+        end as not_available_reason
     from indicator_periods
     left join sums
         on indicator_periods.la_code = sums.la_code
@@ -186,14 +193,16 @@ final as (
         period_start,
         period_end,
         period_label,
-        numerator,
+        case when not_available_reason is null then numerator end as numerator,
         denominator,
         case
+            when not_available_reason is not null then null
             when unit in ('count', 'days') then round(numerator, 4)
             when denominator is null or denominator = 0 then null
             when unit = 'percent' then round(100 * numerator / denominator, 4)
             else round(numerator / denominator, 4)
-        end as value
+        end as value,
+        not_available_reason
     from exact_figures
 )
 

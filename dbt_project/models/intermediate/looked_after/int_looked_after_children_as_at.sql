@@ -143,7 +143,9 @@ final as (
         coalesce(legal_status_on_date.is_short_breaks_only, false) as is_short_breaks_only,
         coalesce(children.are_reviews_on_time, false) as are_reviews_on_time,
         coalesce(
-            children.as_at_date - greatest(children.care_started_on, last_visits.last_visit_date) <= 42, false
+            children.as_at_date - greatest(children.care_started_on, last_visits.last_visit_date)
+                <= {{ var('cla_visit_days') }},
+            false
         ) as is_visited_within_6_weeks,
         coalesce(
             (children.care_started_on + interval '30 months')::date <= children.as_at_date, false

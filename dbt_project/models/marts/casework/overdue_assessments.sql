@@ -8,24 +8,12 @@ assessments as (
     select * from {{ ref('int_assessments_timed') }}
 ),
 
-assessment_records as (
-    select * from {{ ref('stg_ssd__cin_assessments') }}
-),
-
 reporting_dates as (
     select * from {{ ref('int_reporting_dates') }}
 ),
 
 build_batches as (
     select * from {{ ref('stg_ops__build_batches') }}
-),
-
-teams as (
-    select * from {{ ref('dim_team') }}
-),
-
-children as (
-    {{ casework_child_identity_cte() }}
 ),
 
 extract_dates as (
@@ -55,31 +43,9 @@ overdue as (
     where extract_dates.working_day_index - assessments.start_working_day_index > 45
 ),
 
-final as (
-    select
-        overdue.la_code,
-        overdue.team_id,
-        teams.team_name,
-        overdue.child_key,
-        children.person_id,
-        children.forename,
-        children.surname,
-        children.date_of_birth,
-        assessment_records.assessment_id,
-        overdue.as_at_date,
-        overdue.assessment_start_date,
-        overdue.working_days_open,
-        overdue.working_days_open - 45 as working_days_overdue
-    from overdue
-    inner join assessment_records
-        on overdue.la_code = assessment_records.la_code
-        and overdue.source_line_no = assessment_records.source_line_no
-    left join children
-        on overdue.la_code = children.la_code
-        and overdue.child_key = children.child_key
-    left join teams
-        on overdue.la_code = teams.la_code
-        and overdue.team_id = teams.team_id
-)
+{{ casework_list('overdue', record_model='stg_ssd__cin_assessments', record_id='assessment_id', team_from='listed', columns=[
+    'overdue.assessment_start_date', 'overdue.working_days_open',
+    'overdue.working_days_open - 45 as working_days_overdue'
+]) }}
 
 select * from final

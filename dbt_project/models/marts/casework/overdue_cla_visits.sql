@@ -1,6 +1,6 @@
 {#
     Looked-after episodes open on the extract date of children (not only on short breaks) not visited within the
-    last 6 weeks (42 days, counted from the later of the last visit and the start of care). One row per episode
+    last 6 weeks (var cla_visit_days, 42 by default, counted from the later of the last visit and the start of care). One row per episode
     record, with the child and the team responsible.
 #}
 with
@@ -13,24 +13,8 @@ looked_after_children as (
     select * from {{ ref('int_looked_after_children_as_at') }}
 ),
 
-cla_episode_records as (
-    select * from {{ ref('stg_ssd__cla_episodes') }}
-),
-
-open_cases as (
-    select * from {{ ref('int_open_cases_as_at') }}
-),
-
 build_batches as (
     select * from {{ ref('stg_ops__build_batches') }}
-),
-
-teams as (
-    select * from {{ ref('dim_team') }}
-),
-
-children as (
-    {{ casework_child_identity_cte() }}
 ),
 
 overdue as (
@@ -54,35 +38,8 @@ overdue as (
         and not looked_after_children.is_short_breaks_only
 ),
 
-final as (
-    select
-        overdue.la_code,
-        open_cases.team_id,
-        teams.team_name,
-        overdue.child_key,
-        children.person_id,
-        children.forename,
-        children.surname,
-        children.date_of_birth,
-        cla_episode_records.cla_episode_id,
-        overdue.as_at_date,
-        overdue.care_started_on,
-        overdue.last_visit_date,
-        overdue.days_since_visited_or_care_started
-    from overdue
-    inner join cla_episode_records
-        on overdue.la_code = cla_episode_records.la_code
-        and overdue.source_line_no = cla_episode_records.source_line_no
-    left join open_cases
-        on overdue.la_code = open_cases.la_code
-        and overdue.as_at_date = open_cases.as_at_date
-        and overdue.child_key = open_cases.child_key
-    left join children
-        on overdue.la_code = children.la_code
-        and overdue.child_key = children.child_key
-    left join teams
-        on overdue.la_code = teams.la_code
-        and open_cases.team_id = teams.team_id
-)
+{{ casework_list('overdue', record_model='stg_ssd__cla_episodes', record_id='cla_episode_id', columns=[
+    'overdue.care_started_on', 'overdue.last_visit_date', 'overdue.days_since_visited_or_care_started'
+]) }}
 
 select * from final

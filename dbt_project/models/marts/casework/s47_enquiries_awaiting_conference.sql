@@ -10,24 +10,12 @@ s47_enquiries as (
     select * from {{ ref('int_s47_enquiries_linked') }}
 ),
 
-s47_records as (
-    select * from {{ ref('stg_ssd__s47_enquiry') }}
-),
-
 reporting_dates as (
     select * from {{ ref('int_reporting_dates') }}
 ),
 
 build_batches as (
     select * from {{ ref('stg_ops__build_batches') }}
-),
-
-teams as (
-    select * from {{ ref('dim_team') }}
-),
-
-children as (
-    {{ casework_child_identity_cte() }}
 ),
 
 extract_dates as (
@@ -58,32 +46,9 @@ awaiting as (
         and (s47_enquiries.s47_end_date is null or coalesce(s47_enquiries.outcome_cp_conference, false))
 ),
 
-final as (
-    select
-        awaiting.la_code,
-        awaiting.team_id,
-        teams.team_name,
-        awaiting.child_key,
-        children.person_id,
-        children.forename,
-        children.surname,
-        children.date_of_birth,
-        s47_records.s47_enquiry_id,
-        awaiting.as_at_date,
-        awaiting.s47_start_date,
-        awaiting.s47_end_date,
-        awaiting.working_days_since_start,
-        awaiting.working_days_since_start - 15 as working_days_overdue
-    from awaiting
-    inner join s47_records
-        on awaiting.la_code = s47_records.la_code
-        and awaiting.source_line_no = s47_records.source_line_no
-    left join children
-        on awaiting.la_code = children.la_code
-        and awaiting.child_key = children.child_key
-    left join teams
-        on awaiting.la_code = teams.la_code
-        and awaiting.team_id = teams.team_id
-)
+{{ casework_list('awaiting', record_model='stg_ssd__s47_enquiry', record_id='s47_enquiry_id', team_from='listed', columns=[
+    'awaiting.s47_start_date', 'awaiting.s47_end_date', 'awaiting.working_days_since_start',
+    'awaiting.working_days_since_start - 15 as working_days_overdue'
+]) }}
 
 select * from final

@@ -25,14 +25,6 @@ professionals as (
     select * from {{ ref('stg_ssd__professionals') }}
 ),
 
-teams as (
-    select * from {{ ref('dim_team') }}
-),
-
-children as (
-    {{ casework_child_identity_cte() }}
-),
-
 unallocated as (
     select open_cases.*
     from open_cases
@@ -100,16 +92,11 @@ allocated_workers as (
         and open_allocations.worker_key = worker_hr_status.worker_key
 ),
 
-final as (
+unallocated_with_workers as (
     select
         unallocated.la_code,
         unallocated.team_id,
-        teams.team_name,
         unallocated.child_key,
-        children.person_id,
-        children.forename,
-        children.surname,
-        children.date_of_birth,
         unallocated.as_at_date,
         unallocated.case_opened_date,
         unallocated.last_allocation_ended_on,
@@ -132,12 +119,16 @@ final as (
     left join allocated_workers
         on unallocated.la_code = allocated_workers.la_code
         and unallocated.child_key = allocated_workers.child_key
-    left join children
-        on unallocated.la_code = children.la_code
-        and unallocated.child_key = children.child_key
-    left join teams
-        on unallocated.la_code = teams.la_code
-        and unallocated.team_id = teams.team_id
-)
+),
+
+{{ casework_list('unallocated_with_workers', team_from='listed', columns=[
+    'unallocated_with_workers.case_opened_date', 'unallocated_with_workers.last_allocation_ended_on',
+    'unallocated_with_workers.days_unallocated', 'unallocated_with_workers.case_type',
+    'unallocated_with_workers.open_allocation_involvement_id',
+    'unallocated_with_workers.open_allocation_worker_name',
+    'unallocated_with_workers.open_allocation_worker_last_day_in_post',
+    'unallocated_with_workers.reason_unallocated', 'unallocated_with_workers.has_open_cin_episode',
+    'unallocated_with_workers.has_open_cp_plan', 'unallocated_with_workers.is_looked_after'
+]) }}
 
 select * from final

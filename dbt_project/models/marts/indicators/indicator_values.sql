@@ -55,6 +55,7 @@ final as (
         periods.numerator,
         periods.denominator,
         periods.value,
+        periods.not_available_reason,
         targets_in_force.target,
         targets_in_force.amber_threshold,
         {{ rag_rating('periods.value', 'catalogue.polarity', 'targets_in_force.target',

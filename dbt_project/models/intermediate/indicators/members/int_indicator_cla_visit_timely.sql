@@ -1,5 +1,5 @@
 {#
-    CLA_VISIT_TIMELY members: children looked after at the date (not only on short breaks), in the numerator when visited within the 6 weeks (42 days) up to the date.
+    CLA_VISIT_TIMELY members: children looked after at the date (not only on short breaks), in the numerator when visited within the 6 weeks (var cla_visit_days, 42 by default) up to the date.
 #}
 with
 

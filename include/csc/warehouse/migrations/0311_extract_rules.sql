@@ -1,0 +1,102 @@
+-- The rules that read an extract's raw text, written once for the whole product: dbt staging (macros
+-- parse_extract_values, normalise_codes, working_days) and the data-quality checks (catalogue.yml, through the
+-- ops.dq_* names below) both call these functions, and the loader's date forms (include/csc/ingest/dates.py) are
+-- tested against ops.extract_date on the same inputs (tests/integration/quality/test_rules_once_sql.py).
+-- Each is a single SQL expression, immutable: PostgreSQL inlines it into the calling query, so a model pays nothing
+-- for the call.
+
+-- A calendar date from its parts; NULL when there is no such day (30 February, 29 February 2023, month 13, year 0).
+create function ops.calendar_date(y integer, m integer, d integer) returns date
+language sql immutable parallel safe as $$
+    select case
+        when y >= 1 and m between 1 and 12
+            and d between 1 and extract(day from make_date(y, m, 1) + interval '1 month' - interval '1 day')
+        then make_date(y, m, d)
+    end
+$$;
+
+-- A date of the extract as the loader accepts it (ingest/dates.py ACCEPTED_FORMS), else NULL:
+--   yyyy-mm-dd, optionally followed by T or a space and hh:mm, hh:mm:ss or hh:mm:ss.f (1 to 7 digits);
+--   d/m/yyyy (day and month with or without a leading zero), optionally followed by a space and hh:mm or hh:mm:ss.
+-- Digits are [0-9], never \d (which a server locale may widen to other scripts' digits).
+create function ops.extract_date(value text) returns date
+language sql immutable parallel safe as $$
+    select case
+        when value ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,7})?)?)?$'
+            then ops.calendar_date(
+                substr(value, 1, 4)::integer, substr(value, 6, 2)::integer, substr(value, 9, 2)::integer)
+        when value ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}( ([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?$'
+            then ops.calendar_date(
+                split_part(split_part(value, ' ', 1), '/', 3)::integer,
+                split_part(split_part(value, ' ', 1), '/', 2)::integer,
+                split_part(split_part(value, ' ', 1), '/', 1)::integer)
+    end
+$$;
+comment on function ops.extract_date(text) is 'A raw date in one of the forms the loader accepts, as a date; NULL otherwise.';
+
+-- A code: trimmed and upper-case, blank as NULL.
+create function ops.extract_code(value text) returns text
+language sql immutable parallel safe as $$
+    select nullif(upper(btrim(value)), '')
+$$;
+
+-- Sex: legacy codes 1/2 (before 2024-25) become M/F; anything else as a code (the checks report what is invalid).
+create function ops.extract_sex(value text) returns text
+language sql immutable parallel safe as $$
+    select case ops.extract_code(value) when '1' then 'M' when '2' then 'F' else ops.extract_code(value) end
+$$;
+
+-- Category of abuse: the words some systems write (Neglect, Physical abuse...) become NEG/PHY/SAB/EMO/MUL.
+create function ops.extract_category_of_abuse(value text) returns text
+language sql immutable parallel safe as $$
+    select case
+        when lower(btrim(value)) in ('neg', 'neglect') then 'NEG'
+        when lower(btrim(value)) in ('phy', 'physical', 'physical abuse') then 'PHY'
+        when lower(btrim(value)) in ('sab', 'sexual', 'sexual abuse') then 'SAB'
+        when lower(btrim(value)) in ('emo', 'emotional', 'emotional abuse') then 'EMO'
+        when lower(btrim(value)) in ('mul', 'multiple', 'multiple/not recommended') then 'MUL'
+        else ops.extract_code(value)
+    end
+$$;
+
+-- A Y/N flag (either case, padded or not) as a boolean; anything else NULL.
+create function ops.extract_flag(value text) returns boolean
+language sql immutable parallel safe as $$
+    select case upper(btrim(value)) when 'Y' then true when 'N' then false end
+$$;
+
+-- Working days from date a to date b, the working days d with a < d <= b (INDICATORS.md), from the two dates'
+-- working-day numbers in a calendar of the bank_holidays seed (dbt: int_calendar_days; checks: ops.dq_calendar):
+-- 0 when b is on or before a, NULL when either is unknown or outside the calendar.
+create function ops.working_days_between(start_number integer, end_number integer) returns integer
+language sql immutable parallel safe as $$
+    select case when start_number is not null and end_number is not null
+        then greatest(end_number - start_number, 0) end  -- greatest() alone would turn a NULL into 0
+$$;
+
+-- The checks' names (catalogue.yml, include/csc/quality) now call the rules above: nothing is written twice.
+create or replace function ops.dq_make_date(y integer, m integer, d integer) returns date
+language sql immutable parallel safe as $$ select ops.calendar_date(y, m, d) $$;
+
+create or replace function ops.dq_date(value text) returns date
+language sql immutable parallel safe as $$ select ops.extract_date(value) $$;
+comment on function ops.dq_date(text) is 'ops.extract_date under the name the data-quality rules use.';
+
+create or replace function ops.dq_code(value text) returns text
+language sql immutable parallel safe as $$ select ops.extract_code(value) $$;
+
+create or replace function ops.dq_sex(value text) returns text
+language sql immutable parallel safe as $$ select ops.extract_sex(value) $$;
+
+create or replace function ops.dq_category_of_abuse(value text) returns text
+language sql immutable parallel safe as $$ select ops.extract_category_of_abuse(value) $$;
+
+create or replace function ops.dq_flag(value text) returns boolean
+language sql immutable parallel safe as $$ select ops.extract_flag(value) $$;
+
+create or replace function ops.dq_working_days(a date, b date) returns integer
+language sql stable parallel safe as $$
+    select ops.working_days_between(
+        (select working_day_number from ops.dq_calendar where day = a),
+        (select working_day_number from ops.dq_calendar where day = b))
+$$;

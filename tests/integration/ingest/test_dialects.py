@@ -19,7 +19,7 @@ import yaml
 from psycopg import sql
 
 from csc.contract import load_contract
-from csc.ingest import ExtractRefused, load_extract
+from csc.ingest import load_extract
 from csc.warehouse.connection import connect
 from csc_synthetic import generate
 from csc_synthetic.render import Rendering, unquotable

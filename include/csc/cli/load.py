@@ -10,7 +10,13 @@ from csc.settings import get_settings
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=str))
 @click.option("--la", "la_code", metavar="CODE", help="Load the oldest extract waiting in this LA's landing folder.")
-def load(path: str | None, la_code: str | None) -> None:
+@click.option("--dialect", type=click.Choice(["csv", "ssms", "bcp"]), default=None,
+              help="How the files are written (over the LA's export: in las.yml): csv (RFC 4180, header), ssms "
+                   "(header, unquoted, NULL for null), bcp (bcp -c: no header, unquoted, NUL for an empty string). "
+                   "Default: as declared, else bcp if the files are unmistakably bcp, else csv.")
+@click.option("--delimiter", default=None, metavar="CHAR",
+              help="Field delimiter of ssms and bcp files (default tab); 'tab' or one character.")
+def load(path: str | None, la_code: str | None, dialect: str | None, delimiter: str | None) -> None:
     """Verify an extract against its manifest and load it into raw, or refuse and quarantine it.
 
     PATH is an extract folder <landing>/<la_code>/<YYYY-MM-DD>/ or a zip of one. Exit status: 0 loaded or already
@@ -22,6 +28,11 @@ def load(path: str | None, la_code: str | None) -> None:
     from csc.ingest import ExtractRefused, FileLoad, load_extract, next_extract
 
     settings = get_settings()
+    if delimiter == "tab":
+        delimiter = "\t"
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in '\r\n"\0'):
+        raise click.BadParameter("one character other than a quote, NUL or a line break (or 'tab')",
+                                 param_hint="--delimiter")
     if (path is None) == (la_code is None):
         raise click.UsageError("give either PATH or --la CODE")
     if la_code is not None:
@@ -40,7 +51,7 @@ def load(path: str | None, la_code: str | None) -> None:
                    f"{file.encoding:<9} {file.seconds:6.2f} s{extra}")
 
     try:
-        result = load_extract(target, settings, on_file=progress)
+        result = load_extract(target, settings, on_file=progress, dialect=dialect, delimiter=delimiter)
     except ExtractRefused as refusal:
         click.echo(f"REFUSED ({refusal.reason}) {refusal}", err=True)
         raise SystemExit(1) from None

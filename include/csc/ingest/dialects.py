@@ -309,7 +309,9 @@ class DialectStream:
                         file=self.file_name, line=self._line, column=self.columns[k])
                 if len(self._ok[k]) < 100_000:
                     self._ok[k].add(value)
-        return ",".join(map(_quoted, fields))
+        if '"' in line or "," in line or "\r" in line:
+            return ",".join(map(_quoted, fields))
+        return ",".join(fields)
 
     def _refuse_count(self, fields: list[str], line: str) -> None:
         n, found = len(self.columns), len(fields)

@@ -28,7 +28,12 @@ from csc_synthetic.render import Rendering
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 from dbt_truth import indicator_differences, read_truth_indicators, warehouse_indicators  # noqa: E402
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # Great Expectations' import warns (Python's own re internals); not ours to fix.
+    pytest.mark.filterwarnings(r"ignore:module 'sre_constants' is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings(r"ignore:module 'sre_parse' is deprecated:DeprecationWarning"),
+]
 
 LA = "901"
 NIGHTS = {

@@ -55,7 +55,7 @@ from csc.ingest.manifest import Manifest, computed_manifest, read_manifest
 from csc.ingest.probe import FileProbe, probe
 from csc.ingest.records import FilePlan, Regions, parse_header
 from csc.ingest.source import MANIFEST, ExtractSource, la_landing_dir, landing_la, open_extract
-from csc.las import ExportFormat
+from csc.las import ExportFormat, export_format
 from csc.settings import Settings
 from csc.warehouse.bootstrap import LOADER
 from csc.warehouse.connection import connect
@@ -163,7 +163,8 @@ class _ExtractLoad:
                 with source:
                     return self._load(source, held)
             except ExtractRefused as refusal:
-                raise self._refused(refusal, movable=True) from None
+                # An export still being written (no marker yet) is left where it is for the job to finish.
+                raise self._refused(refusal, movable=refusal.reason != "marker_missing") from None
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 refusal = ExtractRefused("bad_zip", f"{self.path.name} cannot be read: {exc}", file=self.path.name)
                 raise self._refused(refusal, movable=True) from exc
@@ -307,14 +308,7 @@ class _ExtractLoad:
 
     def _export_format(self) -> ExportFormat:
         """The export settings of the LA whose landing folder holds the extract (defaults if it has none)."""
-        la_code = self._la_of_folder()
-        if la_code is not None and self.settings.las_config.exists():
-            from csc.las import load_las
-
-            for la in load_las(self.settings.las_config):
-                if la.code == la_code:
-                    return la.export
-        return ExportFormat()
+        return export_format(self.settings.las_config, self._la_of_folder())
 
     def _dialect_of(self, source: ExtractSource, table: Table) -> Dialect:
         """The dialect asked (command line), else declared (las.yml), else detected, else csv.

@@ -45,13 +45,9 @@ def la_landing_dir(settings: Settings, la_code: str) -> Path:
 def ready_marker(settings: Settings, la_code: str) -> str | None:
     """The completion marker that says an LA's extract without manifest.json is complete (its las.yml
     ``export: manifest: optional``, marker default READY), or None when the LA's extracts carry a manifest."""
-    if settings.las_config.exists():
-        from csc.las import load_las
+    from csc.las import export_format
 
-        for la in load_las(settings.las_config):
-            if la.code == la_code:
-                return la.export.ready_marker()
-    return None
+    return export_format(settings.las_config, la_code).ready_marker()
 
 
 def extract_complete(folder: Path, marker: str | None) -> bool:

@@ -137,3 +137,27 @@ def test_the_nightly_wait_takes_the_marker_when_the_manifest_is_optional(tmp_pat
     assert asyncio.run(first_event(None)) == "timeout"  # an LA whose manifest is required waits for it
     path, kwargs = ExtractArrivedTrigger(str(folder), 5, past, marker="READY").serialize()
     assert kwargs["marker"] == "READY"
+
+
+def test_the_pipeline_finds_an_extract_by_its_marker_only_where_the_manifest_is_optional(tmp_path):
+    import yaml
+
+    from csc.ingest import next_extract
+    from csc.pipeline import extract_arrived
+    from csc.settings import Settings
+
+    las = tmp_path / "las.yml"
+    las.write_text(yaml.safe_dump({"las": [
+        {"code": "901", "name": "Tinyshire", "export": {"dialect": "bcp", "manifest": "optional", "marker": "done"}},
+        {"code": "999", "name": "Demoshire"}]}))
+    settings = Settings(home=tmp_path / "home", las_config=las)
+    night = datetime(2026, 11, 30).date()
+    for code in ("901", "999"):
+        folder = settings.landing_dir / code / night.isoformat()
+        folder.mkdir(parents=True)
+        (folder / "ssd_person.csv").write_text("")
+        assert extract_arrived(code, night, settings) is None and next_extract(code, settings) is None
+        (folder / "done").write_text("")
+    assert extract_arrived("901", night, settings) == settings.landing_dir / "901" / night.isoformat()
+    assert next_extract("901", settings) == settings.landing_dir / "901" / night.isoformat()
+    assert extract_arrived("999", night, settings) is None  # its manifest is required: a marker is not enough

@@ -266,3 +266,31 @@ def test_without_manifest_the_marker_completes_the_extract_and_counts_are_record
     assert "computed" in manifest
     assert {f["name"]: f["rows"] for f in manifest["files"]}["ssd_person.csv"] == 3
     assert expected[0] == expected[1] == 3 and len(expected[2]) == 64
+
+
+def test_csc_generate_and_csc_load_take_the_dialect_options(warehouse_settings, landing, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from csc.cli import cli
+
+    monkeypatch.setenv("CSC_HOME", str(warehouse_settings.home))
+    monkeypatch.setenv("CSC_WAREHOUSE_URL", warehouse_settings.warehouse_url.get_secret_value())
+    monkeypatch.setenv("CSC_AIRFLOW_DATABASE", warehouse_settings.airflow_database)
+    runner = CliRunner()
+    made = runner.invoke(cli, ["generate", "--la", "901", "--size", "tiny", "--as-of", "2026-11-30", "--out",
+                               str(tmp_path / "g"), "--dialect", "bcp", "--delimiter", "|", "--datetime-style",
+                               "sqlserver-text", "--quiet"], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    folder = tmp_path / "g" / "901" / "2026-11-30"
+    assert b"|" in (folder / "ssd_person.csv").read_bytes() and b"AM|" in (folder / "ssd_person.csv").read_bytes()
+    landed = landing / "901" / "2026-11-30"
+    landed.parent.mkdir(parents=True)
+    folder.rename(landed)
+    refused_run = runner.invoke(cli, ["load", str(landed), "--dialect", "bcp"], catch_exceptions=False)
+    assert refused_run.exit_code == 1 and "wrong_field_count" in refused_run.output  # tab expected, | found
+    quarantined = next((warehouse_settings.quarantine_dir / "901").iterdir()) / "extract"
+    quarantined.rename(landed)
+    loaded = runner.invoke(cli, ["load", str(landed), "--dialect", "bcp", "--delimiter", "|"],
+                           catch_exceptions=False)
+    assert loaded.exit_code == 0, loaded.output
+    assert "loaded batch" in loaded.output

@@ -112,6 +112,15 @@ class ExportFormat(BaseModel):
         return self.marker if self.manifest == "optional" else None
 
 
+def export_format(las_config: Path, la_code: str | None) -> ExportFormat:
+    """How LA ``la_code``'s export job writes its extract (``export:``); the defaults for an LA not configured."""
+    if la_code is not None and Path(las_config).exists():
+        for la in load_las(Path(las_config)):
+            if la.code == la_code:
+                return la.export
+    return ExportFormat()
+
+
 class LocalAuthority(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -178,12 +187,3 @@ def load_las(path: Path) -> list[LocalAuthority]:
     if duplicates:
         raise ValueError(f"{path}: LA codes listed more than once: {', '.join(duplicates)}")
     return las
-
-
-def export_format(las_config: Path, la_code: str | None) -> ExportFormat:
-    """How LA ``la_code``'s export job writes its extract (``export:``); the defaults for an LA not configured."""
-    if la_code is not None and Path(las_config).exists():
-        for la in load_las(Path(las_config)):
-            if la.code == la_code:
-                return la.export
-    return ExportFormat()

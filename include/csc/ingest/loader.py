@@ -443,9 +443,13 @@ class _ExtractLoad:
                                                    f"and {index + 1})", file=table.file_name, line=1, column=name)
         unknown = [h for h, n in zip(header, names, strict=True) if n not in table.column_names]
         if unknown:
+            hint = ""
+            if any(("\t" in u or ";" in u or "|" in u) for u in unknown):
+                hint = (" (the header is not comma-delimited: declare the export dialect, ssms or bcp, and its "
+                        "delimiter in las.yml or with csc load --dialect/--delimiter)")
             raise ExtractRefused(
                 "unknown_column", f"{', '.join(repr(u) for u in unknown)} not in the contract of {table.name}; "
-                                  "extra columns are refused so that nothing in the file is silently dropped",
+                                  "extra columns are refused so that nothing in the file is silently dropped" + hint,
                 file=table.file_name, line=1, column=unknown[0])
         missing_required = [c for c in table.required_columns if c not in names]
         if missing_required:

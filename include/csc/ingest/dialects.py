@@ -108,6 +108,8 @@ MAX_CODE = 100  # code columns hold codes, or a system's descriptions (nvarchar(
 
 
 def _looks_like_date(value: str) -> bool:
+    if len(value) < 8 or not ("-" in value or "/" in value or " " in value):  # every accepted form has one
+        return False
     return DATE.fullmatch(value.strip().encode("utf-8", errors="replace")) is not None
 
 
@@ -257,33 +259,36 @@ class DialectStream:
             self._eof = True
 
     def _lines(self, text: str) -> str:
+        """Complete lines of decoded text as standard CSV, one output line per input line (LF-terminated)."""
         out = []
+        append = out.append
         lines = text.split("\n")
         last_open = lines.pop()  # "" when text ends with LF; else the last line, unterminated
         if last_open:
             lines.append(last_open)
-        for index, line in enumerate(lines):
+        header, skip = self.dialect.header, self._skip
+        for line in lines:
             self._line += 1
-            terminated = index < len(lines) - 1 or not last_open
-            ending = "\n" if terminated else ""
-            if line.endswith("\r") and terminated:
-                line, ending = line[:-1], "\r\n"
-            if self.dialect.header and self._line == 1:
-                out.append(",".join(_quoted(f) for f in line.split(self.dialect.delimiter)) + ending)
-                continue
-            if self._skip and self.dialect.header and self._line <= 1 + self._skip:
+            if line.endswith("\r"):
+                line = line[:-1]
+            if header and self._line <= 1 + skip:
+                if self._line == 1:
+                    append(_csv_line(line.split(self.dialect.delimiter)))
                 continue
             if not line:  # a blank line: the record scanner refuses it between records, and allows it at the end
-                out.append(ending)
+                append("")
                 continue
-            out.append(self._record(line) + ending)
-        return "".join(out)
+            fields = self._record(line)
+            append(_csv_line(fields) if ('"' in line or "," in line or "\r" in line) else ",".join(fields))
+        if not out:  # only skipped lines (sqlcmd's dashes)
+            return ""
+        result = "\n".join(out)
+        return result if last_open else result + "\n"
 
-    def _record(self, line: str) -> str:
+    def _record(self, line: str) -> list[str]:
         d = self.dialect
         fields = line.split(d.delimiter)
-        n = len(self.columns)
-        if len(fields) != n:
+        if len(fields) != len(self.columns):
             self._refuse_count(fields, line)
         if "\0" in line:
             for k, value in enumerate(fields):
@@ -307,11 +312,9 @@ class DialectStream:
                         "bad_value", f"{value[:60]!r} {problem}: the columns are not in the order this "
                                      f"{d.name} file must have (a shifted or swapped column?)",
                         file=self.file_name, line=self._line, column=self.columns[k])
-                if len(self._ok[k]) < 100_000:
+                if kind != "id" and len(self._ok[k]) < 100_000:  # ids are unique: remembering them saves nothing
                     self._ok[k].add(value)
-        if '"' in line or "," in line or "\r" in line:
-            return ",".join(map(_quoted, fields))
-        return ",".join(fields)
+        return fields
 
     def _refuse_count(self, fields: list[str], line: str) -> None:
         n, found = len(self.columns), len(fields)
@@ -335,10 +338,10 @@ class DialectStream:
                              file=self.file_name, line=self._line, column=column)
 
 
-def _quoted(value: str) -> str:
-    if '"' in value or "," in value or "\r" in value or "\n" in value:
-        return '"' + value.replace('"', '""') + '"'
-    return value
+def _csv_line(fields: list[str]) -> str:
+    """Fields as one standard CSV record: a value holding a comma, a quote or a carriage return is quoted."""
+    return ",".join([('"' + f.replace('"', '""') + '"') if ('"' in f or "," in f or "\r" in f) else f
+                     for f in fields])
 
 
 def read_head(raw: BinaryIO, declared: str = "utf-8", lines: int = 2) -> tuple[list[str], str]:

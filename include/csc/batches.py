@@ -169,6 +169,11 @@ def set_archive_path(conn: psycopg.Connection, batch_id: int, archive_path: str)
     conn.execute("update ops.extract_batches set archive_path = %s where batch_id = %s", (archive_path, batch_id))
 
 
+def set_computed_manifest(conn: psycopg.Connection, batch_id: int, manifest: Any) -> None:
+    """An extract without manifest.json: record the manifest the loader computed (sizes, checksums, rows)."""
+    conn.execute("update ops.extract_batches set manifest = %s where batch_id = %s", (Jsonb(manifest), batch_id))
+
+
 # --- readers (anyone may also select) ----------------------------------------------------------------------------
 def status_of(conn: psycopg.Connection, batch_id: int) -> BatchStatus:
     row = conn.execute("select status from ops.extract_batches where batch_id = %s", (batch_id,)).fetchone()

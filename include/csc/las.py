@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -91,6 +91,45 @@ class Recipients(BaseModel):
     failures: tuple[EmailStr, ...] = ()
 
 
+class ExportFormat(BaseModel):
+    """How the LA's export job writes its extract (README: "Bringing your own SSD: export dialects")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # csv: RFC 4180 with a header; ssms: header, unquoted, literal NULL as null; bcp: no header, unquoted, NUL bytes
+    # for empty strings, columns in the profile's order for the declared ssd_version. None: csv, or bcp where a
+    # file's first line is unmistakably not a header (csc.ingest.dialects.detect).
+    dialect: Literal["csv", "ssms", "bcp"] | None = None
+    delimiter: str | None = None  # default: "," for csv, tab for ssms and bcp
+    # required: manifest.json (written last) says the extract is complete and describes every file. optional: an
+    # extract without one is accepted once the export job has written ``marker``; counts and checksums are then
+    # computed and recorded, not verified.
+    manifest: Literal["required", "optional"] = "required"
+    marker: str = Field(default="READY", pattern=r"^[^/\\]+$")
+    # The SSD version the export follows, when no manifest says it (bcp's column order depends on it).
+    ssd_version: str | None = None
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 1 or value in "\r\n\"\0"):
+            raise ValueError("delimiter must be one character other than a quote, NUL or a line break")
+        return value
+
+    def ready_marker(self) -> str | None:
+        """The completion marker the nightly wait looks for when the extract may come without a manifest."""
+        return self.marker if self.manifest == "optional" else None
+
+
+def export_format(las_config: Path, la_code: str | None) -> ExportFormat:
+    """How LA ``la_code``'s export job writes its extract (``export:``); the defaults for an LA not configured."""
+    if la_code is not None and Path(las_config).exists():
+        registry = la_registry(Path(las_config))
+        if la_code in registry:
+            return registry.get(la_code).export
+    return ExportFormat()
+
+
 class LocalAuthority(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -109,6 +148,8 @@ class LocalAuthority(BaseModel):
     # are relative to the repository. Default: the seed dbt builds, which holds every LA's rows.
     targets: Path = DEFAULT_TARGETS
     alerts: Recipients = Recipients()
+    # How the LA's export job writes the extract (dialect, delimiter, manifest or completion marker).
+    export: ExportFormat = ExportFormat()
 
     @field_validator("timezone")
     @classmethod

@@ -64,9 +64,14 @@ def extract_dir(la_code: str, extract_date: date, settings: Settings | None = No
 
 
 def extract_arrived(la_code: str, extract_date: date, settings: Settings | None = None) -> Path | None:
-    """The extract folder once its manifest is there (the manifest is written last), or ``<date>.zip``, else None."""
+    """The extract folder once its manifest is there (the manifest is written last), or its export job's completion
+    marker for an LA whose extracts come without a manifest (las.yml ``export: manifest: optional``), or
+    ``<date>.zip``, else None."""
     folder = extract_dir(la_code, extract_date, settings)
     if (folder / "manifest.json").is_file():
+        return folder
+    marker = local_authority(la_code, settings).export.ready_marker()
+    if marker is not None and (folder / marker).is_file():
         return folder
     archive = folder.with_name(folder.name + ".zip")
     return archive if archive.is_file() else None
@@ -155,8 +160,10 @@ def load_step(run: RunRef, settings: Settings | None = None) -> dict[str, Any]:
                 detail.update(batch_id=loaded[0], status="skipped", skipped=True,
                               reason=f"extract already loaded as batch {loaded[0]} ({loaded[1]})")
             return {"batch_id": loaded[0], "status": "skipped"}
+        marker = local_authority(run.la_code, settings).export.ready_marker()
         raise ExtractNotFound(f"No extract for LA {run.la_code} dated {run.extract_date}: expected "
-                              f"{extract_dir(run.la_code, run.extract_date, settings)}/manifest.json")
+                              f"{extract_dir(run.la_code, run.extract_date, settings)}/manifest.json"
+                              + (f" or {marker}" if marker else ""))
     with recorded_step(run, "load", settings) as detail:
         result = load_extract(folder, settings)
         detail.update(batch_id=result.batch_id, status=result.status, skipped=result.status == "skipped",

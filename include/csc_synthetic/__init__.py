@@ -54,14 +54,17 @@ class GenerationResult:
 
 def generate(la_code: str, size: str | int | None, seed: int, as_of: date, out: Path,
              faults: str | Path = "none", nights: int = 1, messy: bool = False,
-             progress: Callable[[str], None] | None = None, config: GeneratorConfig | None = None
-             ) -> GenerationResult:
+             progress: Callable[[str], None] | None = None, config: GeneratorConfig | None = None,
+             rendering: render.Rendering | None = None) -> GenerationResult:
     """Write ``nights`` consecutive nightly extracts of a synthetic LA (the last on ``as_of``) under ``out``.
 
     Deterministic: the same arguments give byte-identical files. ``faults``: none, default, all, or a YAML file
     of fault rates (see docs/INDICATOR_RULES.md). ``size``: tiny, small, county, a number of children aged 0-17,
-    or None for the LA's configured size.
+    or None for the LA's configured size. ``rendering``: the export dialect, encoding and date style the files are
+    written in (default: csv, UTF-8, ISO); the simulated LA and its truth do not depend on it.
     """
+    rendering = rendering or render.Rendering()
+    rendering.check(messy)
     config = config or load_config()
     la = config.la(str(la_code))
     chosen_size = config.size(size if size is not None else la.size)
@@ -100,7 +103,7 @@ def generate(la_code: str, size: str | int | None, seed: int, as_of: date, out: 
                                           previous_rows=previous_rows)
         tables = injected.tables
         say(f"{night}: {sum(len(t) for t in tables.values()):,} rows, {len(injected.faults)} fault rows")
-        result = _write_night(ctx, contract, tables, injected, night, Path(out), messy)
+        result = _write_night(ctx, contract, tables, injected, night, Path(out), messy, rendering)
         previous_rows = result.rows
         results.append(result)
         say(f"{night}: written to {result.extract_dir}")
@@ -108,7 +111,8 @@ def generate(la_code: str, size: str | int | None, seed: int, as_of: date, out: 
 
 
 def _write_night(ctx: Context, contract, tables: dict[str, pd.DataFrame], injected, night: np.datetime64,
-                 out: Path, messy: bool) -> NightResult:
+                 out: Path, messy: bool, rendering: render.Rendering | None = None) -> NightResult:
+    rendering = rendering or render.Rendering()
     night_date = night.astype(date)
     extract_dir = out / ctx.la.code / night_date.isoformat()
     truth_dir = out / "truth" / ctx.la.code / night_date.isoformat()
@@ -127,13 +131,16 @@ def _write_night(ctx: Context, contract, tables: dict[str, pd.DataFrame], inject
         for table in contract:
             frame = tables[table.name]
             style = render.messy_style(table, ctx.seed, frame) if messy else render.CLEAN
+            style = rendering.style(style, table, str(ctx.p.ssd_version))
             files.append(render.WrittenFile(name=table.file_name, table=table.name, rows=len(frame),
                                             data=render.render(frame, table, style)))
         files = fault_catalogue.damage_files(injected, files)
         for written in files:
             manifest.add(written)
         manifest = fault_catalogue.damage_manifest(injected, manifest)
-        _replace_dir(extract_dir, {f.name: f.data for f in files} | {"manifest.json": manifest.to_json()})
+        done = ({"manifest.json": manifest.to_json()} if rendering.manifest
+                else {rendering.marker: (manifest.extracted_at + "\n").encode("utf-8")})
+        _replace_dir(extract_dir, {f.name: f.data for f in files} | done)
     except BaseException:
         truth_job.abandon()
         raise

@@ -29,11 +29,22 @@ ABUSE_WORDS = {"NEG": "Neglect", "PHY": "Physical", "SAB": "Sexual", "EMO": "Emo
 ROLE_VARIANTS = ("Allocated Case Worker", " ALLOCATED CASE WORKER", "allocated case worker ", "Allocated case worker  ")
 
 
+DIALECTS = ("csv", "ssms", "bcp")
+DATETIME_STYLES = {"iso": "iso", "sqlserver": "sqlserver", "sqlserver-text": "sqlserver_text"}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 @dataclass(frozen=True)
 class FileStyle:
-    encoding: str = "utf-8"            # utf-8 | utf-8-sig | cp1252
+    encoding: str = "utf-8"            # utf-8 | utf-8-sig | cp1252 | utf-16 (with its byte-order mark)
     newline: str = "\n"
-    dates: str = "iso"                 # iso | dmy | iso_datetime | dmy_datetime
+    # iso | dmy | iso_datetime | dmy_datetime | sqlserver (2024-12-10 00:00:00.000) |
+    # sqlserver_text (CAST(datetime AS varchar): Jun 14 2022 12:00AM)
+    dates: str = "iso"
+    # csv: RFC 4180 with a header; ssms: header, unquoted, NULL for a null; bcp -c: no header, unquoted, an empty
+    # text value as a NUL byte (csc.ingest.dialects reads each)
+    dialect: str = "csv"
+    delimiter: str | None = None       # unquoted dialects: default tab
     upper_headers: bool = False
     quote_all: bool = False
     column_order: tuple[str, ...] = ()  # empty: contract order
@@ -44,6 +55,49 @@ class FileStyle:
 
 
 CLEAN = FileStyle()
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """How a whole extract is written, whatever the simulated LA holds (``csc generate --dialect ...``)."""
+
+    dialect: str = "csv"               # csv | ssms | bcp
+    delimiter: str | None = None       # ssms and bcp: default tab
+    encoding: str | None = None        # None: the style's (UTF-8); utf-16: with its byte-order mark
+    datetime_style: str = "iso"        # iso | sqlserver | sqlserver-text
+    manifest: bool = True              # False: no manifest.json, the export job's completion marker instead
+    marker: str = "READY"
+
+    def check(self, messy: bool) -> None:
+        if self.dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {self.dialect!r} (csv, ssms or bcp)")
+        if self.datetime_style not in DATETIME_STYLES:
+            raise ValueError(f"unknown datetime style {self.datetime_style!r} (iso, sqlserver or sqlserver-text)")
+        if self.encoding not in (None, "utf-8", "utf-8-sig", "cp1252", "utf-16"):
+            raise ValueError(f"unknown encoding {self.encoding!r} (utf-8, utf-8-sig, cp1252 or utf-16)")
+        if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in '\r\n"\0'):
+            raise ValueError("a delimiter is one character other than a quote, NUL or a line break")
+        if self.dialect == "csv" and self.delimiter not in (None, ","):
+            raise ValueError("the csv dialect is comma-delimited")
+        if messy and self.dialect != "csv":
+            raise ValueError("--messy renders csv files (shuffled, quoted, re-encoded): it does not combine with "
+                             f"--dialect {self.dialect}")
+
+    def style(self, base: FileStyle, table: Table, ssd_version: str) -> FileStyle:
+        from dataclasses import replace
+
+        from csc.contract import column_order
+
+        changes: dict = {}
+        if self.encoding:
+            changes["encoding"] = self.encoding
+        if self.datetime_style != "iso":
+            changes["dates"] = DATETIME_STYLES[self.datetime_style]
+        if self.dialect != "csv":
+            changes.update(dialect=self.dialect, delimiter=self.delimiter or "\t", newline="\r\n")
+            if self.dialect == "bcp":
+                changes["column_order"] = column_order(table, ssd_version)
+        return replace(base, **changes) if changes else base
 
 
 def messy_style(table: Table, seed: int, frame: pd.DataFrame) -> FileStyle:
@@ -95,16 +149,27 @@ def _date_text(values: pd.Series, style: str, with_time: bool) -> np.ndarray:
     text = pd.Series(np.datetime_as_string(unique, unit="s"))  # YYYY-MM-DDTHH:MM:SS, NaT as 'NaT'
     day = text.str.slice(0, 10)
     clock = text.str.slice(11, 19)
-    if style == "iso":
+    if style == "sqlserver":  # a DATETIME as SQL Server prints it
+        out = day + " " + clock + ".000"
+    elif style == "sqlserver_text":  # CAST(datetime AS varchar): day and hour padded with a space
+        out = pd.Series([_sqlserver_text(moment) for moment in unique.tolist()], dtype=object)
+    elif style == "iso":
         out = day + " " + clock if with_time else day
     elif style == "iso_datetime":
         out = day + " " + clock
     else:
         dmy = text.str.slice(8, 10) + "/" + text.str.slice(5, 7) + "/" + text.str.slice(0, 4)
         out = dmy + " " + clock if (with_time or style == "dmy_datetime") else dmy
-    out = out.to_numpy(dtype=object)
+    out = out.to_numpy(dtype=object, copy=True)
     out[np.isnat(unique)] = ""
     return out[inverse.reshape(-1)]
+
+
+def _sqlserver_text(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return (f"{_MONTHS[moment.month - 1]} {moment.day:>2} {moment.year} {(moment.hour + 11) % 12 + 1:>2}:"
+            f"{moment.minute:02d}{'AM' if moment.hour < 12 else 'PM'}")
 
 
 def render(frame: pd.DataFrame, table: Table, style: FileStyle = CLEAN) -> bytes:
@@ -137,12 +202,48 @@ def render(frame: pd.DataFrame, table: Table, style: FileStyle = CLEAN) -> bytes
         vary = (roles == "ALLOCATED CASE WORKER") & (rng.random(n) < style.role_variant_share)
         variant = np.array(ROLE_VARIANTS, dtype=object)[rng.integers(0, len(ROLE_VARIANTS), n)]
         texts["invo_professional_role_id"] = np.where(vary, variant, roles)
+    if style.dialect != "csv":
+        return _render_unquoted(frame, table, style, columns, texts)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=style.newline,
                         quoting=csv.QUOTE_ALL if style.quote_all else csv.QUOTE_MINIMAL)
     writer.writerow([c.upper() if style.upper_headers else c for c in columns])
     writer.writerows(zip(*[texts[c] for c in columns], strict=True))
     return buffer.getvalue().encode(style.encoding)
+
+
+def unquotable(value: str, delimiter: str) -> str:
+    """A value as an unquoted export writes it: line breaks and the delimiter replaced by a space."""
+    if delimiter in value or "\n" in value or "\r" in value:
+        return value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace(delimiter, " ")
+    return value
+
+
+def _render_unquoted(frame: pd.DataFrame, table: Table, style: FileStyle, columns: list[str],
+                     texts: dict[str, np.ndarray]) -> bytes:
+    """ssms or bcp: values as they are, joined by the delimiter, one record per line, nothing quoted.
+
+    Such a file cannot hold a value with the delimiter or a line break in it (the loader refuses the record). An
+    LA's export query replaces them, as README's export commands do (``REPLACE(col, CHAR(10), ' ')``...): so does
+    the generator, each line break (CRLF, LF or CR) and each delimiter inside a value becoming one space
+    (``unquotable``). Nothing else differs from the csv rendering.
+    """
+    delimiter = style.delimiter or "\t"
+    out = {}
+    for name in columns:
+        values = np.array([unquotable(v, delimiter) for v in texts[name]], dtype=object)
+        blank = values == ""
+        if style.dialect == "ssms":
+            values = np.where(blank, "NULL", values)
+        elif table.column(name).type == "text" and name in frame.columns:
+            values[blank] = "\0"  # bcp -c writes an empty string as one NUL byte (numpy.where would strip it)
+        out[name] = values
+    lines = []
+    if style.dialect == "ssms":
+        lines.append(delimiter.join(columns))
+    lines.extend(delimiter.join(row) for row in zip(*[out[c] for c in columns], strict=True))
+    text = "".join(line + style.newline for line in lines)
+    return text.encode(style.encoding)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -27,18 +27,36 @@ def _size(value: str) -> str | int:
 @click.option("--nights", default=1, show_default=True, type=click.IntRange(min=1, max=366),
               help="Consecutive nightly extracts ending on --as-of.")
 @click.option("--messy", is_flag=True, help="Render files as real exports arrive (encodings, CRLF, dd/mm/yyyy...).")
+@click.option("--dialect", default="csv", show_default=True, type=click.Choice(["csv", "ssms", "bcp"]),
+              help="Export dialect: csv (RFC 4180, header); ssms (header, unquoted, NULL for null); bcp (bcp -c: no "
+                   "header, unquoted, NUL for an empty string).")
+@click.option("--delimiter", default=None, metavar="CHAR",
+              help="Field delimiter of ssms and bcp (default: tab; 'tab' or a single character).")
+@click.option("--encoding", default=None, type=click.Choice(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+              help="File encoding (default UTF-8; utf-16 writes a byte-order mark, as SSMS and sqlcmd -u do).")
+@click.option("--datetime-style", "datetime_style", default="iso", show_default=True,
+              type=click.Choice(["iso", "sqlserver", "sqlserver-text"]),
+              help="Dates as ISO, as SQL Server prints a DATETIME (2024-12-10 00:00:00.000), or as "
+                   "CAST(datetime AS varchar) writes it (Jun 14 2022 12:00AM).")
+@click.option("--no-manifest", "no_manifest", is_flag=True,
+              help="Write the export job's READY marker instead of manifest.json (an LA with 'manifest: optional').")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def generate(la_code: str | None, size: str | None, seed: int, as_of, out: Path, faults: str, nights: int,
-             messy: bool, quiet: bool) -> None:
+             messy: bool, dialect: str, delimiter: str | None, encoding: str | None, datetime_style: str,
+             no_manifest: bool, quiet: bool) -> None:
     """Generate a synthetic LA extract (no real personal data) with true indicators, faults and exceptions."""
     from csc.settings import get_settings
     from csc_synthetic import generate as run
+    from csc_synthetic.render import Rendering
 
     progress = None if quiet else (lambda message: click.echo(message, err=True))
     try:
         result = run(la_code or get_settings().demo_la, _size(size) if size else None, seed,
                      as_of.date(), out,
-                     faults=faults, nights=nights, messy=messy, progress=progress)
+                     faults=faults, nights=nights, messy=messy, progress=progress,
+                     rendering=Rendering(dialect=dialect, delimiter="\t" if delimiter == "tab" else delimiter,
+                                         encoding=encoding, datetime_style=datetime_style,
+                                         manifest=not no_manifest))
     except (ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     for night in result.nights:

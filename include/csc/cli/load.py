@@ -14,7 +14,14 @@ from csc.settings import get_settings
 @click.option("--force", is_flag=True,
               help="Load an extract that was loaded before and since replaced by a corrected one, as the LA's "
                    "candidate again (without it such an extract is refused, exit 5).")
-def load(path: str | None, la_code: str | None, force: bool) -> None:
+@click.option("--dialect", type=click.Choice(["csv", "ssms", "bcp"]), default=None,
+              help="How the files are written (over the LA's export: in las.yml): csv (RFC 4180, header), ssms "
+                   "(header, unquoted, NULL for null), bcp (bcp -c: no header, unquoted, NUL for an empty string). "
+                   "Default: as declared, else bcp if the files are unmistakably bcp, else csv.")
+@click.option("--delimiter", default=None, metavar="CHAR",
+              help="Field delimiter of ssms and bcp files (default tab); 'tab' or one character.")
+def load(path: str | None, la_code: str | None, force: bool, dialect: str | None,
+         delimiter: str | None) -> None:
     """Verify an extract against its manifest and load it into raw, or refuse and quarantine it.
 
     PATH is an extract folder <landing>/<la_code>/<YYYY-MM-DD>/ or a zip of one. Exit status: 0 loaded or already
@@ -30,6 +37,11 @@ def load(path: str | None, la_code: str | None, force: bool) -> None:
     from csc.ingest.errors import ExtractReplaced
 
     settings = get_settings()
+    if delimiter == "tab":
+        delimiter = "\t"
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in '\r\n"\0'):
+        raise click.BadParameter("one character other than a quote, NUL or a line break (or 'tab')",
+                                 param_hint="--delimiter")
     if (path is None) == (la_code is None):
         raise click.UsageError("give either PATH or --la CODE")
     ensure_warehouse(settings)
@@ -49,7 +61,7 @@ def load(path: str | None, la_code: str | None, force: bool) -> None:
                    f"{file.encoding:<9} {file.seconds:6.2f} s{extra}")
 
     try:
-        result = load_extract(target, settings, on_file=progress, force=force)
+        result = load_extract(target, settings, on_file=progress, force=force, dialect=dialect, delimiter=delimiter)
     except ExtractReplaced as refusal:
         click.echo(f"NOT LOADED (replaced) {refusal}", err=True)
         raise SystemExit(REPLACED) from None

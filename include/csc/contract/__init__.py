@@ -75,6 +75,15 @@ class Table(BaseModel):
         raise KeyError(f"{self.name} has no column {name!r}")
 
 
+def column_order(table: Table, ssd_version: str | None = None, system: str | None = None) -> tuple[str, ...]:
+    """The columns of a headerless (bcp) file of ``table``, in order, for the declared SSD version and system.
+
+    Today every system and version exports the contract's columns in contract order. A source-system profile
+    overrides this; the loader (csc.ingest.dialects) and the generator (csc_synthetic.render) both ask here.
+    """
+    return tuple(table.column_names)
+
+
 class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

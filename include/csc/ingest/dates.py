@@ -5,7 +5,10 @@ Raw keeps the text as written; the loader only refuses what no later step could 
 * ISO ``YYYY-MM-DD``, optionally followed by ``T`` or a space and ``hh:mm``, ``hh:mm:ss`` or ``hh:mm:ss.f``
   (1 to 7 fractional digits, as SQL Server's ``datetime2`` writes them);
 * UK ``DD/MM/YYYY`` (day and month with or without a leading zero), optionally followed by a space and
-  ``hh:mm`` or ``hh:mm:ss``.
+  ``hh:mm`` or ``hh:mm:ss``;
+* SQL Server's ``CAST(datetime AS varchar)`` text ``Mon DD YYYY hh:mmAM`` (``Jun 14 2022 12:00AM``; English month
+  abbreviations; SQL Server pads a one-digit day and hour with a space, so one or two spaces are accepted before
+  each; the time may be absent). SQL Server's ``2024-12-10 00:00:00.000`` is the ISO form above.
 
 The calendar is checked by the expression itself (30 February and 29 February 2023 are refused; 29 February 2024
 is accepted), so that whole columns can be checked in one regular-expression call per block of records.
@@ -25,7 +28,8 @@ import re
 
 import numpy as np
 
-ACCEPTED_FORMS = "YYYY-MM-DD, YYYY-MM-DD hh:mm[:ss[.fffffff]] (or T), DD/MM/YYYY, DD/MM/YYYY hh:mm[:ss]"
+ACCEPTED_FORMS = ("YYYY-MM-DD, YYYY-MM-DD hh:mm[:ss[.fffffff]] (or T), DD/MM/YYYY, DD/MM/YYYY hh:mm[:ss], "
+                  "Mon DD YYYY [hh:mmAM|PM] (SQL Server text)")
 
 _YEAR = rb"(?!0000)\d{4}"
 _LEAP_YEAR = rb"(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
@@ -40,7 +44,14 @@ _ISO = (rb"(?:" + _YEAR + rb"-" + _ISO_MONTH_DAY + rb"|(?!0000)" + _LEAP_YEAR + 
         rb"(?:[T ]" + _TIME + rb"(?::[0-5]\d(?:\.\d{1,7})?)?)?")
 _UK = (rb"(?:" + _UK_DAY_MONTH + rb"/" + _YEAR + rb"|29/0?2/(?!0000)" + _LEAP_YEAR + rb")"
        rb"(?: " + _TIME + rb"(?::[0-5]\d)?)?")
-_DATE = rb"(?:" + _ISO + rb"|" + _UK + rb")"
+_SQLSERVER_DAY = rb" {1,2}"  # SQL Server pads a one-digit day with a space: "Jun  4 2022"
+_SQLSERVER_MONTH_DAY = (rb"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)" + _SQLSERVER_DAY
+                        + rb"(?:0?[1-9]|1\d|2[0-8])"
+                        rb"|(?:Jan|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)" + _SQLSERVER_DAY + rb"(?:29|30)"
+                        rb"|(?:Jan|Mar|May|Jul|Aug|Oct|Dec)" + _SQLSERVER_DAY + rb"31)")
+_SQLSERVER = (rb"(?:" + _SQLSERVER_MONTH_DAY + rb" " + _YEAR + rb"|Feb" + _SQLSERVER_DAY + rb"29 (?!0000)" + _LEAP_YEAR
+              + rb")(?: {1,2}(?:0?[1-9]|1[0-2]):[0-5]\d[AP]M)?")
+_DATE = rb"(?:" + _ISO + rb"|" + _UK + rb"|" + _SQLSERVER + rb")"
 
 DATE = re.compile(_DATE)
 # Values each followed by a newline, blank (NULL) allowed. Possessive, so a failed match stops at the first bad line

@@ -40,6 +40,9 @@ REASONS: dict[str, str] = {
     "duplicate_primary_key": "two records of a file have the same primary key",
     "older_than_loaded": "the extract is older than the LA's published or candidate batch",
     "replaced": "the extract was loaded before, then replaced by a corrected one (`csc load --force` loads it again)",
+    "marker_missing": "an extract without manifest.json has no completion marker (its export may not have finished)",
+    "bad_value": "a value of a headerless (bcp) file does not fit its column: a shifted or swapped column",
+    "bad_dialect": "the export dialect or delimiter asked for is unknown or invalid",
 }
 
 

@@ -109,7 +109,7 @@ class Feed:
         with self._source.open(plan.file_name) as stream:
             regions = Regions(stream, encoding)
             regions.header()
-            scanner = RecordScanner(plan, self._batch_id, emit=self._put)
+            scanner = RecordScanner(plan, self._batch_id, first_line=plan.first_line, emit=self._put)
             try:
                 stats = scanner.scan(regions)
             except ExtractRefused as refusal:
@@ -129,7 +129,7 @@ def find_duplicate(source: ExtractSource, plan: FilePlan, encoding: str,
         regions = Regions(stream, encoding)
         regions.header()
         try:
-            RecordScanner(plan, 0, suspect_key_hashes=suspects).scan(regions)
+            RecordScanner(plan, 0, first_line=plan.first_line, suspect_key_hashes=suspects).scan(regions)
         except ExtractRefused as refusal:
             return refusal
     return None

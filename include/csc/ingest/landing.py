@@ -20,7 +20,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from csc.ingest.errors import REASONS, ExtractRefused
-from csc.ingest.source import MANIFEST, ExtractSource, la_landing_dir, landing_la
+from csc.ingest.source import (
+    ExtractSource,
+    extract_complete,
+    la_landing_dir,
+    landing_la,
+    ready_marker,
+)
 from csc.settings import Settings
 
 _DATE_NAME = re.compile(r"^(\d{4}-\d\d-\d\d)(\.zip)?$")
@@ -42,6 +48,14 @@ ADVICE: dict[str, str] = {
                          "new export.",
     "duplicate_primary_key": "Ask the case-management team to fix the extract script or the duplicated record, "
                              "then send the extract again.",
+    "marker_missing": "The export job has not written its completion marker: wait for it to finish (the nightly "
+                      "run waits), or put the extract back once it is complete.",
+    "bad_value": "A headerless (bcp) file's columns are not in the order the contract says: export the columns in "
+                 "that order (README: Bringing your own SSD: export dialects), or declare the dialect that matches.",
+    "wrong_field_count": "A record has more or fewer fields than the file's columns. In an unquoted export (ssms, "
+                         "bcp) a value holding the delimiter or a line break does this: replace them in the export "
+                         "query (README: export dialects), or export as csv.",
+    "bad_dialect": "Correct the export: section of config/las.yml, or the --dialect/--delimiter given to csc load.",
 }
 DEFAULT_ADVICE = ("Ask the case-management team to correct the export and send the extract again; or correct the "
                   "file, update manifest.json (rows, bytes, sha256) and put the extract back in the landing folder.")
@@ -53,11 +67,13 @@ def landed_extracts(la_code: str, settings: Settings) -> list[Path]:
     if not folder.is_dir():
         return []
     waiting = []
+    marker = ready_marker(settings, la_code)
     for entry in folder.iterdir():
         match = _DATE_NAME.match(entry.name)
         if not match:
             continue
-        if match.group(2) and entry.is_file() or not match.group(2) and entry.is_dir() and (entry / MANIFEST).exists():
+        if match.group(2) and entry.is_file() or not match.group(2) and entry.is_dir() and extract_complete(entry,
+                                                                                                              marker):
             waiting.append((match.group(1), entry))
     return [entry for _, entry in sorted(waiting)]
 

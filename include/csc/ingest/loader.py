@@ -28,7 +28,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -39,12 +39,25 @@ from csc import batches
 from csc.batches import BatchStatus
 from csc.contract import Contract, Table, load_contract
 from csc.ingest import landing
+from csc.ingest.dialects import (
+    Dialect,
+    DialectFile,
+    DialectSource,
+    column_order,
+    detect,
+    is_dash_line,
+    needs_transcoding,
+    sniff_encoding,
+    typed_kinds,
+)
+from csc.ingest.dialects import dialect as make_dialect
 from csc.ingest.errors import ExtractRefused, ExtractReplaced
 from csc.ingest.feed import Feed
-from csc.ingest.manifest import Manifest, read_manifest
+from csc.ingest.manifest import Manifest, computed_manifest, read_manifest
 from csc.ingest.probe import FileProbe, probe
 from csc.ingest.records import FilePlan, Regions, parse_header
 from csc.ingest.source import MANIFEST, ExtractSource, la_landing_dir, landing_la, open_extract
+from csc.las import ExportFormat, export_format
 from csc.settings import Settings
 from csc.warehouse import locks
 from csc.warehouse.bootstrap import LOADER
@@ -111,18 +124,20 @@ def loaded_batch(la_code: str, extract_date: date, settings: Settings) -> tuple[
 
 
 def load_extract(path: Path, settings: Settings, *,
-                 on_file: Callable[[FileLoad], None] | None = None, force: bool = False) -> LoadResult:
+                 on_file: Callable[[FileLoad], None] | None = None, force: bool = False, dialect: str | None = None,
+                 delimiter: str | None = None) -> LoadResult:
     """Verify and load one landed extract (folder or zip). Raises ExtractRefused if it cannot be loaded losslessly.
 
     An extract loaded before and since replaced by a corrected one raises ``ExtractReplaced`` (nothing loaded, the
     extract left in place) unless ``force``: then it is loaded again, as a new batch, the LA's candidate.
+    ``dialect`` (csv, ssms, bcp) and ``delimiter`` override the LA's ``export:`` in las.yml (dialects.py).
     """
-    return _ExtractLoad(Path(path), settings, on_file, force=force).run()
+    return _ExtractLoad(Path(path), settings, on_file, force=force, dialect=dialect, delimiter=delimiter).run()
 
 
 class _ExtractLoad:
     def __init__(self, path: Path, settings: Settings, on_file: Callable[[FileLoad], None] | None, *,
-                 force: bool = False):
+                 force: bool = False, dialect: str | None = None, delimiter: str | None = None):
         self.path = path
         self.force = force
         self.reloading: tuple | None = None  # the replaced batch of this extract, when forced to load it again
@@ -140,6 +155,10 @@ class _ExtractLoad:
         self.batch_id: int | None = None
         self.current: FileLoad | None = None  # the file being streamed (recorded if it is refused)
         self.committed = False
+        self.dialect_asked = (dialect, delimiter)  # from the command line: over the LA's export settings
+        self.export: ExportFormat = ExportFormat()
+        self.dialect_files: dict[str, DialectFile] = {}  # files read through a DialectStream
+        self.detected: Dialect | None = None  # the extract's dialect when none is declared
 
     # -- outline ----------------------------------------------------------------------------------------------------
     def run(self) -> LoadResult:
@@ -154,7 +173,8 @@ class _ExtractLoad:
             except ExtractReplaced as refusal:
                 raise self._replaced(refusal) from None
             except ExtractRefused as refusal:
-                raise self._refused(refusal, movable=True) from None
+                # An export still being written (no marker yet) is left where it is for the job to finish.
+                raise self._refused(refusal, movable=refusal.reason != "marker_missing") from None
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 refusal = ExtractRefused("bad_zip", f"{self.path.name} cannot be read: {exc}", file=self.path.name)
                 raise self._refused(refusal, movable=True) from exc
@@ -174,7 +194,11 @@ class _ExtractLoad:
             yield  # released when the session ends
 
     def _load(self, source: ExtractSource, held: ExitStack) -> LoadResult:
-        self.manifest = manifest = read_manifest(source)
+        self.export = self._export_format()
+        if MANIFEST not in source.names and self.export.manifest == "optional":
+            self.manifest = manifest = computed_manifest(source, self._la_of_folder(), self.export)
+        else:
+            self.manifest = manifest = read_manifest(source)
         held.enter_context(self._la_lock(manifest.la_code))
         self._check_place(source, manifest)
         tables = self._check_file_set(source, manifest)
@@ -198,6 +222,8 @@ class _ExtractLoad:
             self._copy_files(conn, source, tables, manifest)
             self._purge_superseded_raw(conn, manifest.la_code)
             rows = {f.table: f.rows or 0 for f in self.files}
+            if manifest.computed:  # counted, not verified: recorded with the batch
+                batches.set_computed_manifest(conn, self.batch_id, manifest.with_rows(rows))
             self._record_loaded(conn, rows)
             attempt_id = self._record_attempt(conn, "loaded", batch_id=self.batch_id)
             conn.commit()
@@ -240,7 +266,8 @@ class _ExtractLoad:
                                                          f"{self.contract.table(entry.table).file_name}, not "
                                                          f"{entry.name}", file=MANIFEST, column="$.files")
         listed = {entry.name for entry in manifest.files}
-        unknown = sorted(set(source.names) - listed - {MANIFEST})
+        marker = {self.export.marker} if manifest.computed else set()
+        unknown = sorted(set(source.names) - listed - {MANIFEST} - marker)
         if unknown:
             strange = [n for n in unknown if n.endswith(".csv") and n[:-4] not in self.contract.tables]
             raise ExtractRefused("unknown_table" if strange else "unknown_file",
@@ -297,6 +324,11 @@ class _ExtractLoad:
     def _read_plan(self, source: ExtractSource, table: Table) -> tuple[FilePlan, list[str], str]:
         """The header's plan, read from the file's first bytes (UTF-8, else Windows-1252, else the exact probe)."""
         with source.open(table.file_name) as stream:
+            head = stream.read(64 << 10)
+        chosen = self._dialect_of(source, table)
+        if needs_transcoding(head, chosen):
+            return self._read_dialect_plan(table, head, chosen)
+        with source.open(table.file_name) as stream:
             header = Regions(stream, region_size=64 << 10).header()
         encoding = "utf-8"
         try:
@@ -307,6 +339,93 @@ class _ExtractLoad:
         if "\0" in text or "\ufffd" in text or header.startswith((b"\xff\xfe", b"\xfe\xff")):
             encoding = self._probe_file(source, table.file_name).encoding
         return (*self._plan(table, header, encoding), encoding)
+
+    # -- export dialects (dialects.py) -------------------------------------------------------------------------------
+    def _la_of_folder(self) -> str | None:
+        return landing_la(self.settings, self.path)
+
+    def _export_format(self) -> ExportFormat:
+        """The export settings of the LA whose landing folder holds the extract (defaults if it has none)."""
+        return export_format(self.settings.las_config, self._la_of_folder())
+
+    def _dialect_of(self, source: ExtractSource, table: Table) -> Dialect:
+        """The dialect asked (command line), else declared (las.yml), else detected, else csv.
+
+        Detected: bcp when some file's first line is unmistakably a headerless bcp record (``dialects.detect``);
+        an extract comes from one export job, so then every file is read as bcp (an empty one has no line to
+        tell), and a file that does start with a header is refused.
+        """
+        name, delimiter = self.dialect_asked
+        name = name or self.export.dialect
+        delimiter = delimiter or self.export.delimiter
+        try:
+            if name is not None:
+                return make_dialect(name, delimiter)
+        except ValueError as exc:
+            raise ExtractRefused("bad_dialect", str(exc), file=table.file_name) from None
+        if self.detected is None:
+            self.detected = make_dialect("csv")
+            for other in self.contract:
+                if other.file_name not in source.names:
+                    continue
+                with source.open(other.file_name) as stream:
+                    head = stream.read(64 << 10)
+                encoding, bom = sniff_encoding(head, "utf-8")
+                codec = {"utf-8-sig": "utf-8"}.get(encoding, encoding)
+                first = head[bom:].decode(codec, errors="replace").split("\n", 1)[0]
+                found = detect(first.encode("utf-8"), other)
+                if found is not None:
+                    self.detected = found
+                    log.info("%s: no dialect declared; %s is a headerless bcp file, so the extract is read as bcp",
+                             self.path, other.file_name)
+                    break
+        return self.detected
+
+    def _read_dialect_plan(self, table: Table, head: bytes, chosen: Dialect) -> tuple[FilePlan, list[str], str]:
+        """The plan of a file read through a DialectStream: its header (bcp: the profile's column order)."""
+        encoding, bom = sniff_encoding(head, "utf-8")
+        body = head[bom:]
+        codec = {"utf-8-sig": "utf-8"}.get(encoding, encoding)
+        try:
+            text = body.decode(codec) if codec.startswith("utf-16") else body.decode("utf-8", errors="strict")
+        except UnicodeDecodeError as exc:
+            if codec.startswith("utf-16") and exc.start < len(body) - 4:
+                raise ExtractRefused("undecodable_bytes", f"bytes {exc.object[exc.start:exc.end].hex(' ')} are not "
+                                     f"{encoding.upper()} (the file starts with a UTF-16 byte-order mark)",
+                                     file=table.file_name, line=body[:exc.start].decode(codec, "replace").count("\n")
+                                     + 1) from None
+            text = body[:exc.start].decode(codec) if codec.startswith("utf-16") else body.decode("cp1252", "replace")
+            if not codec.startswith("utf-16"):
+                encoding = "cp1252"
+        lines = text.split("\n")
+        first = lines[0].rstrip("\r")
+        skip = 0
+        if not chosen.header:
+            columns = column_order(table, self.manifest.ssd_version or self.export.ssd_version)
+            fields = [f.strip().lower() for f in first.split(chosen.delimiter)]
+            if first and set(fields) & set(table.column_names) and len(fields) > 1:
+                raise ExtractRefused("bad_header", f"a {chosen.name} file has no header, but line 1 holds column "
+                                     "names: export without a header, or declare the ssms dialect",
+                                     file=table.file_name, line=1, column=next(f for f in fields
+                                                                             if f in table.column_names))
+            header = (",".join(columns) + "\n").encode("utf-8")
+        else:
+            if not first.strip() and len(lines) <= 1:
+                raise ExtractRefused("empty_file", "the file is empty: no header line", file=table.file_name, line=1)
+            if chosen.quoted:  # csv in UTF-16: the header as written
+                header = (lines[0] + "\n").encode("utf-8")
+            else:
+                header = (",".join(f'"{f}"' if ("," in f or '"' in f) else f
+                                   for f in first.split(chosen.delimiter)) + "\n").encode("utf-8")
+                if len(lines) > 2 and is_dash_line(lines[1]):
+                    skip = 1  # sqlcmd underlines the header with dashes
+        plan, missing = self._plan(table, header, "utf-8")
+        if not chosen.header:
+            self.headers[table.file_name] = list(plan.columns)
+        plan = replace(plan, first_line=1 if not chosen.header else 2 + skip)
+        kinds = typed_kinds(table, plan.columns) if chosen.typed else {}
+        self.dialect_files[table.file_name] = DialectFile(chosen, plan.columns, kinds, skip)
+        return plan, missing, encoding
 
     def _check_not_older(self, conn: psycopg.Connection, manifest: Manifest) -> None:
         # Forced reload of a replaced extract: the correction of the same night that replaced it may be newer.
@@ -350,9 +469,13 @@ class _ExtractLoad:
                                                    f"and {index + 1})", file=table.file_name, line=1, column=name)
         unknown = [h for h, n in zip(header, names, strict=True) if n not in table.column_names]
         if unknown:
+            hint = ""
+            if any(("\t" in u or ";" in u or "|" in u) for u in unknown):
+                hint = (" (the header is not comma-delimited: declare the export dialect, ssms or bcp, and its "
+                        "delimiter in las.yml or with csc load --dialect/--delimiter)")
             raise ExtractRefused(
                 "unknown_column", f"{', '.join(repr(u) for u in unknown)} not in the contract of {table.name}; "
-                                  "extra columns are refused so that nothing in the file is silently dropped",
+                                  "extra columns are refused so that nothing in the file is silently dropped" + hint,
                 file=table.file_name, line=1, column=unknown[0])
         missing_required = [c for c in table.required_columns if c not in names]
         if missing_required:
@@ -381,9 +504,12 @@ class _ExtractLoad:
         """
         _widen_send_buffer(conn)
         encodings = {t.file_name: self.plans[t.file_name][2] for t in tables}
+        if self.dialect_files:  # those files reach the scanner as UTF-8 CSV (the stream decodes them)
+            source = DialectSource(source, self.dialect_files, encodings)
         first = 0
         while first < len(tables):
-            jobs = [(self.plans[t.file_name][0], encodings[t.file_name]) for t in tables[first:]]
+            jobs = [(self.plans[t.file_name][0],
+                     "utf-8" if t.file_name in self.dialect_files else encodings[t.file_name]) for t in tables[first:]]
             with Feed(source, jobs, self.batch_id) as feed:
                 for index in range(first, len(tables)):
                     table = tables[index]
@@ -391,7 +517,7 @@ class _ExtractLoad:
                         load = self._copy_file(conn, feed, table, manifest, encodings[table.file_name])
                     except (psycopg.errors.CharacterNotInRepertoire, UnicodeDecodeError) as not_utf8:
                         feed.close()
-                        found = self._probe_file(source, table.file_name)
+                        found = self._probe_file(getattr(source, "inner", source), table.file_name)
                         if found.encoding != "cp1252" or encodings[table.file_name] == "cp1252":
                             raise RuntimeError(f"{table.file_name}: rejected as {encodings[table.file_name]} "
                                                f"({not_utf8}), but its bytes are {found.encoding}") from not_utf8
@@ -409,8 +535,8 @@ class _ExtractLoad:
         """COPY one file's framed records from the feed; refuse it if it is not what the manifest describes."""
         entry = manifest.file(table.file_name)
         plan, missing, _ = self.plans[table.file_name]
-        load = FileLoad(entry.name, table.name, 0, "", encoding, entry.rows, started_at=datetime.now(UTC),
-                        missing_columns=missing)
+        load = FileLoad(entry.name, table.name, 0, "", encoding, entry.rows if not manifest.computed else None,
+                        started_at=datetime.now(UTC), missing_columns=missing)
         self.current = load
         clock = time.perf_counter()
         columns = sql.SQL(", ").join(map(sql.Identifier, plan.columns))
@@ -428,7 +554,9 @@ class _ExtractLoad:
         load.bytes, load.sha256, load.encoding = regions.bytes_read, regions.digest.hexdigest(), regions.encoding
         load.header = self.headers[table.file_name]
         self._check_against_manifest(entry, regions)
-        if stats.records != entry.rows:
+        if manifest.computed:
+            load.rows_expected = stats.records  # counted, not verified: there is no manifest to say otherwise
+        elif stats.records != entry.rows:
             raise ExtractRefused(
                 "row_count_mismatch", f"{stats.records:,} records where the manifest says {entry.rows:,} "
                                       f"(the file has {stats.lines:,} lines including the header)", file=entry.name)
@@ -553,8 +681,10 @@ class _ExtractLoad:
     def _archive_and_clear(self, source: ExtractSource, batch_id: int) -> Path:
         manifest = self.manifest
         sums = self._sha256s()
-        with source.open(MANIFEST) as stream:
-            sums[MANIFEST] = probe(stream).sha256
+        for name in (MANIFEST, self.export.marker if manifest.computed else None):
+            if name in source.names:
+                with source.open(name) as stream:
+                    sums[name] = probe(stream).sha256
         archived = landing.archive(source, manifest.la_code, manifest.extract_date, batch_id, sums, self.settings)
         source.close()
         landing.remove_landed(source.path)

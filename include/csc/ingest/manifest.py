@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +42,13 @@ class Manifest:
     ssd_version: str | None
     files: tuple[ManifestFile, ...]
     document: dict
+    computed: bool = False  # no manifest.json (the LA's manifest is optional): counts and checksums not verified
+
+    def with_rows(self, rows: dict[str, int]) -> dict:
+        """The document with each file's rows as loaded (a computed manifest records them after the load)."""
+        document = dict(self.document)
+        document["files"] = [dict(f, rows=rows.get(f["table"], f["rows"])) for f in document["files"]]
+        return document
 
     def file(self, name: str) -> ManifestFile | None:
         return next((f for f in self.files if f.name == name), None)
@@ -109,3 +116,62 @@ def read_manifest(source: ExtractSource) -> Manifest:
     return Manifest(la_code=document["la_code"], la_name=document["la_name"], extract_date=extract_date,
                     extracted_at=extracted_at, source_system=document["source_system"],
                     ssd_version=document.get("ssd_version"), files=files, document=document)
+
+
+def computed_manifest(source: ExtractSource, la_code: str | None, export) -> Manifest:
+    """The manifest of an extract that came without one (the LA's ``export: manifest: optional``).
+
+    The export job's completion marker (``export.marker``, default READY) must be there: without a manifest, it is
+    the only sign that the export finished. LA and extract date come from where the extract landed
+    (``<landing>/<la>/<YYYY-MM-DD>``); the extraction time from the marker, if it holds an RFC 3339 date-time with
+    its offset, else midnight UTC after the extract date. Every file's size and sha256 are computed here (they make
+    the extract's identity); record counts after loading. Nothing can be verified against them.
+    """
+    from csc.contract import load_contract
+    from csc.ingest.probe import probe
+
+    marker = export.marker
+    if marker not in source.names:
+        raise ExtractRefused("marker_missing", f"no manifest.json and no {marker} marker: the LA's export job writes "
+                                               f"{marker} when it has finished, so the extract may be incomplete",
+                             file=marker)
+    if la_code is None:
+        raise ExtractRefused("manifest_missing", "an extract without manifest.json must sit in its LA's landing "
+                                                 "folder, which says whose it is", file=MANIFEST)
+    name = source.path.name.removesuffix(".zip").removesuffix(".ZIP")
+    try:
+        extract_date = date.fromisoformat(name)
+    except ValueError:
+        raise ExtractRefused("misfiled", f"an extract without manifest.json is named by its extract date "
+                                         f"(YYYY-MM-DD), not {source.path.name}", file=source.path.name) from None
+    with source.open(marker) as stream:
+        stamp = stream.read(200).decode("utf-8", errors="replace").strip()
+    try:
+        extracted_at = datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        extracted_at = None
+    if extracted_at is None or extracted_at.tzinfo is None:
+        extracted_at = datetime.combine(extract_date + timedelta(days=1), time(0), tzinfo=UTC)
+    contract = load_contract()
+    files = []
+    for file_name in sorted(source.names):
+        if file_name in (marker, MANIFEST):
+            continue
+        table = file_name[:-4] if file_name.lower().endswith(".csv") else None
+        if table not in contract.tables:
+            raise ExtractRefused("unknown_table" if table else "unknown_file",
+                                 f"{file_name} is not a file of the extract contract (<table>.csv)", file=file_name)
+        with source.open(file_name) as stream:
+            found = probe(stream)
+        files.append(ManifestFile(file_name, table, 0, found.sha256, found.bytes))
+    document = {
+        "la_code": la_code, "la_name": la_code, "extract_date": extract_date.isoformat(),
+        "extracted_at": extracted_at.isoformat(), "source_system": "unknown", "ssd_version": export.ssd_version,
+        "files": [{"name": f.name, "table": f.table, "rows": None, "sha256": f.sha256, "bytes": f.bytes}
+                  for f in files],
+        "computed": f"no manifest.json: the export job's {marker} marker said the extract was complete; sizes, "
+                    "checksums and record counts computed by the loader, not verified",
+    }
+    return Manifest(la_code=la_code, la_name=la_code, extract_date=extract_date, extracted_at=extracted_at,
+                    source_system="unknown", ssd_version=export.ssd_version, files=tuple(files), document=document,
+                    computed=True)

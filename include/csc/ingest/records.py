@@ -69,6 +69,7 @@ class FilePlan:
     columns: tuple[str, ...]
     date_fields: tuple[int, ...] = ()
     key_fields: tuple[int, ...] = ()
+    first_line: int = 2  # the physical line of the first record (1 without a header; 3 under sqlcmd's dashes)
 
 
 @dataclass
@@ -97,14 +98,27 @@ class Regions:
         self._buffer = b""
         self._eof = False
         self._first = True
-        self.digest = hashlib.sha256()
-        self.bytes_read = 0
+        self._digest = hashlib.sha256()
+        self._bytes_read = 0
         self.bom = False
         self._last_byte = b""
+        # A file in another dialect or in UTF-16 arrives as standard CSV through a DialectStream (dialects.py),
+        # which knows the file's own size, checksum and encoding.
+        self._through = stream if hasattr(stream, "drain_raw") else None
+
+    @property
+    def digest(self):
+        return self._through.digest if self._through is not None else self._digest
+
+    @property
+    def bytes_read(self) -> int:
+        return self._through.bytes_read if self._through is not None else self._bytes_read
 
     @property
     def encoding(self) -> str:
         """The encoding as found: ``utf-8-sig`` when a UTF-8 file starts with a byte-order mark."""
+        if self._through is not None:
+            return self._through.encoding or self._encoding
         return "utf-8-sig" if self.bom else ("utf-8" if self._encoding == "utf-8-sig" else self._encoding)
 
     @property
@@ -113,9 +127,13 @@ class Regions:
 
     def drain(self) -> None:
         """Read (and hash) the rest of the file, so that its size and sha256 are known after an early refusal."""
+        if self._through is not None:
+            self._through.drain_raw()
+            self._eof = True
+            return
         while block := self._stream.read(8 << 20):
-            self.digest.update(block)
-            self.bytes_read += len(block)
+            self._digest.update(block)
+            self._bytes_read += len(block)
             self._last_byte = block[-1:]
         self._eof = True
 
@@ -124,8 +142,8 @@ class Regions:
         if not raw:
             self._eof = True
             return False
-        self.digest.update(raw)
-        self.bytes_read += len(raw)
+        self._digest.update(raw)
+        self._bytes_read += len(raw)
         self._last_byte = raw[-1:]
         block = raw
         if self._first:

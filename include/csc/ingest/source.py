@@ -42,6 +42,19 @@ def la_landing_dir(settings: Settings, la_code: str) -> Path:
     return settings.landing_dir / la_code
 
 
+def ready_marker(settings: Settings, la_code: str) -> str | None:
+    """The completion marker that says an LA's extract without manifest.json is complete (its las.yml
+    ``export: manifest: optional``, marker default READY), or None when the LA's extracts carry a manifest."""
+    from csc.las import export_format
+
+    return export_format(settings.las_config, la_code).ready_marker()
+
+
+def extract_complete(folder: Path, marker: str | None) -> bool:
+    """A landed extract folder is complete when its manifest (written last) is there, or its LA's marker is."""
+    return (folder / MANIFEST).is_file() or (marker is not None and (folder / marker).is_file())
+
+
 def landing_la(settings: Settings, path: Path) -> str | None:
     """The LA whose landing folder holds ``path`` (an extract folder or zip), or None if it is in none."""
     parent = Path(path).resolve().parent

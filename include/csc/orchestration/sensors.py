@@ -44,7 +44,8 @@ class ExtractArrivedSensor(BaseOperator):
         la_code, extract_date = self._night()
         folder = extract_dir(la_code, extract_date, settings)
         with retry_only_transient():
-            if extract_is_ready(str(folder)):
+            marker = local_authority(la_code, settings).export.ready_marker()
+            if extract_is_ready(str(folder), marker):
                 self.log.info("The extract of LA %s dated %s is there: %s", la_code, extract_date, folder)
                 return str(folder)
             loaded = loaded_batch(la_code, extract_date, settings)
@@ -64,12 +65,13 @@ class ExtractArrivedSensor(BaseOperator):
             give_up_at = now + local_authority(la_code, settings).extract_wait
         self.log.info("No extract yet for LA %s dated %s in %s: waiting on the triggerer until %s", la_code,
                       extract_date, folder, give_up_at)
-        self._wait(folder, give_up_at, deadline, settings)
+        self._wait(folder, give_up_at, deadline, settings, marker)
 
-    def _wait(self, folder: Any, give_up_at: datetime, late_at: datetime | None, settings: Any) -> None:
+    def _wait(self, folder: Any, give_up_at: datetime, late_at: datetime | None, settings: Any,
+              marker: str | None = None) -> None:
         trigger = ExtractArrivedTrigger(folder=str(folder), poll_seconds=settings.extract_poll_seconds,
                                         give_up_at=give_up_at.isoformat(),
-                                        late_at=late_at.isoformat() if late_at else None)
+                                        late_at=late_at.isoformat() if late_at else None, marker=marker)
         self.defer(trigger=trigger, method_name="execute_complete")
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> str:
@@ -87,7 +89,10 @@ class ExtractArrivedSensor(BaseOperator):
             with retry_only_transient():
                 alert_if_late(la_code, extract_date, context["dag"].dag_id, context["run_id"],
                               where="waiting for the extract", settings=settings)
-            self._wait(event["folder"], datetime.fromisoformat(give_up_at), None, settings)
+            from csc.pipeline import local_authority
+
+            self._wait(event["folder"], datetime.fromisoformat(give_up_at), None, settings,
+                       local_authority(la_code, settings).export.ready_marker())
         with retry_only_transient():
             _late_extract_alert(la_code, extract_date, context, event["folder"], settings)
         raise RunFailed(f"No extract for LA {la_code} dated {extract_date} arrived in {event['folder']} by "

@@ -19,10 +19,12 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def extract_is_ready(folder: str) -> bool:
-    """An extract is ready when its folder has manifest.json (written last) or it arrived as ``<date>.zip``."""
+def extract_is_ready(folder: str, marker: str | None = None) -> bool:
+    """An extract is ready when its folder has manifest.json (written last), or it arrived as ``<date>.zip``, or
+    (an LA whose extracts come without a manifest: ``marker``) its export job's completion marker is there."""
     path = Path(folder)
-    return (path / "manifest.json").is_file() or path.with_name(path.name + ".zip").is_file()
+    return ((path / "manifest.json").is_file() or path.with_name(path.name + ".zip").is_file()
+            or (marker is not None and (path / marker).is_file()))
 
 
 class ExtractArrivedTrigger(BaseTrigger):
@@ -32,9 +34,11 @@ class ExtractArrivedTrigger(BaseTrigger):
     deadline: the task alerts, then waits on); ``timeout`` when ``give_up_at`` passes first.
     """
 
-    def __init__(self, folder: str, poll_seconds: float, give_up_at: str, late_at: str | None = None) -> None:
+    def __init__(self, folder: str, poll_seconds: float, give_up_at: str, late_at: str | None = None,
+                 marker: str | None = None) -> None:
         super().__init__()
         self.folder = folder
+        self.marker = marker
         self.poll_seconds = float(poll_seconds)
         self.give_up_at = give_up_at
         self.late_at = late_at
@@ -42,13 +46,13 @@ class ExtractArrivedTrigger(BaseTrigger):
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (f"{type(self).__module__}.{type(self).__qualname__}",
                 {"folder": self.folder, "poll_seconds": self.poll_seconds, "give_up_at": self.give_up_at,
-                 "late_at": self.late_at})
+                 "late_at": self.late_at, "marker": self.marker})
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         give_up_at = datetime.fromisoformat(self.give_up_at)
         late_at = datetime.fromisoformat(self.late_at) if self.late_at else None
         while True:
-            if await asyncio.to_thread(extract_is_ready, self.folder):
+            if await asyncio.to_thread(extract_is_ready, self.folder, self.marker):
                 yield TriggerEvent({"status": "arrived", "folder": self.folder, "give_up_at": self.give_up_at})
                 return
             now = _utcnow()

@@ -6,7 +6,7 @@ are the same rule: on the same inputs, ``csc.ingest.dates.is_date`` accepts a va
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -28,6 +28,11 @@ EXAMPLES = [
     "31/04/2024", "29/02/2023", "32/01/2024", "01/13/2024", "01/03/24", "01/03/2024 9:05", "01-03-2024",
     "2024/03/01", "March 1 2024", "NULL", "00/03/2024", "0/3/2024", "01/00/2024", "01/03/0000", "01/03/2024T09:05",
     "01/03/2024 09:05:00.1", "2024-03-01 09:05:00.", "\u0662\u0660\u0662\u0664-03-01", "2024-03-01\n",
+    # SQL Server: CAST(datetime AS varchar), and the ISO text of a datetime (migration 0312_sqlserver_dates.sql)
+    "2024-12-10 00:00:00.000", "Jun 14 2022 12:00AM", "Jun  4 2022  9:05PM", "Jun 4 2022 9:05PM", "Feb 29 2024",
+    "Feb 29 2023 12:00AM", "Jun 31 2022", "Dec 31 2023 11:59PM", "Jun 14 2022 13:00PM", "Jun 14 2022 12:00",
+    "jun 14 2022", "JUN 14 2022", "Jun 00 2022", "Jun 14 0000", "Jun 14 2022 12:00AM ", "Jun   4 2022",
+    "Jun 14 2022 00:00AM", "Jun 14 2022 012:00AM", "Jun 14 22", "Sept 1 2022", "Feb 29 1900", "Feb 29 2000 12:00AM",
 ]
 PIECES = ["2024", "2023", "0000", "1999", "-", "/", " ", "T", ":", ".", "0", "1", "2", "3", "9", "12", "13",
           "29", "30", "31", "02", "00", "59", "60", "23", "24", "x", "\u0663"]
@@ -37,7 +42,8 @@ def random_values(count: int) -> list[str]:
     """Strings built from the pieces dates are made of, biased towards near-misses of the accepted shapes."""
     rng = random.Random(20261206)
     shapes = ["{y}-{m}-{d}", "{d}/{m}/{y}", "{y}-{m}-{d} {h}:{mi}", "{y}-{m}-{d}T{h}:{mi}:{s}", "{d}/{m}/{y} {h}:{mi}",
-              "{d}/{m}/{y} {h}:{mi}:{s}", "{y}-{m}-{d} {h}:{mi}:{s}.{f}"]
+              "{d}/{m}/{y} {h}:{mi}:{s}", "{y}-{m}-{d} {h}:{mi}:{s}.{f}", "{mon}{sp}{d} {y}",
+              "{mon}{sp}{d} {y}{sp}{h}:{mi}{ampm}"]
     values = []
     for _ in range(count):
         if rng.random() < 0.7:
@@ -46,7 +52,9 @@ def random_values(count: int) -> list[str]:
                 m=rng.choice(["1", "01", "02", "2", "12", "13", "00", "0", "09", "9", "10"]),
                 d=rng.choice(["1", "01", "28", "29", "30", "31", "32", "00", "0", "9", "09"]),
                 h=rng.choice(["00", "09", "9", "23", "24"]), mi=rng.choice(["00", "59", "60", "5"]),
-                s=rng.choice(["00", "59", "60", "5"]), f=rng.choice(["1", "1234567", "12345678", ""])))
+                s=rng.choice(["00", "59", "60", "5"]), f=rng.choice(["1", "1234567", "12345678", ""]),
+                mon=rng.choice(["Jan", "Feb", "Apr", "Jun", "Dec", "jun", "Sep", "Mon"]),
+                sp=rng.choice([" ", "  ", "   ", ""]), ampm=rng.choice(["AM", "PM", "am", "", "XM"])))
         else:
             values.append("".join(rng.choice(PIECES) for _ in range(rng.randint(1, 8))))
     return values
@@ -54,6 +62,9 @@ def random_values(count: int) -> list[str]:
 
 def python_day(value: str) -> date:
     """The day of a value the loader accepted."""
+    if value[:3].isalpha():  # SQL Server text: Mon DD YYYY [hh:mmAM]
+        month, day, year = value.split()[:3]
+        return datetime.strptime(f"{month} {day} {year}", "%b %d %Y").date()
     if "/" in value:
         day, month, year = value.split(" ")[0].split("/")
         return date(int(year), int(month), int(day))

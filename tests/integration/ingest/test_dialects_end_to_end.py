@@ -20,7 +20,7 @@ from csc.ingest import load_extract
 from csc.quality import run_checks
 from csc.settings import PROJECT_ROOT
 from csc.transform import build, publish
-from csc.warehouse.bootstrap import BI_READER
+from csc.warehouse.bootstrap import BI_READER, ensure_local_secrets
 from csc.warehouse.connection import connect
 from csc_synthetic import generate
 from csc_synthetic.render import Rendering
@@ -48,7 +48,9 @@ FAULTS = PROJECT_ROOT / "config" / "demo_faults.yml"  # warning-level faults: pu
 
 @pytest.fixture(scope="module")
 def settings(_module_warehouse, tmp_path_factory):
-    return _module_warehouse.model_copy(update={"home": tmp_path_factory.mktemp("e2e-home")})
+    settings = _module_warehouse.model_copy(update={"home": tmp_path_factory.mktemp("e2e-home")})
+    ensure_local_secrets(settings)  # a new home: the local secrets `csc init` would write
+    return settings
 
 
 @pytest.mark.parametrize("dialect", list(NIGHTS))

@@ -1,6 +1,6 @@
 {#
     Code normalisation shared by the staging models. Each rule is a SQL function of the warehouse
-    (include/csc/warehouse/migrations/0311_extract_rules.sql) that the data-quality checks call too
+    (include/csc/warehouse/rules.sql) that the data-quality checks call too
     (ops.dq_normalised_code), so staging and the checks cannot disagree.
 #}
 

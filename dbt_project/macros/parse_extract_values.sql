@@ -1,13 +1,13 @@
 {#
     Typing the text of a raw extract. The rules the data-quality checks share (dates, codes, flags) are SQL
-    functions of the warehouse (include/csc/warehouse/migrations/0311_extract_rules.sql): these macros only call them. Real exports mix ISO and dd/mm/yyyy dates, with or without a time, pad
+    functions of the warehouse (include/csc/warehouse/rules.sql): these macros only call them. Real exports mix ISO and dd/mm/yyyy dates, with or without a time, pad
     values with spaces and write flags in either case. Values that cannot be read become NULL here (the
     data-quality checks report them); nothing raises, so one bad value never stops the build.
 #}
 
 {#
     A date in one of the forms the loader accepts (ISO yyyy-mm-dd or UK d/m/yyyy, optionally with a time); NULL
-    otherwise. The rule is the SQL function ops.extract_date (migration 0311_extract_rules.sql), which the
+    otherwise. The rule is the SQL function ops.extract_date (include/csc/warehouse/rules.sql), which the
     data-quality checks call too and the loader's fast checks are tested against: it is written once.
 #}
 {% macro parse_extract_date(column) -%}

@@ -513,21 +513,10 @@ class _Injector:
                  "care leaver's person id no longer matches the allocation", fault_id=fault_id)
         inv = "ssd_involvements"
         hit = self._open_allocations() & (self.text(inv, "invo_person_id") == person)
-        if person not in self._open_case_children_except_leavers():
+        if person not in self._open_case_children():
             for i in np.flatnonzero(hit):
                 self.row("allocation_without_open_case", inv, self.keys(inv)[i],
                          f"allocation of {person}, whose care leaver record lost its person id", fault_id=fault_id)
-
-    def _open_case_children_except_leavers(self) -> set[str]:
-        leavers = set(self.text("ssd_care_leavers", "clea_person_id"))
-        children = set()
-        for table, person, start, end in (
-                ("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "cine_close_date"),
-                ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
-                ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date",
-                 "clae_cla_episode_ceased_date")):
-            children |= set(self.text(table, person)[self.open_on_night(table, start, end)])
-        return children | leavers
 
     # --- family 4: timelines ------------------------------------------------------------------------------------
     def end_before_start(self, rate: float) -> None:

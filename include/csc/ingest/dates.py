@@ -17,7 +17,7 @@ is accepted), so that whole columns can be checked in one regular-expression cal
 expression or a Python call per value; what it cannot vouch for (UK dates, and anything wrong) goes to the
 expression. Both are tested against each other (tests/unit/ingest/test_dates.py).
 
-This is the product's one date rule: the warehouse function ``ops.extract_date`` (migration 0311_extract_rules.sql),
+This is the product's one date rule: the warehouse function ``ops.extract_date`` (include/csc/warehouse/rules.sql),
 which dbt staging and the data-quality checks call to read these values, accepts exactly the same forms; the two are
 tested on the same inputs (tests/integration/quality/test_rules_once_sql.py).
 """

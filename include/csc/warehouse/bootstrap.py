@@ -37,6 +37,7 @@ from csc.warehouse.connection import Target, resolve_target
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+RULES_FILE = Path(__file__).with_name("rules.sql")
 
 OWNER = "csc_owner"
 LOADER = "csc_loader"
@@ -101,6 +102,7 @@ def init_warehouse(settings: Settings | None = None) -> InitReport:
         report.created_roles = _ensure_roles(conn, settings, report)
         _ensure_schemas(conn)
         conn.execute(sql.SQL("set role {}").format(sql.Identifier(OWNER)))
+        _apply_rules(conn)
         report.applied_migrations = _apply_migrations(conn)
         report.raw_tables = _ensure_raw_tables(conn)
         conn.execute("reset role")
@@ -197,6 +199,15 @@ def _ensure_schemas(conn: psycopg.Connection) -> None:
             sql.Identifier(schema), sql.Identifier(OWNER)))
         conn.execute(sql.SQL("alter schema {} owner to {}").format(sql.Identifier(schema), sql.Identifier(OWNER)))
         conn.execute(sql.SQL("comment on schema {} is {}").format(sql.Identifier(schema), sql.Literal(comment)))
+
+
+def _apply_rules(conn: psycopg.Connection) -> None:
+    """The product's rules for reading raw text (``rules.sql``: dates, codes, flags, working days), applied on every
+    init and before the migrations, which build on them; bodies are checked when called (``ops.dq_calendar`` is
+    created by a migration)."""
+    conn.execute("set check_function_bodies = off")
+    conn.execute(RULES_FILE.read_text(encoding="utf-8"))
+    conn.execute("reset check_function_bodies")
 
 
 def _apply_migrations(conn: psycopg.Connection) -> list[str]:

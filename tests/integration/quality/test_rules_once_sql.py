@@ -1,4 +1,4 @@
-"""The rules that read raw text are written once (migration 0311_extract_rules.sql) and the loader's fast date checks
+"""The rules that read raw text are written once (include/csc/warehouse/rules.sql) and the loader's fast date checks
 are the same rule: on the same inputs, ``csc.ingest.dates.is_date`` accepts a value exactly when
 ``ops.extract_date`` reads it as a date, and both read the same day. dbt staging and the checks call the functions
 (dbt_project/macros/*.sql, ops.dq_*), so they cannot drift apart."""
@@ -28,7 +28,7 @@ EXAMPLES = [
     "31/04/2024", "29/02/2023", "32/01/2024", "01/13/2024", "01/03/24", "01/03/2024 9:05", "01-03-2024",
     "2024/03/01", "March 1 2024", "NULL", "00/03/2024", "0/3/2024", "01/00/2024", "01/03/0000", "01/03/2024T09:05",
     "01/03/2024 09:05:00.1", "2024-03-01 09:05:00.", "\u0662\u0660\u0662\u0664-03-01", "2024-03-01\n",
-    # SQL Server: CAST(datetime AS varchar), and the ISO text of a datetime (migration 0312_sqlserver_dates.sql)
+    # SQL Server: CAST(datetime AS varchar), and the ISO text of a datetime
     "2024-12-10 00:00:00.000", "Jun 14 2022 12:00AM", "Jun  4 2022  9:05PM", "Jun 4 2022 9:05PM", "Feb 29 2024",
     "Feb 29 2023 12:00AM", "Jun 31 2022", "Dec 31 2023 11:59PM", "Jun 14 2022 13:00PM", "Jun 14 2022 12:00",
     "jun 14 2022", "JUN 14 2022", "Jun 00 2022", "Jun 14 0000", "Jun 14 2022 12:00AM ", "Jun   4 2022",

@@ -61,51 +61,9 @@ create table ops.dq_batch_measures (
 );
 comment on table ops.dq_batch_measures is 'Row counts and key stocks per batch, measured by the data-quality checks.';
 
--- Normalisations, written once so every rule reads raw text the way dbt staging does (macros parse_extract_values
--- and normalise_codes): trimmed, ISO or dd/mm/yyyy dates with an optional time, codes upper-case.
-create function ops.dq_make_date(y integer, m integer, d integer) returns date
-language sql immutable parallel safe as $$
-    select case
-        when y >= 1 and m between 1 and 12
-            and d between 1 and extract(day from make_date(y, m, 1) + interval '1 month' - interval '1 day')
-        then make_date(y, m, d)
-    end
-$$;
-
-create function ops.dq_date(value text) returns date
-language sql immutable parallel safe as $$
-    select case
-        when btrim(value) ~ '^\d{4}-\d{2}-\d{2}($|[ T])' then ops.dq_make_date(
-            substr(btrim(value), 1, 4)::integer, substr(btrim(value), 6, 2)::integer, substr(btrim(value), 9, 2)::integer)
-        when btrim(value) ~ '^\d{1,2}/\d{1,2}/\d{4}($| )' then ops.dq_make_date(
-            split_part(split_part(btrim(value), ' ', 1), '/', 3)::integer,
-            split_part(split_part(btrim(value), ' ', 1), '/', 2)::integer,
-            split_part(split_part(btrim(value), ' ', 1), '/', 1)::integer)
-    end
-$$;
-comment on function ops.dq_date(text) is 'A raw date (ISO or dd/mm/yyyy, optional time) as a date; NULL if it does not parse.';
-
-create function ops.dq_code(value text) returns text
-language sql immutable parallel safe as $$
-    select nullif(upper(btrim(value)), '')
-$$;
-
-create function ops.dq_sex(value text) returns text
-language sql immutable parallel safe as $$
-    select case ops.dq_code(value) when '1' then 'M' when '2' then 'F' else ops.dq_code(value) end
-$$;
-
-create function ops.dq_category_of_abuse(value text) returns text
-language sql immutable parallel safe as $$
-    select case
-        when lower(btrim(value)) in ('neg', 'neglect') then 'NEG'
-        when lower(btrim(value)) in ('phy', 'physical', 'physical abuse') then 'PHY'
-        when lower(btrim(value)) in ('sab', 'sexual', 'sexual abuse') then 'SAB'
-        when lower(btrim(value)) in ('emo', 'emotional', 'emotional abuse') then 'EMO'
-        when lower(btrim(value)) in ('mul', 'multiple', 'multiple/not recommended') then 'MUL'
-        else ops.dq_code(value)
-    end
-$$;
+-- Normalisations: ops.dq_make_date, dq_date, dq_code, dq_sex, dq_category_of_abuse, dq_flag and dq_working_days
+-- are the rules of include/csc/warehouse/rules.sql (applied by every `csc init` before the migrations), shared
+-- with dbt staging. The functions below build on them.
 
 create function ops.dq_normalised_code(code_list text, value text) returns text
 language sql immutable parallel safe as $$
@@ -117,23 +75,11 @@ language sql immutable parallel safe as $$
 $$;
 comment on function ops.dq_normalised_code(text, text) is 'A raw code as staging normalises it for its code list.';
 
-create function ops.dq_flag(value text) returns boolean
-language sql immutable parallel safe as $$
-    select case upper(btrim(value)) when 'Y' then true when 'N' then false end
-$$;
-
 create function ops.dq_collection_year(day date) returns integer
 language sql immutable parallel safe as $$
     select extract(year from day - interval '3 months')::integer
 $$;
 comment on function ops.dq_collection_year(date) is 'The April-March collection year of a date: 2024 for 1 April 2024 to 31 March 2025.';
-
--- Working days d with a < d <= b (INDICATORS.md); NULL outside the calendar.
-create function ops.dq_working_days(a date, b date) returns integer
-language sql stable parallel safe as $$
-    select (select working_day_number from ops.dq_calendar where day = b)
-         - (select working_day_number from ops.dq_calendar where day = a)
-$$;
 
 -- The n-th working day after a (a itself for n = 0); NULL outside the calendar.
 create function ops.dq_add_working_days(a date, n integer) returns date

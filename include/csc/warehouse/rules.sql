@@ -1,12 +1,16 @@
--- The rules that read an extract's raw text, written once for the whole product: dbt staging (macros
--- parse_extract_values, normalise_codes, working_days) and the data-quality checks (catalogue.yml, through the
--- ops.dq_* names below) both call these functions, and the loader's date forms (include/csc/ingest/dates.py) are
--- tested against ops.extract_date on the same inputs (tests/integration/quality/test_rules_once_sql.py).
--- Each is a single SQL expression, immutable: PostgreSQL inlines it into the calling query, so a model pays nothing
--- for the call.
+-- The product's rules for reading an extract's raw text, in one place: dbt staging (macros parse_extract_values,
+-- normalise_codes, working_days) and the data-quality checks (catalogue.yml, through the ops.dq_* names below) both
+-- call these functions, and the loader's date forms (include/csc/ingest/dates.py) are tested against
+-- ops.extract_date on the same inputs (tests/integration/quality/test_rules_once_sql.py).
+--
+-- Not a migration: `csc init` applies this file on every run, before the numbered migrations and with function
+-- bodies checked at call time (ops.dq_calendar may not exist yet), so changing a rule means editing it here and
+-- nowhere else. Every statement is `create or replace` (the signatures never change; a new signature is a new
+-- function). Each rule is a single SQL expression, immutable where it reads no table: PostgreSQL inlines it into
+-- the calling query, so a model pays nothing for the call.
 
 -- A calendar date from its parts; NULL when there is no such day (30 February, 29 February 2023, month 13, year 0).
-create function ops.calendar_date(y integer, m integer, d integer) returns date
+create or replace function ops.calendar_date(y integer, m integer, d integer) returns date
 language sql immutable parallel safe as $$
     select case
         when y >= 1 and m between 1 and 12
@@ -17,9 +21,12 @@ $$;
 
 -- A date of the extract as the loader accepts it (ingest/dates.py ACCEPTED_FORMS), else NULL:
 --   yyyy-mm-dd, optionally followed by T or a space and hh:mm, hh:mm:ss or hh:mm:ss.f (1 to 7 digits);
---   d/m/yyyy (day and month with or without a leading zero), optionally followed by a space and hh:mm or hh:mm:ss.
+--   d/m/yyyy (day and month with or without a leading zero), optionally followed by a space and hh:mm or hh:mm:ss;
+--   SQL Server's CAST(datetime AS varchar) text ("Jun 14 2022 12:00AM", "Jun  4 2022  9:05PM"), which sqlcmd, bcp
+--   and SSMS exports write: English month abbreviations as SQL Server writes them, one or two spaces before the day
+--   and the hour, the time optional. (SQL Server's "2024-12-10 00:00:00.000" is the ISO form with a fraction.)
 -- Digits are [0-9], never \d (which a server locale may widen to other scripts' digits).
-create function ops.extract_date(value text) returns date
+create or replace function ops.extract_date(value text) returns date
 language sql immutable parallel safe as $$
     select case
         when value ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,7})?)?)?$'
@@ -30,24 +37,29 @@ language sql immutable parallel safe as $$
                 split_part(split_part(value, ' ', 1), '/', 3)::integer,
                 split_part(split_part(value, ' ', 1), '/', 2)::integer,
                 split_part(split_part(value, ' ', 1), '/', 1)::integer)
+        when value ~ '^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}[0-9]{1,2} [0-9]{4}( {1,2}(0?[1-9]|1[0-2]):[0-5][0-9][AP]M)?$'
+            then ops.calendar_date(
+                (regexp_split_to_array(value, ' +'))[3]::integer,
+                (position(substr(value, 1, 3) in 'JanFebMarAprMayJunJulAugSepOctNovDec') + 2) / 3,
+                (regexp_split_to_array(value, ' +'))[2]::integer)
     end
 $$;
 comment on function ops.extract_date(text) is 'A raw date in one of the forms the loader accepts, as a date; NULL otherwise.';
 
 -- A code: trimmed and upper-case, blank as NULL.
-create function ops.extract_code(value text) returns text
+create or replace function ops.extract_code(value text) returns text
 language sql immutable parallel safe as $$
     select nullif(upper(btrim(value)), '')
 $$;
 
 -- Sex: legacy codes 1/2 (before 2024-25) become M/F; anything else as a code (the checks report what is invalid).
-create function ops.extract_sex(value text) returns text
+create or replace function ops.extract_sex(value text) returns text
 language sql immutable parallel safe as $$
     select case ops.extract_code(value) when '1' then 'M' when '2' then 'F' else ops.extract_code(value) end
 $$;
 
 -- Category of abuse: the words some systems write (Neglect, Physical abuse...) become NEG/PHY/SAB/EMO/MUL.
-create function ops.extract_category_of_abuse(value text) returns text
+create or replace function ops.extract_category_of_abuse(value text) returns text
 language sql immutable parallel safe as $$
     select case
         when lower(btrim(value)) in ('neg', 'neglect') then 'NEG'
@@ -60,7 +72,7 @@ language sql immutable parallel safe as $$
 $$;
 
 -- A Y/N flag (either case, padded or not) as a boolean; anything else NULL.
-create function ops.extract_flag(value text) returns boolean
+create or replace function ops.extract_flag(value text) returns boolean
 language sql immutable parallel safe as $$
     select case upper(btrim(value)) when 'Y' then true when 'N' then false end
 $$;
@@ -68,13 +80,13 @@ $$;
 -- Working days from date a to date b, the working days d with a < d <= b (INDICATORS.md), from the two dates'
 -- working-day numbers in a calendar of the bank_holidays seed (dbt: int_calendar_days; checks: ops.dq_calendar):
 -- 0 when b is on or before a, NULL when either is unknown or outside the calendar.
-create function ops.working_days_between(start_number integer, end_number integer) returns integer
+create or replace function ops.working_days_between(start_number integer, end_number integer) returns integer
 language sql immutable parallel safe as $$
     select case when start_number is not null and end_number is not null
         then greatest(end_number - start_number, 0) end  -- greatest() alone would turn a NULL into 0
 $$;
 
--- The checks' names (catalogue.yml, include/csc/quality) now call the rules above: nothing is written twice.
+-- The checks' names (catalogue.yml, include/csc/quality) call the rules above: nothing is written twice.
 create or replace function ops.dq_make_date(y integer, m integer, d integer) returns date
 language sql immutable parallel safe as $$ select ops.calendar_date(y, m, d) $$;
 

@@ -11,13 +11,14 @@ PYTEST_ARGS ?=
 CHROMIUM_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test setup browser airflow airflow-stop warehouse-stop lint clean-state help
+.PHONY: run test setup browser airflow airflow-stop warehouse-stop lint audit clean-state help
 
 help:
 	@echo "make run           set up if needed, then run the nightly pipeline end to end on the demo LA"
 	@echo "make test          set up if needed, then run the test suite against a real PostgreSQL"
 	@echo "make airflow       start the Airflow UI and scheduler on 127.0.0.1 (make airflow-stop to stop)"
 	@echo "make lint          ruff"
+	@echo "make audit         pip-audit of every locked dependency (needs a vulnerability database: PyPI or OSV)"
 	@echo "make clean-state   stop the warehouse and delete all local state (.csc/)"
 
 setup: $(VENV)/.synced
@@ -53,6 +54,16 @@ warehouse-stop: setup
 
 lint: setup
 	$(BIN)/ruff check include dags tests benchmarks
+
+# Not part of `make test`: it needs a vulnerability database (PyPI's JSON API, or OSV with
+# AUDIT_ARGS="--vulnerability-service osv"). --strict: a dependency that could not be audited fails the audit.
+PIP_AUDIT_VERSION := 2.10.1
+AUDIT_ARGS ?=
+audit: setup
+	@mkdir -p .csc && chmod 700 .csc
+	$(BIN)/uv export --frozen --no-emit-project --format requirements-txt --quiet -o .csc/audit-requirements.txt
+	$(BIN)/uv tool run --from pip-audit==$(PIP_AUDIT_VERSION) pip-audit --requirement .csc/audit-requirements.txt \
+		--disable-pip --strict --progress-spinner off $(AUDIT_ARGS)
 
 clean-state: setup
 	-$(BIN)/csc airflow stop

@@ -23,6 +23,7 @@ import psycopg
 import pytest
 
 from csc.cli.exit_status import NOTHING, OK, UNAVAILABLE
+from csc.warehouse import locks
 from csc.warehouse.embedded import EmbeddedServer
 
 pytestmark = pytest.mark.integration
@@ -103,7 +104,9 @@ def test_load_interrupted_by_a_stopping_warehouse(install):
     extract = home / "landing" / LA / NIGHT
     code, output = _stop_while_blocked(
         home, csc, env, ["load", str(extract)], "csc load",
-        f"select pg_advisory_lock(hashtextextended('csc.load.' || '{LA}', 0))")
+        # The LA's load lock (csc.warehouse.locks): its row in ops.pipeline_locks, held FOR UPDATE.
+        f"insert into ops.pipeline_locks (name) values ('{locks.load_lock_name(LA)}') on conflict do nothing; "
+        f"select name from ops.pipeline_locks where name = '{locks.load_lock_name(LA)}' for update")
 
     assert code == UNAVAILABLE, output
     _assert_one_clear_line(output)

@@ -771,7 +771,7 @@ class _Injector:
             original = persons.iloc[[position]].copy()
             new_id = self.new_id(existing, prefix="97")
             existing.add(new_id)
-            copy = original.assign(pers_person_id=new_id, pers_common_child_id="", pers_legacy_id="")
+            copy = original.assign(pers_person_id=new_id, pers_single_unique_id="", pers_legacy_id="")
             new_people.append(copy)
             born = as_days(original["pers_dob"].to_numpy())[0]
             first = max(born, window_start)

@@ -66,3 +66,19 @@ def registration_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     numbers = np.unique(rng.integers(0, 10**8, n * 2 + 16))
     numbers = rng.permutation(numbers)[:n]
     return padded("SW99", numbers, 8)
+
+
+UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def upns(rng: np.random.Generator, n: int, la_number: str = "999") -> np.ndarray:
+    """Distinct Unique Pupil Numbers in the DfE's format: a check letter, the 3-digit LA number, a 4-digit
+    establishment number, a 2-digit year and a 3-digit serial (weights 2..13 on characters 2..13, modulo 23)."""
+    la = (la_number if la_number.isdigit() and len(la_number) == 3 else "999")
+    numbers = rng.permutation(np.unique(rng.integers(0, 10**9, 2 * n + 16)))[:n]
+    out = np.empty(n, dtype=object)
+    for i, number in enumerate(numbers):
+        body = f"{la}{int(number):09d}"
+        check = sum(int(d) * w for d, w in zip(body, range(2, 14), strict=True)) % 23
+        out[i] = UPN_CHECK_LETTERS[check] + body
+    return out

@@ -540,6 +540,7 @@ class _Builder:
         self.put("ssd_cla_reviews", {
             "clar_cla_review_id": ids.numbered("cla_review", len(rv)),
             "clar_cla_id": period_id[r_period],
+            "clar_cla_person_id": self.person_id[p_child[r_period]],
             "clar_cla_review_due_date": as_days(rv["due"]),
             "clar_cla_review_date": as_days(rv["date"]),
             "clar_cla_review_cancelled": rv["cancelled"].to_numpy(dtype=object),
@@ -700,8 +701,9 @@ class _Builder:
             "pers_gender": gender.astype(object),
             "pers_ethnicity": ethnicity,
             "pers_dob": dob,
-            "pers_common_child_id": ids.nhs_numbers(rng, n),
+            "pers_single_unique_id": ids.nhs_numbers(rng, n),
             "pers_legacy_id": legacy.astype(object),
+            "pers_upn": np.where(upn == "", ids.upns(ctx.rng("upn"), n), ""),
             "pers_upn_unknown": upn.astype(object),
             "pers_send_flag": outcomes.flag(rng.random(n) < float(ctx.p.children.send_share)),
             "pers_expected_dob": np.full(n, NAT),

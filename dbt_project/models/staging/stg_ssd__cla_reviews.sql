@@ -21,6 +21,7 @@ renamed as (
         {{ pseudonymise('cla_review', 'source.clar_cla_review_id') }} as cla_review_key,
         {{ clean_text('source.clar_cla_review_id') }} as cla_review_id,
         {{ pseudonymise('period_of_care', 'source.clar_cla_id') }} as period_of_care_key,
+        {{ pseudonymise('person', 'source.clar_cla_person_id') }} as child_key,
 
         -- dates
         {{ parse_extract_date('source.clar_cla_review_due_date') }} as review_due_date,

@@ -21,7 +21,7 @@ renamed as (
         -- ids
         {{ pseudonymise('person', 'source.pers_person_id') }} as child_key,
         {{ clean_text('source.pers_person_id') }} as person_id,
-        {{ clean_text('source.pers_common_child_id') }} as nhs_number,
+        {{ clean_text('source.pers_single_unique_id') }} as nhs_number,
         {{ clean_text('source.pers_legacy_id') }} as legacy_person_id,
 
         -- dates

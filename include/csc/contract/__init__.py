@@ -28,6 +28,8 @@ class Column(BaseModel):
     code_list: str | None = None
     identifies: Literal["person", "worker"] | None = None
     personal: bool = False
+    # Older names of the column that an extract may still carry (accepted as this column by every profile).
+    aliases: tuple[str, ...] = ()
     description: str
 
 

@@ -459,7 +459,8 @@ class _ExtractLoad:
             self.headers[table.file_name] = header
         except (ValueError, UnicodeDecodeError) as exc:
             raise ExtractRefused("bad_header", str(exc), file=table.file_name, line=1) from None
-        names = [h.strip().lower() for h in header]
+        aliases = {alias: c.name for c in table.columns for alias in c.aliases}
+        names = [aliases.get(n, n) for n in (h.strip().lower() for h in header)]
         for index, name in enumerate(names):
             if not name:
                 raise ExtractRefused("bad_header", f"column {index + 1} of the header has no name",

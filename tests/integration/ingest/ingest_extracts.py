@@ -25,7 +25,7 @@ LA = "999"
 SAMPLE_ROWS: dict[str, list[dict[str, str]]] = {
     "ssd_person": [
         {"pers_person_id": "P001", "pers_forename": "Siobhán", "pers_surname": "O'Neil", "pers_sex": "F",
-         "pers_dob": "2012-03-04", "pers_common_child_id": "", "pers_upn_unknown": "UN1"},
+         "pers_dob": "2012-03-04", "pers_single_unique_id": "", "pers_upn_unknown": "UN1"},
         {"pers_person_id": "P002", "pers_forename": "Zoë", "pers_surname": "Smith, Jones", "pers_sex": "M",
          "pers_dob": "04/03/2015", "pers_nationality": "said \"n/a\""},
         {"pers_person_id": "P003", "pers_forename": "Renée", "pers_surname": "Lee", "pers_sex": "U",

@@ -83,7 +83,7 @@ def test_the_sample_loads_as_bcp_and_as_ssms(warehouse_settings, landing):
     loaded = load_extract(folder, warehouse_settings, dialect="bcp")
     person = raw_rows(warehouse_settings, "ssd_person", loaded.batch_id)
     assert [r["_line_no"] for r in person] == [1, 2, 3]
-    assert person[0]["pers_common_child_id"] is None and person[2]["pers_legacy_id"] == "  spaced  "
+    assert person[0]["pers_single_unique_id"] is None and person[2]["pers_legacy_id"] == "  spaced  "
     assert person[1]["pers_surname"] == "Smith, Jones" and person[1]["pers_nationality"] == 'said "n/a"'
 
 
@@ -96,7 +96,7 @@ def test_literal_null_is_null_only_in_ssms(warehouse_settings, landing):
     person = raw_rows(warehouse_settings, "ssd_person", loaded.batch_id)
     # "Null" (a surname) is a value; "NULL" is SQL Server's null, as the dialect says (README)
     assert person[0]["pers_surname"] == "Null" and person[1]["pers_forename"] is None
-    assert person[0]["pers_common_child_id"] is None
+    assert person[0]["pers_single_unique_id"] is None
     assert [r["_line_no"] for r in person] == [2, 3, 4]
 
 

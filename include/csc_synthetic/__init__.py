@@ -22,7 +22,7 @@ import pandas as pd
 from csc.contract import Table, load_contract
 from csc_synthetic import faults as fault_catalogue
 from csc_synthetic import nights as night_changes
-from csc_synthetic import render, snapshot, truth, world
+from csc_synthetic import full_ssd, render, snapshot, systems, truth, world
 from csc_synthetic.calendar import financial_year_start
 from csc_synthetic.config import GeneratorConfig, load_config
 from csc_synthetic.context import Context
@@ -116,8 +116,9 @@ def _write_night(ctx: Context, contract, tables: dict[str, pd.DataFrame], inject
     night_date = night.astype(date)
     extract_dir = out / ctx.la.code / night_date.isoformat()
     truth_dir = out / "truth" / ctx.la.code / night_date.isoformat()
+    source_system = ctx.la.source_system if rendering.system == "generic" else rendering.system
     manifest = render.Manifest(la_code=ctx.la.code, la_name=ctx.la.name, extract_date=night_date,
-                               source_system=ctx.la.source_system, ssd_version=str(ctx.p.ssd_version),
+                               source_system=source_system, ssd_version=str(ctx.p.ssd_version),
                                extract_time=datetime.strptime(str(ctx.p.extract_time), "%H:%M").time(),
                                timezone=str(ctx.p.timezone))
     staging = truth_dir.with_name(f".{truth_dir.name}.partial")
@@ -128,8 +129,8 @@ def _write_night(ctx: Context, contract, tables: dict[str, pd.DataFrame], inject
     truth_job = _TruthJob(lambda: _write_truth(ctx, contract, tables, injected, night, staging), parallel)
     try:
         files: list[render.WrittenFile] = []
-        for table in contract:
-            frame = tables[table.name]
+        for shaped in _shaped(ctx, tables, injected, night, rendering):
+            table, frame = shaped.table, shaped.frame
             style = render.messy_style(table, ctx.seed, frame) if messy else render.CLEAN
             style = rendering.style(style, table, str(ctx.p.ssd_version))
             files.append(render.WrittenFile(name=table.file_name, table=table.name, rows=len(frame),
@@ -148,6 +149,15 @@ def _write_night(ctx: Context, contract, tables: dict[str, pd.DataFrame], inject
     _swap(staging, truth_dir)
     return NightResult(extract_date=night_date, extract_dir=extract_dir, truth_dir=truth_dir,
                        rows={t.name: len(tables[t.name]) for t in contract}, faults=len(injected.faults))
+
+
+def _shaped(ctx: Context, tables: dict[str, pd.DataFrame], injected, night: np.datetime64,
+            rendering: render.Rendering) -> list[systems.Shaped]:
+    """The night's files in the rendering's system conventions, with the full SSD table set if asked for."""
+    extra = (full_ssd.build(tables, night, ctx.seed, ctx.la.postcode_area) if rendering.with_full_ssd else {})
+    faulty = {(row.table, row.primary_key) for row in injected.faults.itertuples() if row.primary_key != ""}
+    return systems.shape(tables, extra, rendering.system, str(ctx.p.ssd_version), faulty, night, ctx.seed,
+                         rendering.with_allocated_flag)
 
 
 def _write_truth(ctx: Context, contract, tables: dict[str, pd.DataFrame], injected, night: np.datetime64,

@@ -67,6 +67,17 @@ class Rendering:
     datetime_style: str = "iso"        # iso | sqlserver | sqlserver-text
     manifest: bool = True              # False: no manifest.json, the export job's completion marker instead
     marker: str = "READY"
+    system: str = "generic"            # the source system's conventions (csc_synthetic.systems)
+    allocated_flag: bool | None = None  # SystemC's IS_ALLOCATED_CW_FLAG column; None: with systemc only
+    full_ssd: bool | None = None       # the v1.4.5 tables beyond the contract; None: for every system but generic
+
+    @property
+    def with_allocated_flag(self) -> bool:
+        return self.system == "systemc" if self.allocated_flag is None else self.allocated_flag
+
+    @property
+    def with_full_ssd(self) -> bool:
+        return self.system != "generic" if self.full_ssd is None else self.full_ssd
 
     def check(self, messy: bool) -> None:
         if self.dialect not in DIALECTS:
@@ -82,11 +93,21 @@ class Rendering:
         if messy and self.dialect != "csv":
             raise ValueError("--messy renders csv files (shuffled, quoted, re-encoded): it does not combine with "
                              f"--dialect {self.dialect}")
+        from csc_synthetic.systems import SYSTEMS, profile_of
+
+        if self.system not in SYSTEMS:
+            raise ValueError(f"unknown system {self.system!r} ({', '.join(SYSTEMS)})")
+        if messy and (self.system != "generic" or self.with_full_ssd):
+            raise ValueError("--messy varies the generic rendering only: it does not combine with --system "
+                             f"{self.system} or --full-ssd")
+        if self.with_allocated_flag and not profile_of(self.system).allocation.flag_column:
+            raise ValueError(f"--allocated-flag: the {self.system} profile has no allocation flag column "
+                             "(SystemC's IS_ALLOCATED_CW_FLAG)")
 
     def style(self, base: FileStyle, table: Table, ssd_version: str) -> FileStyle:
+        """``table``: the file's shape (csc_synthetic.systems), its columns already in the system's order for
+        ``ssd_version`` (csc.contract.column_order)."""
         from dataclasses import replace
-
-        from csc.contract import column_order
 
         changes: dict = {}
         if self.encoding:
@@ -96,7 +117,7 @@ class Rendering:
         if self.dialect != "csv":
             changes.update(dialect=self.dialect, delimiter=self.delimiter or "\t", newline="\r\n")
             if self.dialect == "bcp":
-                changes["column_order"] = column_order(table, ssd_version)
+                changes["column_order"] = tuple(table.column_names)
         return replace(base, **changes) if changes else base
 
 

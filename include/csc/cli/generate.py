@@ -40,10 +40,20 @@ def _size(value: str) -> str | int:
                    "CAST(datetime AS varchar) writes it (Jun 14 2022 12:00AM).")
 @click.option("--no-manifest", "no_manifest", is_flag=True,
               help="Write the export job's READY marker instead of manifest.json (an LA with 'manifest: optional').")
+@click.option("--system", default="generic", show_default=True,
+              type=click.Choice(["generic", "systemc", "mosaic", "eclipse"]),
+              help="Write the same LA in a source system's SSD conventions (column names, codes or descriptions, "
+                   "role codes, worker names, keys): README, 'Generating test data'.")
+@click.option("--allocated-flag/--no-allocated-flag", "allocated_flag", default=None,
+              help="Add SystemC's IS_ALLOCATED_CW_FLAG to ssd_involvements (default: with --system systemc).")
+@click.option("--full-ssd/--contract-only", "full_ssd", default=None,
+              help="Also write the SSD v1.4.5 tables the product does not load yet (default: for every system "
+                   "but generic).")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def generate(la_code: str | None, size: str | None, seed: int, as_of, out: Path, faults: str, nights: int,
              messy: bool, dialect: str, delimiter: str | None, encoding: str | None, datetime_style: str,
-             no_manifest: bool, quiet: bool) -> None:
+             no_manifest: bool, system: str, allocated_flag: bool | None, full_ssd: bool | None,
+             quiet: bool) -> None:
     """Generate a synthetic LA extract (no real personal data) with true indicators, faults and exceptions."""
     from csc.settings import get_settings
     from csc_synthetic import generate as run
@@ -56,7 +66,8 @@ def generate(la_code: str | None, size: str | None, seed: int, as_of, out: Path,
                      faults=faults, nights=nights, messy=messy, progress=progress,
                      rendering=Rendering(dialect=dialect, delimiter="\t" if delimiter == "tab" else delimiter,
                                          encoding=encoding, datetime_style=datetime_style,
-                                         manifest=not no_manifest))
+                                         manifest=not no_manifest, system=system,
+                                         allocated_flag=allocated_flag, full_ssd=full_ssd))
     except (ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     for night in result.nights:

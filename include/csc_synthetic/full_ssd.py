@@ -1,0 +1,373 @@
+"""The SSD v1.4.5 tables beyond the extract contract, with plausible rows for the simulated children.
+
+A real SystemC, Mosaic or Eclipse SSD holds about 46 tables; the product uses 23 of them today and records the
+others (accepted, not loaded). ``csc generate --full-ssd`` (the default for every system but generic) writes them
+too, with the columns of the SystemC v1.4.5 deployment (``csc/contract/ssd_v1.4.5_systemc_columns.csv``) and rows
+consistent with the night's contract tables: an address with a postcode in the LA's district for every person,
+mothers for ``pers_is_mother``, health checks, immunisations and SDQ scores for looked-after children, permanence for
+adoptions and special guardianship, SEND and EHCP records for ``pers_send_flag`` children, and so on.
+
+Nothing here draws from the simulation's random streams: every value is a stable hash of the seed, the table and
+the record, so the contract tables and the truth files are the same with or without these tables, and a record
+keeps its values from one night to the next.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import zlib
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import csc.contract
+from csc.contract import Column, Table, load_contract
+
+COLUMNS_CSV = Path(csc.contract.__file__).with_name("ssd_v1.4.5_systemc_columns.csv")
+NAT = np.datetime64("NaT", "D")
+DAY = np.timedelta64(1, "D")
+
+
+@cache
+def extra_tables() -> dict[str, Table]:
+    """The v1.4.5 tables the contract does not hold, in the deployment's column order."""
+    contract = load_contract()
+    rows: dict[str, list[dict]] = defaultdict(list)
+    with COLUMNS_CSV.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["table"] not in contract.tables:
+                rows[row["table"]].append(row)
+    out = {}
+    for name, columns in rows.items():
+        out[name] = Table(
+            name=name, source="ssd", description="SSD v1.4.5 table the product does not load yet",
+            primary_key=tuple(c["column"] for c in columns if c["primary_key"] == "Y"),
+            columns=tuple(Column(name=c["column"], type=_type(c["column"], c["sql_server_type"]),
+                                 source_type=c["sql_server_type"], description=f"SSD v1.4.5 {c['sql_server_type']}")
+                          for c in columns))
+    return out
+
+
+def _type(name: str, sql_type: str):
+    if sql_type == "datetime":
+        return "datetime"
+    if sql_type == "int":
+        return "integer"
+    if name.endswith("_id"):
+        return "id"
+    return "text"
+
+
+class _Hash:
+    """Stable draws per record: the same seed, table, record and purpose give the same number every night."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def unit(self, purpose: str, keys) -> np.ndarray:
+        return np.array([zlib.crc32(f"{self.seed}|{purpose}|{k}".encode()) / 2**32 for k in keys], dtype=float)
+
+    def pick(self, purpose: str, keys, options) -> np.ndarray:
+        options = np.asarray(options, dtype=object)
+        return options[(self.unit(purpose, keys) * len(options)).astype(np.int64) % len(options)]
+
+    def days(self, purpose: str, keys, low: int, high: int) -> np.ndarray:
+        return (low + (self.unit(purpose, keys) * (high - low + 1)).astype(np.int64)).astype("timedelta64[D]")
+
+
+def _d(values) -> np.ndarray:
+    return pd.to_datetime(pd.Series(values), errors="coerce").to_numpy().astype("datetime64[D]")
+
+
+def _clip(dates: np.ndarray, night: np.datetime64) -> np.ndarray:
+    return np.where(np.isnat(dates) | (dates <= night), dates, night)
+
+
+def _ids(prefix: str, keys) -> np.ndarray:
+    return np.array([f"{prefix}{k}" for k in keys], dtype=object)
+
+
+def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, postcode_area: str
+          ) -> dict[str, tuple[Table, pd.DataFrame]]:
+    """Every extra table of the night: name -> (its shape, its rows in the shape's columns)."""
+    h = _Hash(seed)
+    shapes = extra_tables()
+    person = tables["ssd_person"].drop_duplicates("pers_person_id")
+    pid = person["pers_person_id"].fillna("").astype(str).to_numpy(dtype=object)
+    dob = _d(person["pers_dob"])
+    episodes = tables["ssd_cla_episodes"]
+    cla_person = episodes["clae_person_id"].fillna("").astype(str).to_numpy(dtype=object)
+    looked_after = np.unique(cla_person[cla_person != ""])
+    dob_of = pd.Series(dob, index=pid)
+    dob_of = dob_of[~dob_of.index.duplicated()]
+    lac_dob = _d(dob_of.reindex(looked_after).to_numpy())
+    entered = (pd.DataFrame({"p": cla_person, "d": _d(episodes["clae_entered_care_date"])})
+               .groupby("p")["d"].min().reindex(looked_after).to_numpy().astype("datetime64[D]"))
+    out: dict[str, pd.DataFrame] = {}
+
+    # addresses: the current home of every person, a previous one for some
+    moved = h.unit("moved", pid) < 0.3
+    since = _clip(np.where(np.isnat(dob), night - DAY * 365, dob) + h.days("since", pid, 0, 900), night)
+    current = pd.DataFrame({
+        "addr_table_id": _ids("A", pid), "addr_person_id": pid, "addr_address_type": "HOME",
+        "addr_address_start_date": np.where(moved, _clip(since + h.days("move", pid, 200, 1500), night), since),
+        "addr_address_end_date": NAT, "addr_address_postcode": _postcodes(h, "home", pid, postcode_area),
+        "addr_address_json": _address_json(h, "home", pid)})
+    old = pid[moved]
+    previous = pd.DataFrame({
+        "addr_table_id": _ids("AP", old), "addr_person_id": old, "addr_address_type": "PREVIOUS",
+        "addr_address_start_date": since[moved], "addr_address_end_date": current["addr_address_start_date"][moved],
+        "addr_address_postcode": _postcodes(h, "previous", old, postcode_area),
+        "addr_address_json": _address_json(h, "previous", old)})
+    out["ssd_address"] = pd.concat([current, previous], ignore_index=True)
+
+    # immigration status: unaccompanied asylum-seeking children among the older looked-after children
+    age_in = (entered - lac_dob).astype("timedelta64[D]").astype(float) / 365.25
+    uasc = (h.unit("uasc", looked_after) < 0.08) & (age_in >= 14)
+    out["ssd_immigration_status"] = pd.DataFrame({
+        "immi_immigration_status_id": _ids("IM", looked_after[uasc]), "immi_person_id": looked_after[uasc],
+        "immi_immigration_status_start_date": entered[uasc], "immi_immigration_status_end_date": NAT,
+        "immi_immigration_status": "UASC"})
+
+    # mothers: each pers_is_mother has a baby born after her 15th birthday and before the night
+    mother = person["pers_is_mother"].fillna("").astype(str).str.upper().to_numpy() == "Y"
+    mothers, mother_dob = pid[mother], dob[mother]
+    birth = _clip(mother_dob + DAY * 5479 + h.days("baby", mothers, 0, 800), night)
+    out["ssd_mother"] = pd.DataFrame({
+        "moth_table_id": _ids("M", mothers), "moth_person_id": mothers,
+        "moth_childs_person_id": _ids("9", [zlib.crc32(f"{seed}|baby|{m}".encode()) % 10**7 for m in mothers]),
+        "moth_childs_dob": birth})
+
+    # looked-after children: health checks, immunisations, substance misuse, convictions, SDQ scores, care plans
+    health_date = _clip(entered + h.days("health", looked_after, 20, 300), night)
+    dental = _clip(entered + h.days("dental", looked_after, 30, 330), night)
+    out["ssd_cla_health"] = pd.DataFrame({
+        "clah_health_check_id": np.concatenate([_ids("HA", looked_after), _ids("DC", looked_after)]),
+        "clah_person_id": np.concatenate([looked_after, looked_after]),
+        "clah_health_check_type": ["Health assessment"] * len(looked_after) + ["Dental check"] * len(looked_after),
+        "clah_health_check_date": np.concatenate([health_date, dental]),
+        "clah_health_check_status": np.concatenate([h.pick("hstatus", looked_after, ["Completed"] * 9 + ["Refused"]),
+                                                    h.pick("dstatus", looked_after, ["Completed"] * 8 + ["Not due"])])})
+    out["ssd_cla_immunisations"] = pd.DataFrame({
+        "clai_person_id": looked_after,
+        "clai_immunisations_status": h.pick("immunised", looked_after, ["Y"] * 9 + ["N"]),
+        "clai_immunisations_status_date": health_date})
+    age_now = (night - lac_dob).astype("timedelta64[D]").astype(float) / 365.25
+    misuse = (h.unit("misuse", looked_after) < 0.05) & (age_now >= 12)
+    out["ssd_cla_substance_misuse"] = pd.DataFrame({
+        "clas_substance_misuse_id": _ids("SM", looked_after[misuse]), "clas_person_id": looked_after[misuse],
+        "clas_substance_misuse_date": _clip(entered[misuse] + h.days("misused", looked_after[misuse], 30, 500), night),
+        "clas_substance_misused": h.pick("substance", looked_after[misuse], ["Cannabis", "Alcohol", "Other"]),
+        "clas_intervention_received": h.pick("intervention", looked_after[misuse], ["Y", "Y", "N"])})
+    convicted = (h.unit("conviction", looked_after) < 0.03) & (age_now >= 10)
+    out["ssd_cla_convictions"] = pd.DataFrame({
+        "clac_cla_conviction_id": _ids("CV", looked_after[convicted]), "clac_person_id": looked_after[convicted],
+        "clac_cla_conviction_date": _clip(entered[convicted] + h.days("convicted", looked_after[convicted], 60, 700),
+                                          night),
+        "clac_cla_conviction_offence": h.pick("offence", looked_after[convicted],
+                                              ["Theft", "Criminal damage", "Common assault", "Possession"])})
+    sdq = (age_now >= 4) & (age_now < 17)
+    scored = looked_after[sdq]
+    out["ssd_sdq_scores"] = pd.DataFrame({
+        "csdq_table_id": _ids("SDQ", scored), "csdq_person_id": scored,
+        "csdq_sdq_completed_date": _clip(entered[sdq] + h.days("sdq", scored, 60, 365), night),
+        "csdq_sdq_score": [str(v) for v in np.minimum(40, (h.unit("score", scored) * 30 + 2).astype(int))],
+        "csdq_sdq_reason": h.pick("sdq_reason", scored, ["SDQ1"] + [""] * 9)})
+    out["ssd_cla_care_plan"] = pd.DataFrame({
+        "lacp_table_id": _ids("CP", looked_after), "lacp_person_id": looked_after,
+        "lacp_cla_care_plan_start_date": _clip(entered + h.days("plan", looked_after, 0, 20), night),
+        "lacp_cla_care_plan_end_date": NAT,
+        "lacp_cla_care_plan_json": [json.dumps({"REMAINSTAY": v}) for v in
+                                    h.pick("plan_json", looked_after, ["Y", "Y", "N"])]})
+    previous = h.unit("previous_permanence", looked_after) < 0.05
+    prior = looked_after[previous]
+    order_dates = entered[previous] - h.days("prior", prior, 200, 1500)
+    out["ssd_cla_previous_permanence"] = pd.DataFrame({
+        "lapp_table_id": _ids("PP", prior), "lapp_person_id": prior,
+        "lapp_previous_permanence_option": h.pick("perm_option", prior, ["Adoption", "Special guardianship order",
+                                                                          "Child arrangements order"]),
+        "lapp_previous_permanence_la": h.pick("perm_la", prior, ["Same LA", "Another LA"]),
+        "lapp_previous_permanence_order_date": [pd.Timestamp(d).strftime("%d/%m/%Y") if not np.isnat(d) else ""
+                                                for d in order_dates]})
+
+    # permanence: periods of care ending in adoption or special guardianship
+    reason = episodes["clae_cla_episode_ceased_reason"].fillna("").astype(str).to_numpy()
+    permanent = np.isin(reason, ["E11", "E12", "E41", "E45", "E46", "E47", "E48"])
+    ep = episodes[permanent]
+    key = ep["clae_cla_episode_id"].fillna("").astype(str).to_numpy(dtype=object)
+    ceased = _d(ep["clae_cla_episode_ceased_date"])
+    adopted = np.isin(reason[permanent], ["E11", "E12"])
+    out["ssd_permanence"] = pd.DataFrame({
+        "perm_table_id": _ids("PM", key), "perm_person_id": ep["clae_person_id"].to_numpy(dtype=object),
+        "perm_cla_id": ep["clae_cla_id"].to_numpy(dtype=object),
+        "perm_adm_decision_date": np.where(adopted, ceased - h.days("adm", key, 300, 600), NAT),
+        "perm_part_of_sibling_group": h.pick("siblings", key, ["Y", "N", "N"]),
+        "perm_siblings_placed_together": h.pick("together", key, ["0", "1"]),
+        "perm_siblings_placed_apart": h.pick("apart", key, ["0", "0", "1"]),
+        "perm_ffa_cp_decision_date": NAT,
+        "perm_placement_order_date": np.where(adopted, ceased - h.days("order", key, 200, 400), NAT),
+        "perm_matched_date": np.where(adopted, ceased - h.days("matched", key, 120, 200), NAT),
+        "perm_adopter_sex": np.where(adopted, h.pick("adopter_sex", key, ["MF", "MM", "FF", "F"]), ""),
+        "perm_adopter_legal_status": np.where(adopted, h.pick("adopter_legal", key, ["L0", "L11", "L12"]), ""),
+        "perm_number_of_adopters": np.where(adopted, h.pick("adopters", key, ["2", "2", "1"]), ""),
+        "perm_placed_for_adoption_date": np.where(adopted, ceased - h.days("placed", key, 90, 120), NAT),
+        "perm_adopted_by_carer_flag": np.where(adopted, h.pick("by_carer", key, ["N", "N", "Y"]), ""),
+        "perm_placed_foster_carer_date": NAT, "perm_placed_ffa_cp_date": NAT,
+        "perm_placement_provider_urn": np.where(adopted, _ids("SC9", [zlib.crc32(k.encode()) % 10**5 for k in key]),
+                                                ""),
+        "perm_decision_reversed_date": NAT, "perm_decision_reversed_reason": "",
+        "perm_permanence_order_date": ceased,
+        "perm_permanence_order_type": np.where(adopted, "Adoption", "Special guardianship order"),
+        "perm_adoption_worker_id": ""})
+
+    # early help, families, linked identifiers, pre-proceedings, voice of the child
+    contacts = tables["ssd_contacts"]
+    first_contact = (pd.DataFrame({"p": contacts["cont_person_id"].fillna("").astype(str),
+                                   "d": _d(contacts["cont_contact_date"])}).groupby("p")["d"].min())
+    helped = np.array(sorted(p for p in first_contact.index if p), dtype=object)
+    helped = helped[h.unit("early_help", helped) < 0.25]
+    eh_start = first_contact.reindex(helped).to_numpy().astype("datetime64[D]") - h.days("eh", helped, 10, 400)
+    eh_end = eh_start + h.days("eh_end", helped, 60, 400)
+    eh_end = np.where(eh_end > night, NAT, eh_end)
+    out["ssd_early_help_episodes"] = pd.DataFrame({
+        "earl_episode_id": _ids("EH", helped), "earl_person_id": helped, "earl_episode_start_date": eh_start,
+        "earl_episode_end_date": eh_end,
+        "earl_episode_reason": h.pick("eh_reason", helped, ["Parenting support", "School attendance",
+                                                            "Domestic abuse", "Housing"]),
+        "earl_episode_end_reason": np.where(np.isnat(eh_end), "", h.pick("eh_end_reason", helped,
+                                                                        ["Needs met", "Stepped up to social care",
+                                                                         "Family disengaged"])),
+        "earl_episode_organisation": h.pick("eh_org", helped, ["Family hub", "School", "Health visiting"]),
+        "earl_episode_worker_id": ""})
+    family = [f"F{zlib.crc32(f'{seed}|family|{p}'.encode()) % max(2, len(pid) * 2 // 3) + 1:07d}" for p in pid]
+    out["ssd_family"] = pd.DataFrame({"fami_table_id": _ids("FA", pid), "fami_family_id": family,
+                                      "fami_person_id": pid})
+    upn = person["pers_upn"].fillna("").astype(str).to_numpy(dtype=object)
+    former = (upn != "") & (h.unit("former_upn", pid) < 0.1)
+    legacy = person["pers_legacy_id"].fillna("").astype(str).to_numpy(dtype=object)
+    has_legacy = legacy != ""
+    out["ssd_linked_identifiers"] = pd.concat([
+        pd.DataFrame({"link_table_id": _ids("LU", pid[former]), "link_person_id": pid[former],
+                      "link_identifier_type": "Former Unique Pupil Number",
+                      "link_identifier_value": np.array([u[:-3] + f"{int(u[-3:]) + 1:03d}"[-3:] for u in upn[former]],
+                                                        dtype=object),
+                      "link_valid_from_date": NAT, "link_valid_to_date": _clip(dob[former] + DAY * 2000, night)}),
+        pd.DataFrame({"link_table_id": _ids("LL", pid[has_legacy]), "link_person_id": pid[has_legacy],
+                      "link_identifier_type": "Legacy system id", "link_identifier_value": legacy[has_legacy],
+                      "link_valid_from_date": NAT, "link_valid_to_date": NAT})], ignore_index=True)
+    legal = tables["ssd_legal_status"]
+    court = legal[legal["lega_legal_status"].fillna("").astype(str).isin(["C1"])].drop_duplicates("lega_person_id")
+    cp_key = court["lega_person_id"].fillna("").astype(str).to_numpy(dtype=object)
+    issued = _d(court["lega_legal_status_start_date"])
+    out["ssd_pre_proceedings"] = pd.DataFrame({
+        "prep_table_id": _ids("PR", cp_key), "prep_person_id": cp_key,
+        "prep_plo_family_id": [f"PLO{zlib.crc32(k.encode()) % 10**6:06d}" for k in cp_key],
+        "prep_pre_pro_decision_date": issued - h.days("plo", cp_key, 60, 150),
+        "prep_initial_pre_pro_meeting_date": issued - h.days("plo_meeting", cp_key, 30, 55),
+        "prep_pre_pro_outcome": "Issue care proceedings", "prep_agree_stepdown_issue_date": issued,
+        "prep_cp_plans_referral_period": h.pick("cp_count", cp_key, ["0", "1", "1", "2"]),
+        "prep_legal_gateway_outcome": "Proceed to PLO", "prep_prev_pre_proc_child": h.pick("prev_pre", cp_key,
+                                                                                          ["0", "0", "1"]),
+        "prep_prev_care_proc_child": h.pick("prev_care", cp_key, ["0", "0", "0", "1"]),
+        "prep_pre_pro_letter_date": issued - h.days("letter", cp_key, 25, 29),
+        "prep_care_pro_letter_date": issued - h.days("care_letter", cp_key, 1, 7),
+        "prep_pre_pro_meetings_num": h.pick("meetings", cp_key, ["1", "2", "3"]),
+        "prep_pre_pro_parents_legal_rep": h.pick("rep", cp_key, ["Y", "Y", "N"]),
+        "prep_parents_legal_rep_point_of_issue": h.pick("rep_issue", cp_key, ["Y", "N"]),
+        "prep_court_reference": [f"ZW{zlib.crc32(f'court|{k}'.encode()) % 10**6:06d}" for k in cp_key],
+        "prep_care_proc_court_hearings": h.pick("hearings", cp_key, ["2", "3", "4", "5"]),
+        "prep_care_proc_short_notice": h.pick("short", cp_key, ["N", "N", "N", "Y"]),
+        "prep_proc_short_notice_reason": "", "prep_la_inital_plan_approved": "Y",
+        "prep_la_initial_care_plan": h.pick("initial_plan", cp_key, ["Return home", "Special guardianship",
+                                                                     "Adoption", "Long-term fostering"]),
+        "prep_la_final_plan_approved": "", "prep_la_final_care_plan": ""})
+    cp = tables["ssd_cp_plans"].drop_duplicates("cppl_person_id")
+    voiced = cp["cppl_person_id"].fillna("").astype(str).to_numpy(dtype=object)
+    voiced = voiced[(voiced != "") & (h.unit("voice", voiced) < 0.5)]
+    out["ssd_voice_of_child"] = pd.DataFrame({
+        "voch_table_id": _ids("V", voiced), "voch_person_id": voiced,
+        **{c: h.pick(c, voiced, ["Y", "Y", "N"]) for c in ("voch_explained_worries", "voch_story_help_understand",
+                                                            "voch_agree_worker", "voch_plan_safe",
+                                                            "voch_tablet_help_explain")}})
+    placements = tables["ssd_cla_placement"]
+    open_placement = placements[placements["clap_cla_placement_end_date"].isna()]
+    pl = open_placement["clap_cla_placement_id"].fillna("").astype(str).to_numpy(dtype=object)
+    out["ssd_s251_finance"] = pd.DataFrame({
+        "s251_table_id": _ids("S", pl), "s251_cla_placement_id": pl,
+        "s251_placeholder_1": [f"{int(v)}" for v in h.unit("weekly_cost", pl) * 3000 + 400],
+        "s251_placeholder_2": "", "s251_placeholder_3": "", "s251_placeholder_4": ""})
+
+    # SEND and EHCPs (usually held by the education system, and present in SSDs that link them)
+    send = person["pers_send_flag"].fillna("").astype(str).str.upper().to_numpy() == "Y"
+    sp = pid[send]
+    out["ssd_send"] = pd.DataFrame({
+        "send_table_id": _ids("SE", sp), "send_person_id": sp, "send_upn": upn[send], "send_uln": "",
+        "send_upn_unknown": person["pers_upn_unknown"].fillna("").astype(str).to_numpy(dtype=object)[send]})
+    asked = sp[h.unit("ehcp_request", sp) < 0.6]
+    asked_on = _clip(_d(dob_of.reindex(asked).to_numpy()) + h.days("ehcp_on", asked, 900, 3500), night)
+    agreed = h.unit("ehcp_agreed", asked) < 0.75
+    out["ssd_ehcp_requests"] = pd.DataFrame({
+        "ehcr_ehcp_request_id": _ids("ER", asked), "ehcr_send_table_id": _ids("SE", asked),
+        "ehcr_ehcp_req_date": asked_on, "ehcr_ehcp_req_outcome_date": _clip(asked_on + DAY * 42, night),
+        "ehcr_ehcp_req_outcome": np.where(agreed, "A", "R")})
+    assessed = asked[agreed]
+    plan = h.unit("ehcp_plan", assessed) < 0.85
+    out["ssd_ehcp_assessment"] = pd.DataFrame({
+        "ehca_ehcp_assessment_id": _ids("EA", assessed), "ehca_ehcp_request_id": _ids("ER", assessed),
+        "ehca_ehcp_assessment_outcome_date": _clip(asked_on[agreed] + DAY * 112, night),
+        "ehca_ehcp_assessment_outcome": np.where(plan, "Y", "N"), "ehca_ehcp_assessment_exceptions": ""})
+    planned = assessed[plan]
+    out["ssd_ehcp_named_plan"] = pd.DataFrame({
+        "ehcn_named_plan_id": _ids("EN", planned), "ehcn_ehcp_asmt_id": _ids("EA", planned),
+        "ehcn_named_plan_start_date": _clip(asked_on[agreed][plan] + DAY * 140, night),
+        "ehcn_named_plan_ceased_date": NAT, "ehcn_named_plan_ceased_reason": ""})
+    out["ssd_ehcp_active_plans"] = pd.DataFrame({
+        "ehcp_active_ehcp_id": _ids("EP", planned), "ehcp_ehcp_request_id": _ids("ER", planned),
+        "ehcp_active_ehcp_last_review_date": _clip(asked_on[agreed][plan] + DAY * 505, night)})
+    out["ssd_sen_need"] = pd.DataFrame({
+        "senn_table_id": _ids("SN", planned), "senn_active_ehcp_id": _ids("EP", planned),
+        "senn_active_ehcp_need_type": h.pick("need", planned, ["ASD", "SEMH", "SLCN", "MLD", "SPLD", "PD"]),
+        "senn_active_ehcp_need_rank": "1"})
+
+    result = {}
+    for name, table in shapes.items():
+        frame = out[name]
+        missing = [c for c in table.column_names if c not in frame.columns]
+        extra = [c for c in frame.columns if c not in table.column_names]
+        if missing or extra:
+            raise AssertionError(f"{name}: columns missing {missing} or unknown {extra}")
+        frame = frame[table.column_names].reset_index(drop=True)
+        for column in table.columns:
+            if column.type == "datetime":
+                frame[column.name] = pd.to_datetime(pd.Series(frame[column.name]), errors="coerce")
+            else:
+                frame[column.name] = frame[column.name].fillna("").astype(str).astype(object)
+        result[name] = (table, frame)
+    return result
+
+
+def _postcodes(h: _Hash, purpose: str, keys, area: str) -> np.ndarray:
+    """Made-up postcodes in the LA's configured area, most in its first districts (where the LA lies)."""
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    u = h.unit(f"{purpose}|postcode", keys)
+    district = 1 + (u ** 1.5 * 19).astype(int)
+    sector = (h.unit(f"{purpose}|sector", keys) * 10).astype(int)
+    unit = (h.unit(f"{purpose}|unit", keys) * len(letters) ** 2).astype(int)
+    return np.array([f"{area}{d} {s}{letters[x // len(letters)]}{letters[x % len(letters)]}"
+                     for d, s, x in zip(district, sector, unit, strict=True)], dtype=object)
+
+
+STREETS = ("Mill Lane", "Church Street", "Station Road", "Victoria Road", "Park Avenue", "Green Close",
+           "Orchard Way", "School Lane", "The Crescent", "Meadow View")
+
+
+def _address_json(h: _Hash, purpose: str, keys) -> np.ndarray:
+    numbers = (h.unit(f"{purpose}|house", keys) * 120 + 1).astype(int)
+    streets = h.pick(f"{purpose}|street", keys, STREETS)
+    return np.array([json.dumps({"ROOM": "", "FLOOR": "", "FLAT": "", "BUILDING": "", "HOUSE": str(n),
+                                 "STREET": s, "TOWN": ""}) for n, s in zip(numbers, streets, strict=True)],
+                    dtype=object)

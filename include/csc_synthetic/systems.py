@@ -1,0 +1,249 @@
+"""The same simulated LA in a source system's conventions (``csc generate --system systemc|mosaic|eclipse``).
+
+The night's tables (contract columns, DfE codes, the product's role words: the generic rendering) are turned into
+what the system's SSD deployment writes, using only its profile (``csc.contract.profiles``) and the facts of
+REAL_SSD.md. Nothing here changes what the LA holds: the truth files are computed from the generic tables before
+any of this, and every change below is either a pure re-spelling that the profile's own maps undo, or one whose
+meaning for the indicators is the same in both renderings:
+
+- column renames (Mosaic ``cin_plan_id``); absent columns dropped; the linking columns a profile's derivations read
+  added (Mosaic ``cinv_cin_plan_id``, holding a referral of the visit's child), and blank contract links those
+  derivations need filled with a record of the same child (Mosaic ``invo_referral_id`` on leaving-care
+  involvements, which have no referral);
+- vocabularies rendered through ``Vocabulary.render``: role codes (SystemC ``CW``, Mosaic ``REL.ALLWORK``, Eclipse
+  ``AW``), descriptions where the system writes descriptions, SystemC's referral source as a lookup text whose first
+  two characters are the DfE code (``6 - Police``);
+- worker columns that hold a name or a staff id instead of ``prof_professional_id`` (SystemC);
+- SystemC: a team holding a case without a worker is an involvement ``CW`` with no professional id. The generic
+  world records those spells as the team manager holding the case ("TEAM MANAGER", not an allocation): a third of
+  them are written as team-only involvements, and, with ``is_allocated_cw_flag``, another third as ``CW`` rows of
+  the manager flagged ``N``. Neither is an allocation, in truth or under the profile's rule (a team-only involvement
+  counts as unallocated, a ``CW`` row needs the flag ``Y`` where the extract carries it). Rows touched by an injected
+  fault are left as they are;
+- SystemC: ``NEWID()`` keys, new every night, for ``ssd_care_leavers``, ``ssd_linked_identifiers`` and ``ssd_send``
+  (each distinct key gets one new key, so a duplicated key stays duplicated); Mosaic: ``cinf_table_id`` blank.
+
+``full_ssd.py`` adds the v1.4.5 tables the product does not use yet.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from csc.contract import Column, Table, column_order, load_contract
+from csc.contract.profiles import Profile, code_list, load_profile
+
+SYSTEMS = ("generic", "systemc", "mosaic", "eclipse")
+TEAM_ONLY_SYSTEMS = ("systemc",)  # write a team holding a case as an involvement without a professional
+NEWID_KEYS = {"systemc": {"ssd_care_leavers": "clea_table_id", "ssd_linked_identifiers": "link_table_id",
+                          "ssd_send": "send_table_id"}}
+# columns of other tables that hold a NEWID key (they follow it)
+NEWID_REFERENCES = {"ssd_send": (("ssd_ehcp_requests", "ehcr_send_table_id"),)}
+BLANK_KEYS = {"mosaic": {"ssd_assessment_factors": "cinf_table_id"}}
+TEAM_MANAGER = "team_manager"
+ALLOCATED = "allocated_case_worker"
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """One file of a rendered extract: its frame (file column names) and the table shape ``render.render`` reads."""
+
+    table: Table
+    frame: pd.DataFrame
+
+
+def profile_of(system: str) -> Profile:
+    if system not in SYSTEMS:
+        raise ValueError(f"unknown --system {system!r} ({', '.join(SYSTEMS)})")
+    return load_profile(system)
+
+
+def shape(tables: dict[str, pd.DataFrame], extra: dict[str, tuple[Table, pd.DataFrame]], system: str,
+          ssd_version: str, faulty: set[tuple[str, str]], night: np.datetime64, seed: int,
+          allocated_flag: bool) -> list[Shaped]:
+    """Every file of the night in ``system``'s conventions: the contract tables (generic rendering: unchanged),
+    then ``extra`` (tables beyond the contract, by name: their shape and frame). ``faulty``: (table, primary key)
+    of rows an injected fault touched, which keep their values."""
+    contract = load_contract()
+    profile = profile_of(system)
+    generic = load_profile("generic")
+    frames = {name: frame for name, frame in tables.items()}
+    if system != "generic":
+        frames = _render_values(frames, profile, generic, faulty, allocated_flag)
+    out = []
+    for table in contract:
+        frame = frames[table.name]
+        frame = _link_columns(frames, table, frame, profile)
+        out.append(_reshape(table, frame, profile, ssd_version))
+    for name, (table, frame) in extra.items():
+        out.append(Shaped(table, frame))
+    _new_keys(out, system, night, seed)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def _render_values(frames: dict[str, pd.DataFrame], profile: Profile, generic: Profile,
+                   faulty: set[tuple[str, str]], allocated_flag: bool) -> dict[str, pd.DataFrame]:
+    frames = dict(frames)
+    professionals = frames["ssd_professionals"]
+    by_id = professionals.drop_duplicates("prof_professional_id").set_index("prof_professional_id")
+    for qualified, kind in profile.worker_columns.items():
+        table, column = qualified.split(".", 1)
+        source = "prof_professional_name" if kind == "name" else "prof_staff_id"
+        values = frames[table][column].fillna("").astype(str)
+        looked_up = values.map(by_id[source]).fillna(values)
+        frames[table] = frames[table].assign(**{column: looked_up.to_numpy(dtype=object)})
+    for concept, vocabulary in profile.vocabularies.items():
+        if concept == "involvement_role":
+            continue
+        base = generic.vocabularies.get(concept)
+        frame = frames[vocabulary.table]
+        values = frame[vocabulary.column_name].fillna("").astype(str)
+        mapping = {}
+        for value in values.unique():
+            code = base.translate(value) if base is not None else None
+            mapping[value] = value if code is None else _render_code(vocabulary, code)
+        frames[vocabulary.table] = frame.assign(**{vocabulary.column_name: values.map(mapping).to_numpy(dtype=object)})
+    frames["ssd_involvements"] = _involvements(frames["ssd_involvements"], profile, generic, faulty, allocated_flag)
+    return frames
+
+
+def _render_code(vocabulary, code: str) -> str:
+    if vocabulary.match == "prefix2" and vocabulary.code_list:
+        description = code_list(vocabulary.code_list).get(code)
+        return code if description is None else f"{code} - {description}"
+    try:
+        return vocabulary.render(code)
+    except KeyError:
+        return code
+
+
+def _involvements(frame: pd.DataFrame, profile: Profile, generic: Profile, faulty: set[tuple[str, str]],
+                  allocated_flag: bool) -> pd.DataFrame:
+    roles = generic.vocabulary("involvement_role")
+    target = profile.vocabulary("involvement_role")
+    text = frame["invo_professional_role_id"].fillna("").astype(str)
+    product = text.map(lambda v: roles.translate(v) or "").to_numpy(dtype=object)
+    ids = frame["invo_involvements_id"].fillna("").astype(str).to_numpy(dtype=object)
+    professional = frame["invo_professional_id"].fillna("").astype(str).to_numpy(dtype=object).copy()
+    untouched = np.array([("ssd_involvements", key) not in faulty for key in ids], dtype=bool)
+    bucket = np.array([zlib.crc32(key.encode()) % 3 for key in ids], dtype=np.int64)
+    holding = (product == TEAM_MANAGER) & untouched & (professional != "")
+    team_only = np.zeros(len(frame), dtype=bool)
+    manager_cw = np.zeros(len(frame), dtype=bool)
+    if profile.name in TEAM_ONLY_SYSTEMS:
+        team_only = holding & (bucket == 0)
+        manager_cw = holding & (bucket == 1) & allocated_flag
+    product = np.where(team_only | manager_cw, ALLOCATED, product)
+    professional[team_only] = ""
+    rendered = {role: _render_role(target, role) for role in set(product.tolist()) if role}
+    out_roles = np.array([rendered[p] if p else t for p, t in zip(product, text, strict=True)], dtype=object)
+    out = frame.assign(invo_professional_id=professional, invo_professional_role_id=out_roles)
+    if allocated_flag:
+        flag = np.where((product == ALLOCATED) & ~manager_cw, "Y", "N")
+        out[profile.allocation.flag_column] = flag.astype(object)
+    return out
+
+
+def _render_role(vocabulary, role: str) -> str:
+    try:
+        return vocabulary.render(role)
+    except KeyError:
+        return role.upper().replace("_", " ")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def _link_columns(frames: dict[str, pd.DataFrame], table: Table, frame: pd.DataFrame,
+                  profile: Profile) -> pd.DataFrame:
+    """The linking columns the profile's derivations read: an extra column (Mosaic's ``cinv_cin_plan_id``), or a
+    contract column left blank in the generic rendering, filled with a record of the lookup table that names the
+    same child (so the derivation gives the child back)."""
+    for column in table.column_names:
+        derivation = profile.derivation(table.name, column)
+        if derivation is None:
+            continue
+        link, target_key = derivation.via
+        lookup = frames[derivation.lookup]
+        latest = (lookup[[derivation.take, target_key]].astype(str)
+                  .drop_duplicates(derivation.take, keep="last").set_index(derivation.take)[target_key])
+        person = frame[column].fillna("").astype(str)
+        found = person.map(latest).fillna("")
+        if link in table.column_names:
+            current = frame[link].fillna("").astype(str)
+            frame = frame.assign(**{link: current.where(current != "", found).to_numpy(dtype=object)})
+        else:
+            frame = frame.assign(**{link: found.to_numpy(dtype=object)})
+    return frame
+
+
+def file_columns(table: Table, profile: Profile, ssd_version: str, frame_columns: list[str]) -> list[str]:
+    """The columns of ``table``'s file for the system, in order: the system's bcp order for the SSD version
+    (``csc.contract.column_order``), with the profile's renames applied, its absent columns left out and the
+    extra columns the rendering added at the end."""
+    order = []
+    for name in column_order(table, ssd_version, profile.name):
+        if profile.is_absent(table.name, name):
+            continue
+        source = profile.source_name(table.name, name)
+        if source not in order:
+            order.append(source)
+    renamed = {c: profile.source_name(table.name, c) for c in frame_columns}
+    for name in frame_columns:
+        if renamed[name] not in order and not profile.is_absent(table.name, name):
+            order.append(renamed[name])
+    return order
+
+
+def _reshape(table: Table, frame: pd.DataFrame, profile: Profile, ssd_version: str) -> Shaped:
+    renames = {profile.source_name(table.name, c): c for c in table.column_names}
+    frame = frame.rename(columns={v: k for k, v in renames.items() if k != v})
+    order = file_columns(table, profile, ssd_version, [c for c in frame.columns])
+    blanks = [c for n, c in BLANK_KEYS.get(profile.name, {}).items() if n == table.name]
+    if blanks or any(name not in frame.columns for name in order):
+        frame = frame.copy()
+    for name in order:
+        if name not in frame.columns:
+            frame[name] = ""
+    for blank in blanks:
+        if blank in frame.columns:
+            frame[blank] = ""
+    columns = []
+    for name in order:
+        contract_name = renames.get(name, name)
+        if contract_name in table.column_names:
+            columns.append(table.column(contract_name).model_copy(update={"name": name}))
+        else:
+            columns.append(Column(name=name, type="text", description=f"{profile.title}: extra column"))
+    key = tuple(profile.source_name(table.name, k) for k in table.primary_key)
+    shaped = Table(name=table.name, source=table.source, description=table.description, primary_key=key,
+                   columns=tuple(columns))
+    return Shaped(shaped, frame[order].reset_index(drop=True))
+
+
+def _new_keys(files: list[Shaped], system: str, night: np.datetime64, seed: int) -> None:
+    """SystemC's NEWID() keys: one new random key per distinct key value, new every night."""
+    keys = NEWID_KEYS.get(system, {})
+    by_name = {f.table.name: i for i, f in enumerate(files)}
+    for name, column in keys.items():
+        if name not in by_name:
+            continue
+        frame = files[by_name[name]].frame
+        values = frame[column].fillna("").astype(str)
+        distinct = sorted(v for v in values.unique() if v)
+        rng = np.random.default_rng([seed, int(night.astype("datetime64[D]").astype(np.int64)),
+                                     zlib.crc32(name.encode())])
+        fresh = {v: str(uuid.UUID(bytes=rng.bytes(16), version=4)).upper() for v in distinct}
+        fresh[""] = ""
+        i = by_name[name]
+        files[i] = Shaped(files[i].table, frame.assign(**{column: values.map(fresh).to_numpy(dtype=object)}))
+        for other, reference in NEWID_REFERENCES.get(name, ()):
+            if other in by_name:
+                j = by_name[other]
+                ref = files[j].frame[reference].fillna("").astype(str)
+                files[j] = Shaped(files[j].table, files[j].frame.assign(
+                    **{reference: ref.map(lambda v: fresh.get(v, v)).to_numpy(dtype=object)}))

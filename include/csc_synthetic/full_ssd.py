@@ -333,6 +333,7 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
         "senn_active_ehcp_need_type": h.pick("need", planned, ["ASD", "SEMH", "SLCN", "MLD", "SPLD", "PD"]),
         "senn_active_ehcp_need_rank": "1"})
 
+    known = set(pid.tolist())
     result = {}
     for name, table in shapes.items():
         frame = out[name]
@@ -340,6 +341,9 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
         extra = [c for c in frame.columns if c not in table.column_names]
         if missing or extra:
             raise AssertionError(f"{name}: columns missing {missing} or unknown {extra}")
+        for column in table.column_names:  # only children of the extract (not an orphan id a fault made)
+            if column.endswith("_person_id") and column != "moth_childs_person_id":
+                frame = frame[frame[column].isin(known)]
         frame = frame[table.column_names].reset_index(drop=True)
         for column in table.columns:
             if column.type == "datetime":

@@ -218,7 +218,8 @@ def _reshape(table: Table, frame: pd.DataFrame, profile: Profile, ssd_version: s
         if contract_name in table.column_names:
             columns.append(table.column(contract_name).model_copy(update={"name": name}))
         else:
-            columns.append(Column(name=name, type="text", description=f"{profile.title}: extra column"))
+            kind = "flag" if name == profile.allocation.flag_column else "text"
+            columns.append(Column(name=name, type=kind, description=f"{profile.title}: extra column"))
     key = tuple(profile.source_name(table.name, k) for k in table.primary_key)
     shaped = Table(name=table.name, source=table.source, description=table.description, primary_key=key,
                    columns=tuple(columns))

@@ -3,6 +3,7 @@ time, CPU time and peak memory (the largest process's maximum resident set size,
 generator and its truth process together). Target: at most 60 s and 2 GB on 2 cores.
 
     .venv/bin/python benchmarks/bench_generate.py [--la 903] [--seed 1] [--as-of 2025-03-31] [--faults none]
+        [--system generic|systemc|mosaic|eclipse]
 """
 
 from __future__ import annotations
@@ -40,10 +41,13 @@ def main() -> int:
     parser.add_argument("--seed", default="1")
     parser.add_argument("--as-of", default="2025-03-31")
     parser.add_argument("--faults", default="none")
+    parser.add_argument("--system", default="generic", help="render in this system's conventions (csc generate)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_generate_") as out:
         command = [sys.executable, "-m", "csc.cli", "generate", "--la", args.la, "--size", args.size,
                    "--seed", args.seed, "--as-of", args.as_of, "--out", out, "--faults", args.faults, "--quiet"]
+        if args.system != "generic":
+            command += ["--system", args.system]
         load_before = os.getloadavg()
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -21,8 +21,8 @@ import pandas as pd
 
 from csc.contract import Table, load_contract
 from csc_synthetic import faults as fault_catalogue
-from csc_synthetic import nights as night_changes
 from csc_synthetic import full_ssd, render, snapshot, systems, truth, world
+from csc_synthetic import nights as night_changes
 from csc_synthetic.calendar import financial_year_start
 from csc_synthetic.config import GeneratorConfig, load_config
 from csc_synthetic.context import Context

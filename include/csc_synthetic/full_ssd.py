@@ -15,6 +15,7 @@ keeps its values from one night to the next.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import zlib
 from collections import defaultdict
@@ -69,7 +70,13 @@ class _Hash:
         self.seed = seed
 
     def unit(self, purpose: str, keys) -> np.ndarray:
-        return np.array([zlib.crc32(f"{self.seed}|{purpose}|{k}".encode()) / 2**32 for k in keys], dtype=float)
+        """Uniform in [0, 1) per key (SipHash keyed by the seed and the purpose: vectorised, stable)."""
+        keys = np.asarray(keys, dtype=object)
+        if keys.size == 0:
+            return np.zeros(0, dtype=float)
+        hash_key = hashlib.md5(f"{self.seed}|{purpose}".encode()).hexdigest()[:16]
+        hashed = pd.util.hash_array(keys.astype(str).astype(object), hash_key=hash_key, categorize=False)
+        return (hashed >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
     def pick(self, purpose: str, keys, options) -> np.ndarray:
         options = np.asarray(options, dtype=object)
@@ -243,7 +250,7 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
                                                                          "Family disengaged"])),
         "earl_episode_organisation": h.pick("eh_org", helped, ["Family hub", "School", "Health visiting"]),
         "earl_episode_worker_id": ""})
-    family = [f"F{zlib.crc32(f'{seed}|family|{p}'.encode()) % max(2, len(pid) * 2 // 3) + 1:07d}" for p in pid]
+    family = _ids("F", 1_000_000 + (h.unit("family", pid) * max(2, len(pid) * 2 // 3)).astype(np.int64))
     out["ssd_family"] = pd.DataFrame({"fami_table_id": _ids("FA", pid), "fami_family_id": family,
                                       "fami_person_id": pid})
     upn = person["pers_upn"].fillna("").astype(str).to_numpy(dtype=object)

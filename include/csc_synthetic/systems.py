@@ -80,8 +80,7 @@ def shape(tables: dict[str, pd.DataFrame], extra: dict[str, tuple[Table, pd.Data
         frame = frames[table.name]
         frame = _link_columns(frames, table, frame, profile)
         out.append(_reshape(table, frame, profile, ssd_version))
-    for name, (table, frame) in extra.items():
-        out.append(Shaped(table, frame))
+    out.extend(Shaped(table, frame) for table, frame in extra.values())
     _new_keys(out, system, night, seed)
     return out
 
@@ -247,4 +246,4 @@ def _new_keys(files: list[Shaped], system: str, night: np.datetime64, seed: int)
                 j = by_name[other]
                 ref = files[j].frame[reference].fillna("").astype(str)
                 files[j] = Shaped(files[j].table, files[j].frame.assign(
-                    **{reference: ref.map(lambda v: fresh.get(v, v)).to_numpy(dtype=object)}))
+                    **{reference: ref.map(lambda v, keys=fresh: keys.get(v, v)).to_numpy(dtype=object)}))

@@ -37,3 +37,17 @@ def test_a_run_reports_the_extract_and_its_truth(tmp_path):
     assert str(tmp_path / "901" / "2024-06-30") in result.output
     assert "simulated" in result.output  # progress on stderr, mixed in by CliRunner
     assert (tmp_path / "truth" / "901" / "2024-06-30" / "indicators.csv").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--system", "mosaic", "--allocated-flag"], "no allocation flag"),
+    (["--system", "systemc", "--messy"], "--messy"),
+    (["--full-ssd", "--messy"], "--messy"),
+    (["--system", "caredirector"], "Invalid value for '--system'"),
+])
+def test_system_options_that_cannot_combine_are_refused(args, message, tmp_path):
+    result = CliRunner().invoke(cli, ["generate", "--quiet", "--la", "901", "--as-of", "2025-03-31",
+                                      "--out", str(tmp_path), *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not any(tmp_path.iterdir())

@@ -21,10 +21,9 @@ import pytest
 from csc.contract import Table, load_contract
 from csc.contract.profiles import Profile, load_profile
 from csc.ingest.dialects import DialectStream, dialect, typed_kinds
-from csc_synthetic import _write_night, generate
+from csc_synthetic import _write_night, generate, snapshot, world
 from csc_synthetic import faults as fault_catalogue
 from csc_synthetic import nights as night_changes
-from csc_synthetic import snapshot, world
 from csc_synthetic.config import load_config
 from csc_synthetic.context import Context
 from csc_synthetic.full_ssd import extra_tables

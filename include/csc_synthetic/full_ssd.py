@@ -114,6 +114,9 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
     lac_dob = _d(dob_of.reindex(looked_after).to_numpy())
     entered = (pd.DataFrame({"p": cla_person, "d": _d(episodes["clae_entered_care_date"])})
                .groupby("p")["d"].min().reindex(looked_after).to_numpy().astype("datetime64[D]"))
+    ceased = _d(episodes["clae_cla_episode_ceased_date"])
+    in_care_lately = set(cla_person[np.isnat(ceased) | (ceased >= night - DAY * 365)].tolist())
+    year_ago = np.maximum(entered, night - DAY * 365)  # checks and scores of the last year
     out: dict[str, pd.DataFrame] = {}
 
     # addresses: the current home of every person, a previous one for some
@@ -150,8 +153,8 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
         "moth_childs_dob": birth})
 
     # looked-after children: health checks, immunisations, substance misuse, convictions, SDQ scores, care plans
-    health_date = _clip(entered + h.days("health", looked_after, 20, 300), night)
-    dental = _clip(entered + h.days("dental", looked_after, 30, 330), night)
+    health_date = _clip(year_ago + h.days("health", looked_after, 20, 300), night)
+    dental = _clip(year_ago + h.days("dental", looked_after, 30, 330), night)
     out["ssd_cla_health"] = pd.DataFrame({
         "clah_health_check_id": np.concatenate([_ids("HA", looked_after), _ids("DC", looked_after)]),
         "clah_person_id": np.concatenate([looked_after, looked_after]),
@@ -179,11 +182,13 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
                                               ["Theft", "Criminal damage", "Common assault", "Possession"])})
     sdq = (age_now >= 4) & (age_now < 17)
     scored = looked_after[sdq]
+    sdq_reason = h.pick("sdq_reason", scored, ["SDQ1"] + [""] * 9)  # SDQ1: no form returned, no score
     out["ssd_sdq_scores"] = pd.DataFrame({
         "csdq_table_id": _ids("SDQ", scored), "csdq_person_id": scored,
-        "csdq_sdq_completed_date": _clip(entered[sdq] + h.days("sdq", scored, 60, 365), night),
-        "csdq_sdq_score": [str(v) for v in np.minimum(40, (h.unit("score", scored) * 30 + 2).astype(int))],
-        "csdq_sdq_reason": h.pick("sdq_reason", scored, ["SDQ1"] + [""] * 9)})
+        "csdq_sdq_completed_date": _clip(year_ago[sdq] + h.days("sdq", scored, 60, 365), night),
+        "csdq_sdq_score": np.where(sdq_reason == "", [str(v) for v in (h.unit("score", scored) * 30 + 2).astype(int)],
+                                   ""),
+        "csdq_sdq_reason": sdq_reason})
     out["ssd_cla_care_plan"] = pd.DataFrame({
         "lacp_table_id": _ids("CP", looked_after), "lacp_person_id": looked_after,
         "lacp_cla_care_plan_start_date": _clip(entered + h.days("plan", looked_after, 0, 20), night),
@@ -340,6 +345,9 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
         "senn_active_ehcp_need_type": h.pick("need", planned, ["ASD", "SEMH", "SLCN", "MLD", "SPLD", "PD"]),
         "senn_active_ehcp_need_rank": "1"})
 
+    for name, column in (("ssd_cla_health", "clah_person_id"), ("ssd_cla_immunisations", "clai_person_id"),
+                         ("ssd_sdq_scores", "csdq_person_id"), ("ssd_cla_care_plan", "lacp_person_id")):
+        out[name] = out[name][out[name][column].isin(in_care_lately)]
     known = set(pid.tolist())
     result = {}
     for name, table in shapes.items():

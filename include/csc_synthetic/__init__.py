@@ -61,7 +61,8 @@ def generate(la_code: str, size: str | int | None, seed: int, as_of: date, out: 
     Deterministic: the same arguments give byte-identical files. ``faults``: none, default, all, or a YAML file
     of fault rates (see docs/INDICATOR_RULES.md). ``size``: tiny, small, county, a number of children aged 0-17,
     or None for the LA's configured size. ``rendering``: the export dialect, encoding and date style the files are
-    written in (default: csv, UTF-8, ISO); the simulated LA and its truth do not depend on it.
+    written in (default: csv, UTF-8, ISO), and the source system whose SSD conventions they follow (``systems.py``,
+    with the full v1.4.5 table set of ``full_ssd.py``); the simulated LA and its truth do not depend on it.
     """
     rendering = rendering or render.Rendering()
     rendering.check(messy)

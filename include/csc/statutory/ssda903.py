@@ -2,7 +2,9 @@
 
 One file per table, with the DfE's column names (the same as the validator's ``lac_validator.config``):
 header, episodes, reviews, missing and OC3 from the warehouse's staging tables. An episode row starts at every
-change of period of care, placement or legal status (RNE S, P, L or B); the rows before a change end with REC X1.
+change of period of care, placement or legal status (RNE S; P placement only; L legal status only; T both; U both,
+into placement for adoption with the current foster carers, A3/A5). B (new placement with the same carers) is never
+produced: the SSD does not say whether the carers stayed the same; the rows before a change end with REC X1.
 
 Tables the warehouse cannot fill yet are not written (the validator then skips the rules that need them); their
 fields are listed in :data:`NOT_YET_HELD` with the SSD table they need.
@@ -120,7 +122,10 @@ kept as (
     select f.*,
            case when f.n = 1 then 'S'
                 when f.placement_key is distinct from f.prev_placement
-                     and f.legal_status_code is distinct from f.prev_legal then 'B'
+                     and f.legal_status_code is distinct from f.prev_legal
+                     and f.placement_type_code in ('A3', 'A5') then 'U'
+                when f.placement_key is distinct from f.prev_placement
+                     and f.legal_status_code is distinct from f.prev_legal then 'T'
                 when f.placement_key is distinct from f.prev_placement then 'P'
                 else 'L' end as rne
     from flagged f
@@ -289,15 +294,24 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
         age = year.end.year - dob.year - ((year.end.month, year.end.day) < (dob.month, dob.day))
         # 17- and 18-year-olds who left care after this year's birthday: no information is required (rule 1016)
         not_required = age in (17, 18) and left_on >= _add_years(dob, age)
-        if not_required or not (in_touch and activ and accom):
+        if not_required:
+            continue
+        if in_touch != "YES":  # not in touch, refused, died, returned home, not required: no activity, no home
+            activ, accom = "0", "0"
+        if not (in_touch and activ and accom):
             in_touch = activ = accom = None
         oc3.append((child, dob, in_touch, activ, accom))
+    episode_rows = _episode_rows(episodes, year)
+    looked_after = {r[0] for r in episode_rows}
+    # children looked after only under short-break legal statuses (V3, V4): no mother field, no reviews
+    short_breaks_only = looked_after - {r[0] for r in episode_rows if r[3] not in SHORT_BREAK}
     tables: dict[str, list[tuple]] = {
-        # MOTHER: recorded for girls only (1 mother, 0 not); MC_DOB needs ssd_mother
-        "header": [(c, sex or "U", dob, eth, upn_unknown, ("1" if mother else "0") if sex == "F" else None, None)
+        # MOTHER: for girls looked after in the year (not short breaks only): 1 mother, 0 not; MC_DOB needs ssd_mother
+        "header": [(c, sex or "U", dob, eth, upn_unknown,
+                    ("1" if mother else "0") if sex == "F" and c in looked_after - short_breaks_only else None, None)
                    for c, sex, dob, eth, upn_unknown, mother in header],
-        "episodes": _episode_rows(episodes, year),
-        "reviews": reviews,
+        "episodes": episode_rows,
+        "reviews": [r for r in reviews if r[0] not in short_breaks_only],
         "missing": missing,
         "oc3": oc3,
     }

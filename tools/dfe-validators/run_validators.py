@@ -40,7 +40,7 @@ def run_903(folder: Path, ruleset: str, collection_year: str, la: str) -> dict:
     files = sorted(str(p) for p in folder.glob("*.csv"))
     if not files:
         raise SystemExit(f"no SSDA903 CSV files in {folder}")
-    registry = getattr(importlib.import_module(f"lac_validator.rules.{ruleset}"), "registry")
+    registry = importlib.import_module(f"lac_validator.rules.{ruleset}").registry
     crashes: dict[str, str] = {}
     wrapped = {}
     for code, rule in registry.items():
@@ -93,7 +93,7 @@ def run_cin(xml_file: Path, ruleset: str) -> dict:
 
     root = ET.parse(xml_file).getroot()
     data_files = cin_validator.process_data(cin_validator.convert_data(root))
-    registry = getattr(importlib.import_module(f"cin_validator.rules.{ruleset}"), "registry")
+    registry = importlib.import_module(f"cin_validator.rules.{ruleset}").registry
     crashes: dict[str, str] = {}
 
     class Guarded(dict):

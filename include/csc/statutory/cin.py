@@ -36,7 +36,8 @@ class CinCensus:
 
 
 def schema_path(year: CollectionYear) -> Path:
-    path = Path(str(resources.files("csc.statutory") / "schemas" / f"cin_{year.start_year}_{year.end.year % 100:02d}.xsd"))
+    name = f"cin_{year.start_year}_{year.end.year % 100:02d}.xsd"
+    path = Path(str(resources.files("csc.statutory") / "schemas" / name))
     if not path.is_file():
         raise StatutoryError(f"no CIN census schema for {year.name} in {path.parent} (the product holds: "
                              f"{', '.join(sorted(p.name for p in path.parent.glob('cin_*.xsd'))) or 'none'})")

@@ -97,7 +97,8 @@ state as (
     from changes c
     join in_year y using (period_of_care_key)
     left join lateral (
-        select * from placements p where p.period_of_care_key = c.period_of_care_key and p.placement_start_date <= c.on_date
+        select * from placements p
+        where p.period_of_care_key = c.period_of_care_key and p.placement_start_date <= c.on_date
         order by p.placement_start_date desc limit 1
     ) pl on true
     left join lateral (

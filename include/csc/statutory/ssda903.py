@@ -222,10 +222,10 @@ TEMPORARY_PLACEMENTS = ("T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14"
 # The DfE's OC3 accommodation codes (ssd_care_leavers holds the accommodation as text): the first phrase found wins.
 ACCOMMODATION_CODES: list[tuple[str, str]] = [
     ("parents or relatives", "B"), ("community home", "C"), ("residential care", "C"), ("semi-independent", "D"),
-    ("transitional", "D"), ("supported lodgings", "E"), ("gone abroad", "G"), ("deported", "H"),
-    ("ordinary lodgings", "K"), ("former foster carer", "R"), ("staying put", "R"), ("no fixed abode", "S"),
-    ("homeless", "S"), ("foyer", "T"), ("independent living", "U"), ("tenancy", "U"), ("emergency", "V"),
-    ("bed and breakfast", "W"), ("custody", "X"), ("other", "Y"),
+    ("transitional", "D"), ("self-contained", "D"), ("supported lodgings", "E"), ("abroad", "G"), ("deported", "H"),
+    ("ordinary lodgings", "K"), ("not known", "R"), ("no fixed abode", "S"), ("homeless", "S"), ("foyer", "T"),
+    ("independent living", "U"), ("tenancy", "U"), ("emergency", "V"), ("bed and breakfast", "W"), ("custody", "X"),
+    ("former foster carer", "Z"), ("staying put", "Z"), ("other", "Y"),
 ]
 
 

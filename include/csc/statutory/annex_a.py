@@ -371,8 +371,9 @@ def _shape(name: str, row: tuple, as_of: date) -> list:
         (disabled, started, need, second, ls_start, ls, review, visit, iro, placements, ceased, reason,
          pl_start, pl_type, provider, postcode, urn, missing, absent, offered, accepted) = rest
         own = [None, _yes_no(disabled, True), started, NEED.get(need or "", "N0 - Not stated"),
-               "a) Yes" if second else "b) No", ls_start, LEGAL_STATUS.get((ls or "").upper(), ls), review, visit, None, iro, None, None, placements,
-               ceased, reason, pl_start, pl_type, PROVIDER.get((provider or "").upper(), provider), postcode, urn, None, None, missing, absent,
+               "a) Yes" if second else "b) No", ls_start, LEGAL_STATUS.get((ls or "").upper(), ls), review, visit,
+               None, iro, None, None, placements, ceased, reason, pl_start, pl_type,
+               PROVIDER.get((provider or "").upper(), provider), postcode, urn, None, None, missing, absent,
                _yes_no(offered, True) if offered is not None else None,
                _yes_no(accepted, True) if accepted is not None else None, None, None]
     else:  # List 9

@@ -1,6 +1,7 @@
 """The CIN census XML of one collection year, built from the warehouse and checked against that year's XSD.
 
-The census holds every child with a CIN episode (referral) open at any time in the year, and within each episode its
+The census holds every child with a CIN episode (referral) open at any time in the year (a same-day duplicate
+referral, as the marts flag it, is left out), and within each episode its
 assessments, CIN plans, section 47 enquiries and child protection plans (with their reviews) that touch the year.
 The XSD (``schemas/cin_YYYY_YY.xsd``) is reference data written from the DfE's published specification; a file
 that does not validate is never left behind as if it were a return.
@@ -59,6 +60,9 @@ def _collect(settings: Settings, la_code: str, year: CollectionYear) -> dict[str
             from staging.stg_ssd__cin_episodes r
             where r.la_code = %(la)s and r.referral_date <= %(ye)s
               and (r.closure_date is null or r.closure_date >= %(ys)s)
+              -- a second referral of the child on the same day is a duplicate: counted once, as in the marts
+              and not exists (select 1 from marts.fct_referrals f where f.la_code = r.la_code
+                               and f.referral_key = r.referral_key and f.is_same_day_duplicate)
             order by r.child_key, r.referral_date""", p)
         keys = list({r["referral_key"] for r in referrals})
         children = list({r["child_key"] for r in referrals})

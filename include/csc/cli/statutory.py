@@ -114,6 +114,36 @@ def validate(la_code: str, year, out: Path | None, ons_code: str | None) -> None
         raise SystemExit(1)
 
 
+@statutory.command("readiness")
+@click.option("--la", "la_code", required=True, metavar="CODE", help="LA code, e.g. 999.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="The night (default: the extract date of the LA's latest published batch).")
+@click.option("--ons-code", default=None, metavar="E0NNNNNNN", help="The LA's ONS code for the 903 validator.")
+def readiness(la_code: str, as_of, ons_code: str | None) -> None:
+    """Return readiness: build and validate the current collection year's 903 and CIN files; print the errors by
+    rule, the new and resolved errors since the last run, and the children to fix per team."""
+    from csc.cli import ensure_warehouse
+    from csc.statutory import StatutoryError
+    from csc.statutory.readiness import nightly_readiness
+    from csc.warehouse.connection import connect
+
+    settings = get_settings()
+    ensure_warehouse(settings)
+    night = as_of.date() if as_of else None
+    if night is None:
+        with connect(settings, application="csc statutory readiness") as conn:
+            night = conn.execute("select max(extract_date) from ops.extract_batches where la_code = %s "
+                                 "and status = 'published'", (la_code,)).fetchone()[0]
+        if night is None:
+            raise click.ClickException(f"LA {la_code} has no published batch: give --as-of")
+    try:
+        result = nightly_readiness(settings, la_code, night, ons_code=ons_code)
+    except StatutoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in result.lines():
+        click.echo(line)
+
+
 @statutory.command("annex-a")
 @click.option("--la", "la_code", required=True, metavar="CODE", help="LA code, e.g. 999.")
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",

@@ -36,13 +36,25 @@ class CinCensus:
     children: int
 
 
+SCHEMAS = Path(str(resources.files("csc.statutory") / "schemas"))
+
+
 def schema_path(year: CollectionYear) -> Path:
-    name = f"cin_{year.start_year}_{year.end.year % 100:02d}.xsd"
-    path = Path(str(resources.files("csc.statutory") / "schemas" / name))
+    path = SCHEMAS / f"cin_{year.start_year}_{year.end.year % 100:02d}.xsd"
     if not path.is_file():
         raise StatutoryError(f"no CIN census schema for {year.name} in {path.parent} (the product holds: "
                              f"{', '.join(sorted(p.name for p in path.parent.glob('cin_*.xsd'))) or 'none'})")
     return path
+
+
+def latest_schema_for(year: CollectionYear) -> Path:
+    """The year's own schema, else the latest earlier one the product holds (a year in progress whose specification
+    has not been shipped yet is checked against the last structure known)."""
+    for start in range(year.start_year, year.start_year - 5, -1):
+        path = SCHEMAS / f"cin_{start}_{(start + 1) % 100:02d}.xsd"
+        if path.is_file():
+            return path
+    return schema_path(year)
 
 
 def _rows(conn, query: str, params: dict) -> list[dict]:
@@ -257,8 +269,11 @@ def check_against_schema(document: etree._ElementTree | etree._Element, schema: 
     return [f"line {e.line}: {e.message}" for e in xsd.error_log]
 
 
-def write_cin(settings: Settings, la_code: str, year: CollectionYear, out: Path) -> CinCensus:
-    schema = schema_path(year)
+def write_cin(settings: Settings, la_code: str, year: CollectionYear, out: Path, *,
+              latest_schema: bool = False) -> CinCensus:
+    """Write the census of ``year``; ``latest_schema``: a year without its own schema yet (the nightly readiness of
+    the year in progress) is checked against the latest one the product holds."""
+    schema = latest_schema_for(year) if latest_schema else schema_path(year)
     data = _collect(settings, la_code, year)
     if not data["referrals"]:
         raise StatutoryError(f"LA {la_code}: no children in need in {year.name} in the warehouse "

@@ -26,7 +26,9 @@ from csc.warehouse.connection import connect
 VALIDATORS_DIR = PROJECT_ROOT / "tools" / "dfe-validators"
 RUNNER = VALIDATORS_DIR / "run_validators.py"
 
-# The CIN validator's 2026-27 rule set does not exist on PyPI yet: readiness runs on the latest rule set it has.
+# The latest rule sets the pinned validators carry: the CIN validator on PyPI has none for 2026-27 yet, so a later
+# year runs on the latest it has (and says so).
+LATEST_903_RULESET = "lac2026_27"
 LATEST_CIN_RULESET = "cin2025_26"
 
 # rule code -> why the product cannot pass it yet (issue 13 item 1: the SSD tables still to add)
@@ -114,7 +116,7 @@ def validators_python() -> Path:
 def run_validator(kind: str, path: Path, year: CollectionYear, ons_code: str | None = None) -> ReturnVerdict:
     """Run one validator on the files at ``path`` (the 903 folder or the CIN XML file) in its own environment."""
     if kind == "903":
-        ruleset = year.ruleset_903
+        ruleset = year.ruleset_903 if year.start_year <= 2026 else LATEST_903_RULESET
         args = [str(path), "--ruleset", ruleset, "--collection-year", str(year.end.year), "--la", ons_code or ""]
     else:
         ruleset = year.ruleset_cin if year.start_year <= 2025 else LATEST_CIN_RULESET
@@ -172,8 +174,12 @@ def store(settings: Settings, la_code: str, year: CollectionYear, folder: Path, 
 
 
 def validate_year(settings: Settings, la_code: str, year: CollectionYear, folder: Path, *,
-                  ons_code: str | None = None, progress: Callable[[str], None] | None = None) -> ValidationRun:
-    """Build the 903 and CIN files of ``year`` into ``folder``, validate both, store the verdicts."""
+                  ons_code: str | None = None, progress: Callable[[str], None] | None = None,
+                  in_progress: bool = False) -> ValidationRun:
+    """Build the 903 and CIN files of ``year`` into ``folder``, validate both, store the verdicts.
+
+    ``in_progress``: the year has not ended (the nightly readiness): the CIN file is checked against the latest
+    schema the product holds when the year has none of its own yet."""
     from csc.statutory.cin import write_cin
     from csc.statutory.ssda903 import ensure_fresh, write_903
 
@@ -189,9 +195,9 @@ def validate_year(settings: Settings, la_code: str, year: CollectionYear, folder
     run.verdicts.append(verdict)
     started = datetime.now(UTC)
     say(f"building the CIN census XML of {year.name} into {folder / 'cin'}")
-    census = write_cin(settings, la_code, year, folder / "cin")
-    say("running the CIN census validator" + ("" if year.start_year <= 2025 else
-                                             f" (rule set {LATEST_CIN_RULESET}: none on PyPI for {year.name} yet)"))
+    census = write_cin(settings, la_code, year, folder / "cin", latest_schema=in_progress)
+    say(f"running the CIN census validator (schema {census.schema.name})" + (
+        "" if year.start_year <= 2025 else f" (rule set {LATEST_CIN_RULESET}: none on PyPI for {year.name} yet)"))
     verdict = run_validator("cin", census.path, year)
     store(settings, la_code, year, census.path, verdict, started)
     run.verdicts.append(verdict)

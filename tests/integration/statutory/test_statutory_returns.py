@@ -211,3 +211,32 @@ def test_cli_writes_the_903_files_and_refuses_a_folder_in_use(built, tmp_path, m
     assert again.exit_code != 0 and "not empty" in again.output
     wrong = CliRunner().invoke(cli, ["statutory", "903", "--la", LA, "--year", "2025-27"])
     assert wrong.exit_code == 2 and "expected e.g. 2025-26" in wrong.output
+
+
+def test_readiness_reports_errors_by_rule_new_and_resolved_and_children_per_team(built, tmp_path):
+    from csc.statutory.readiness import current_year, nightly_readiness
+
+    first = nightly_readiness(built.settings, LA, AS_OF, ons_code="E10000014", folder=tmp_path / "night-1")
+    assert first.year == current_year(AS_OF) == CollectionYear.parse("2026-27")
+    ssda = next(r for r in first.returns if r.kind == "903")
+    assert ssda.errors > 0 and ssda.children_by_team, "the synthetic postcodes alone give the 903 errors"
+    assert sum(len(c) for c in ssda.children_by_team.values()) == len({child for _, child, _, _ in ssda.new if child})
+    # the night after: nothing changed, so nothing is new and nothing resolved
+    second = nightly_readiness(built.settings, LA, AS_OF, ons_code="E10000014", folder=tmp_path / "night-2")
+    again = next(r for r in second.returns if r.kind == "903")
+    assert again.previous_run_id == ssda.validation_run_id
+    assert (again.new, again.resolved) == (set(), set())
+    assert again.errors_by_rule == ssda.errors_by_rule
+    # had the first night lacked one rule's errors, they would be new tonight; errors only last night are resolved
+    rule = next(iter(ssda.errors_by_rule))
+    with connect(built.settings) as conn:
+        conn.execute("update ops.statutory_issues set rule_code = 'GONE' where validation_run_id = %s "
+                     "and rule_code = %s", (again.validation_run_id, rule))
+        conn.execute("insert into ops.statutory_rule_results (validation_run_id, rule_code, severity, status) "
+                     "values (%s, 'GONE', 'error', 'failed')", (again.validation_run_id,))
+        conn.commit()
+    third = next(r for r in nightly_readiness(built.settings, LA, AS_OF, ons_code="E10000014",
+                                              folder=tmp_path / "night-3").returns if r.kind == "903")
+    assert {code for code, *_ in third.new} == {rule}
+    assert {code for code, *_ in third.resolved} == {"GONE"}
+    assert any("children to fix" in line for line in second.lines())

@@ -111,7 +111,9 @@ def validate(la_code: str, year, out: Path | None, ons_code: str | None) -> None
     for line in run.summary_lines():
         click.echo(line)
     if run.blocking:
-        raise SystemExit(1)
+        from csc.cli.exit_status import REFUSED
+
+        raise SystemExit(REFUSED)
 
 
 @statutory.command("readiness")

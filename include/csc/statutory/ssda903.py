@@ -43,73 +43,104 @@ NOT_YET_HELD: dict[str, str] = {
     "sw_episodes.csv": "the workforce census social worker id (SW_ID) of each allocated worker",
 }
 
-# Episodes: every change of period of care, placement or legal status starts a row.
+# Episodes: every change of period of care, placement or legal status starts a row. The state on each date is carried
+# forward from the latest change of each kind (window functions: one sort per period, no lookups per row).
 EPISODES_SQL = """
-with periods as (
-    select e.child_key, e.period_of_care_key,
-           min(e.episode_start_date) as period_start,
-           case when bool_or(e.episode_ceased_date is null) then null else max(e.episode_ceased_date) end
-               as period_end,
-           (array_agg(e.reason_episode_ceased_code order by e.episode_start_date desc))[1] as period_end_reason,
-           (array_agg(e.primary_need_code order by e.episode_start_date desc))[1] as latest_need
+with episodes as (
+    select e.child_key, e.period_of_care_key, e.episode_start_date, e.episode_ceased_date,
+           e.reason_episode_ceased_code, e.primary_need_code
     from staging.stg_ssd__cla_episodes e
     where e.la_code = %(la)s and e.episode_start_date is not null
-    group by e.child_key, e.period_of_care_key
+),
+periods as (
+    select child_key, period_of_care_key,
+           min(episode_start_date) as period_start,
+           case when bool_or(episode_ceased_date is null) then null else max(episode_ceased_date) end as period_end,
+           (array_agg(reason_episode_ceased_code order by episode_start_date desc))[1] as period_end_reason
+    from episodes
+    group by child_key, period_of_care_key
 ),
 in_year as (
     select * from periods
     where period_start <= %(year_end)s and (period_end is null or period_end >= %(year_start)s)
 ),
 placements as (
-    select p.period_of_care_key, p.placement_key, p.placement_start_date, p.placement_end_date,
-           p.placement_type_code, p.placement_provider_code, p.placement_postcode, p.placement_urn,
-           p.placement_change_reason_code
+    select p.period_of_care_key, p.placement_key, p.placement_start_date, p.placement_type_code,
+           p.placement_provider_code, p.placement_postcode, p.placement_urn, p.placement_change_reason_code
     from staging.stg_ssd__cla_placement p
+    join in_year y using (period_of_care_key)
     where p.la_code = %(la)s and p.placement_start_date is not null
+      and (y.period_end is null or p.placement_start_date < y.period_end)
 ),
 legal as (
-    select l.child_key, l.legal_status_start_date, l.legal_status_end_date, l.legal_status_code
+    select y.period_of_care_key, l.legal_status_start_date, l.legal_status_code
     from staging.stg_ssd__legal_status l
+    join in_year y on y.child_key = l.child_key
     where l.la_code = %(la)s and l.legal_status_start_date is not null
-),
-needs as (
-    select e.period_of_care_key, e.episode_start_date, e.primary_need_code
-    from staging.stg_ssd__cla_episodes e
-    where e.la_code = %(la)s and e.episode_start_date is not null
-),
-changes as (
-    select y.period_of_care_key, y.period_start as on_date from in_year y
-    union
-    select y.period_of_care_key, p.placement_start_date from in_year y
-    join placements p on p.period_of_care_key = y.period_of_care_key
-    where p.placement_start_date > y.period_start and (y.period_end is null or p.placement_start_date < y.period_end)
-    union
-    select y.period_of_care_key, l.legal_status_start_date from in_year y
-    join legal l on l.child_key = y.child_key
-    where l.legal_status_start_date > y.period_start
       and (y.period_end is null or l.legal_status_start_date < y.period_end)
 ),
+-- what holds on the first day of each period: the latest placement, legal status and need begun by then
+first_placement as (
+    select distinct on (p.period_of_care_key) p.*
+    from placements p join in_year y using (period_of_care_key)
+    where p.placement_start_date <= y.period_start
+    order by p.period_of_care_key, p.placement_start_date desc, p.placement_key
+),
+first_legal as (
+    select distinct on (l.period_of_care_key) l.*
+    from legal l join in_year y using (period_of_care_key)
+    where l.legal_status_start_date <= y.period_start
+    order by l.period_of_care_key, l.legal_status_start_date desc, l.legal_status_code
+),
+changes as (
+    select y.period_of_care_key, y.period_start as on_date,
+           fp.placement_key, fp.placement_type_code, fp.placement_provider_code, fp.placement_postcode,
+           fp.placement_urn, fp.placement_change_reason_code, fl.legal_status_code,
+           (select e.primary_need_code from episodes e where e.period_of_care_key = y.period_of_care_key
+            order by e.episode_start_date limit 1) as need
+    from in_year y
+    left join first_placement fp using (period_of_care_key)
+    left join first_legal fl using (period_of_care_key)
+    union all
+    select p.period_of_care_key, p.placement_start_date, p.placement_key, p.placement_type_code,
+           p.placement_provider_code, p.placement_postcode, p.placement_urn, p.placement_change_reason_code,
+           null, null
+    from placements p join in_year y using (period_of_care_key)
+    where p.placement_start_date > y.period_start
+    union all
+    select l.period_of_care_key, l.legal_status_start_date, null, null, null, null, null, null,
+           l.legal_status_code, null
+    from legal l join in_year y using (period_of_care_key)
+    where l.legal_status_start_date > y.period_start
+    union all
+    select e.period_of_care_key, e.episode_start_date, null, null, null, null, null, null, null, e.primary_need_code
+    from episodes e join in_year y using (period_of_care_key)
+    where e.episode_start_date > y.period_start
+),
+on_day as (  -- one row per period and date; a placement and a legal status may begin the same day
+    select period_of_care_key, on_date,
+           (array_agg(placement_key order by placement_key) filter (where placement_key is not null))[1]
+               as placement_key,
+           (array_agg(legal_status_code order by legal_status_code) filter (where legal_status_code is not null))[1]
+               as legal_status_code,
+           (array_agg(need) filter (where need is not null))[1] as need
+    from changes
+    group by period_of_care_key, on_date
+),
+counted as (
+    select d.*,
+           count(d.placement_key) over w as placement_group,
+           count(d.legal_status_code) over w as legal_group,
+           count(d.need) over w as need_group
+    from on_day d
+    window w as (partition by d.period_of_care_key order by d.on_date)
+),
 state as (
-    select y.child_key, y.period_of_care_key, y.period_start, y.period_end, y.period_end_reason, c.on_date,
-           pl.placement_key, pl.placement_type_code, pl.placement_provider_code, pl.placement_postcode,
-           pl.placement_urn, pl.placement_change_reason_code, ls.legal_status_code,
-           coalesce(nd.primary_need_code, y.latest_need) as need
-    from changes c
-    join in_year y using (period_of_care_key)
-    left join lateral (
-        select * from placements p
-        where p.period_of_care_key = c.period_of_care_key and p.placement_start_date <= c.on_date
-        order by p.placement_start_date desc limit 1
-    ) pl on true
-    left join lateral (
-        select * from legal l where l.child_key = y.child_key and l.legal_status_start_date <= c.on_date
-        order by l.legal_status_start_date desc limit 1
-    ) ls on true
-    left join lateral (
-        select n.primary_need_code from needs n
-        where n.period_of_care_key = c.period_of_care_key and n.episode_start_date <= c.on_date
-        order by n.episode_start_date desc limit 1
-    ) nd on true
+    select c.period_of_care_key, c.on_date,
+           max(c.placement_key) over (partition by c.period_of_care_key, c.placement_group) as placement_key,
+           max(c.legal_status_code) over (partition by c.period_of_care_key, c.legal_group) as legal_status_code,
+           max(c.need) over (partition by c.period_of_care_key, c.need_group) as need
+    from counted c
 ),
 flagged as (
     select s.*,
@@ -120,24 +151,27 @@ flagged as (
     window w as (partition by s.period_of_care_key order by s.on_date)
 ),
 kept as (
-    select f.*,
+    select f.*, pl.placement_type_code, pl.placement_provider_code, pl.placement_postcode, pl.placement_urn,
+           pl.placement_change_reason_code,
            case when f.n = 1 then 'S'
                 when f.placement_key is distinct from f.prev_placement
                      and f.legal_status_code is distinct from f.prev_legal
-                     and f.placement_type_code in ('A3', 'A5') then 'U'
+                     and pl.placement_type_code in ('A3', 'A5') then 'U'
                 when f.placement_key is distinct from f.prev_placement
                      and f.legal_status_code is distinct from f.prev_legal then 'T'
                 when f.placement_key is distinct from f.prev_placement then 'P'
                 else 'L' end as rne
     from flagged f
+    left join (select distinct on (placement_key) * from placements order by placement_key) pl
+      on pl.placement_key = f.placement_key
     where f.n = 1 or f.placement_key is distinct from f.prev_placement
           or f.legal_status_code is distinct from f.prev_legal
 ),
 bounded as (
-    select k.*,
+    select k.*, y.child_key, y.period_end, y.period_end_reason,
            lead(k.on_date) over w as next_start,
            lead(k.placement_key) over w as next_placement
-    from kept k
+    from kept k join in_year y using (period_of_care_key)
     window w as (partition by k.period_of_care_key order by k.on_date)
 )
 select pe.person_id as child, b.on_date as decom, b.rne, b.legal_status_code as ls, b.need as cin,
@@ -148,7 +182,8 @@ select pe.person_id as child, b.on_date as decom, b.rne, b.legal_status_code as 
             then b.placement_change_reason_code end as reason_place_change,
        b.placement_postcode as pl_post, b.placement_urn as urn
 from bounded b
-join staging.stg_ssd__person pe on pe.child_key = b.child_key and pe.la_code = %(la)s
+join (select distinct on (child_key) child_key, person_id from staging.stg_ssd__person
+      where la_code = %(la)s order by child_key, source_line_no) pe on pe.child_key = b.child_key
 where coalesce(b.next_start, b.period_end) is null or coalesce(b.next_start, b.period_end) >= %(year_start)s
 order by pe.person_id, b.on_date
 """

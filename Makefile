@@ -11,12 +11,13 @@ PYTEST_ARGS ?=
 CHROMIUM_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test setup browser airflow airflow-stop warehouse-stop lint audit clean-state help
+.PHONY: run test setup validators browser airflow airflow-stop warehouse-stop lint audit clean-state help
 
 help:
 	@echo "make run           set up if needed, then run the nightly pipeline end to end on the demo LA"
 	@echo "make test          set up if needed, then run the test suite against a real PostgreSQL"
 	@echo "make airflow       start the Airflow UI and scheduler on 127.0.0.1 (make airflow-stop to stop)"
+	@echo "make validators    the DfE return validators' own environment (tools/dfe-validators/.venv; make test needs it)"
 	@echo "make lint          ruff"
 	@echo "make audit         pip-audit of every locked dependency (needs a vulnerability database: PyPI or OSV)"
 	@echo "make clean-state   stop the warehouse and delete all local state (.csc/)"
@@ -31,6 +32,16 @@ $(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --python $(BIN)/python
 	@touch $@
 
+# The DfE's return validators (csc statutory validate) pin pandas 1.5 and numpy < 2: they get their own locked
+# environment, made by the same uv from tools/dfe-validators/uv.lock, never the main one.
+VALIDATORS := tools/dfe-validators
+validators: $(VALIDATORS)/.venv/.synced
+
+$(VALIDATORS)/.venv/.synced: $(BIN)/uv $(VALIDATORS)/pyproject.toml $(VALIDATORS)/uv.lock
+	cd $(VALIDATORS) && env -u UV_PROJECT_ENVIRONMENT -u VIRTUAL_ENV $(CURDIR)/$(BIN)/uv sync --frozen \
+		--python $(CURDIR)/$(BIN)/python
+	@touch $@
+
 browser:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		$(SUDO) apt-get update && \
@@ -40,7 +51,7 @@ browser:
 run: setup
 	$(BIN)/csc run
 
-test: setup browser
+test: setup validators browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 airflow: setup

@@ -1,0 +1,371 @@
+"""The SSDA903 return (children looked after) of one collection year, in the DfE's CSV layout.
+
+One file per table, with the DfE's column names (the same as the validator's ``lac_validator.config``):
+header, episodes, reviews, missing and OC3 from the warehouse's staging tables. An episode row starts at every
+change of period of care, placement or legal status (RNE S; P placement only; L legal status only; T both; U both,
+into placement for adoption with the current foster carers, A3/A5). B (new placement with the same carers) is never
+produced: the SSD does not say whether the carers stayed the same; the rows before a change end with REC X1.
+
+Tables the warehouse cannot fill yet are not written (the validator then skips the rules that need them); their
+fields are listed in :data:`NOT_YET_HELD` with the SSD table they need.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from csc.settings import Settings
+from csc.statutory.years import CollectionYear, StatutoryError
+from csc.warehouse.connection import connect
+
+COLUMNS: dict[str, list[str]] = {
+    "header": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
+    "episodes": ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"],
+    "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
+    "missing": ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"],
+    "oc3": ["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
+}
+
+# Fields and tables of the return that need SSD tables the warehouse does not hold yet (issue 13 item 1, later).
+NOT_YET_HELD: dict[str, str] = {
+    "header.UPN": "the UPN itself (ssd_person.pers_upn, restricted like names); only the UPN-unknown reason is held",
+    "header.MC_DOB (and MOTHER beyond ssd_person.pers_is_mother)": "ssd_mother",
+    "episodes.HOME_POST": "ssd_address (the child's home postcode when the episode started)",
+    "uasc.csv": "ssd_immigration_status",
+    "oc2.csv": "ssd_cla_health, ssd_cla_immunisations, ssd_cla_substance_misuse, ssd_cla_convictions, "
+               "ssd_sdq_scores",
+    "ad1.csv, placed_for_adoption.csv": "ssd_permanence",
+    "previous_permanence.csv": "ssd_cla_previous_permanence",
+    "sw_episodes.csv": "the workforce census social worker id (SW_ID) of each allocated worker",
+}
+
+# Episodes: every change of period of care, placement or legal status starts a row. The state on each date is carried
+# forward from the latest change of each kind (window functions: one sort per period, no lookups per row).
+EPISODES_SQL = """
+with episodes as (
+    select e.child_key, e.period_of_care_key, e.episode_start_date, e.episode_ceased_date,
+           e.reason_episode_ceased_code, e.primary_need_code
+    from staging.stg_ssd__cla_episodes e
+    where e.la_code = %(la)s and e.episode_start_date is not null
+),
+periods as (
+    select child_key, period_of_care_key,
+           min(episode_start_date) as period_start,
+           case when bool_or(episode_ceased_date is null) then null else max(episode_ceased_date) end as period_end,
+           (array_agg(reason_episode_ceased_code order by episode_start_date desc))[1] as period_end_reason
+    from episodes
+    group by child_key, period_of_care_key
+),
+in_year as (
+    select * from periods
+    where period_start <= %(year_end)s and (period_end is null or period_end >= %(year_start)s)
+),
+placements as (
+    select p.period_of_care_key, p.placement_key, p.placement_start_date, p.placement_type_code,
+           p.placement_provider_code, p.placement_postcode, p.placement_urn, p.placement_change_reason_code
+    from staging.stg_ssd__cla_placement p
+    join in_year y using (period_of_care_key)
+    where p.la_code = %(la)s and p.placement_start_date is not null
+      and (y.period_end is null or p.placement_start_date < y.period_end)
+),
+legal as (
+    select y.period_of_care_key, l.legal_status_start_date, l.legal_status_code
+    from staging.stg_ssd__legal_status l
+    join in_year y on y.child_key = l.child_key
+    where l.la_code = %(la)s and l.legal_status_start_date is not null
+      and (y.period_end is null or l.legal_status_start_date < y.period_end)
+),
+-- what holds on the first day of each period: the latest placement, legal status and need begun by then
+first_placement as (
+    select distinct on (p.period_of_care_key) p.*
+    from placements p join in_year y using (period_of_care_key)
+    where p.placement_start_date <= y.period_start
+    order by p.period_of_care_key, p.placement_start_date desc, p.placement_key
+),
+first_legal as (
+    select distinct on (l.period_of_care_key) l.*
+    from legal l join in_year y using (period_of_care_key)
+    where l.legal_status_start_date <= y.period_start
+    order by l.period_of_care_key, l.legal_status_start_date desc, l.legal_status_code
+),
+changes as (
+    select y.period_of_care_key, y.period_start as on_date,
+           fp.placement_key, fp.placement_type_code, fp.placement_provider_code, fp.placement_postcode,
+           fp.placement_urn, fp.placement_change_reason_code, fl.legal_status_code,
+           (select e.primary_need_code from episodes e where e.period_of_care_key = y.period_of_care_key
+            order by e.episode_start_date limit 1) as need
+    from in_year y
+    left join first_placement fp using (period_of_care_key)
+    left join first_legal fl using (period_of_care_key)
+    union all
+    select p.period_of_care_key, p.placement_start_date, p.placement_key, p.placement_type_code,
+           p.placement_provider_code, p.placement_postcode, p.placement_urn, p.placement_change_reason_code,
+           null, null
+    from placements p join in_year y using (period_of_care_key)
+    where p.placement_start_date > y.period_start
+    union all
+    select l.period_of_care_key, l.legal_status_start_date, null, null, null, null, null, null,
+           l.legal_status_code, null
+    from legal l join in_year y using (period_of_care_key)
+    where l.legal_status_start_date > y.period_start
+    union all
+    select e.period_of_care_key, e.episode_start_date, null, null, null, null, null, null, null, e.primary_need_code
+    from episodes e join in_year y using (period_of_care_key)
+    where e.episode_start_date > y.period_start
+),
+on_day as (  -- one row per period and date; a placement and a legal status may begin the same day
+    select period_of_care_key, on_date,
+           (array_agg(placement_key order by placement_key) filter (where placement_key is not null))[1]
+               as placement_key,
+           (array_agg(legal_status_code order by legal_status_code) filter (where legal_status_code is not null))[1]
+               as legal_status_code,
+           (array_agg(need) filter (where need is not null))[1] as need
+    from changes
+    group by period_of_care_key, on_date
+),
+counted as (
+    select d.*,
+           count(d.placement_key) over w as placement_group,
+           count(d.legal_status_code) over w as legal_group,
+           count(d.need) over w as need_group
+    from on_day d
+    window w as (partition by d.period_of_care_key order by d.on_date)
+),
+state as (
+    select c.period_of_care_key, c.on_date,
+           max(c.placement_key) over (partition by c.period_of_care_key, c.placement_group) as placement_key,
+           max(c.legal_status_code) over (partition by c.period_of_care_key, c.legal_group) as legal_status_code,
+           max(c.need) over (partition by c.period_of_care_key, c.need_group) as need
+    from counted c
+),
+flagged as (
+    select s.*,
+           lag(s.placement_key) over w as prev_placement,
+           lag(s.legal_status_code) over w as prev_legal,
+           row_number() over w as n
+    from state s
+    window w as (partition by s.period_of_care_key order by s.on_date)
+),
+kept as (
+    select f.*, pl.placement_type_code, pl.placement_provider_code, pl.placement_postcode, pl.placement_urn,
+           pl.placement_change_reason_code,
+           case when f.n = 1 then 'S'
+                when f.placement_key is distinct from f.prev_placement
+                     and f.legal_status_code is distinct from f.prev_legal
+                     and pl.placement_type_code in ('A3', 'A5') then 'U'
+                when f.placement_key is distinct from f.prev_placement
+                     and f.legal_status_code is distinct from f.prev_legal then 'T'
+                when f.placement_key is distinct from f.prev_placement then 'P'
+                else 'L' end as rne
+    from flagged f
+    left join (select distinct on (placement_key) * from placements order by placement_key) pl
+      on pl.placement_key = f.placement_key
+    where f.n = 1 or f.placement_key is distinct from f.prev_placement
+          or f.legal_status_code is distinct from f.prev_legal
+),
+bounded as (
+    select k.*, y.child_key, y.period_end, y.period_end_reason,
+           lead(k.on_date) over w as next_start,
+           lead(k.placement_key) over w as next_placement
+    from kept k join in_year y using (period_of_care_key)
+    window w as (partition by k.period_of_care_key order by k.on_date)
+)
+select pe.person_id as child, b.on_date as decom, b.rne, b.legal_status_code as ls, b.need as cin,
+       b.placement_type_code as place, b.placement_provider_code as place_provider,
+       coalesce(b.next_start, b.period_end) as dec,
+       case when b.next_start is not null then 'X1' else b.period_end_reason end as rec,
+       case when b.next_start is not null and b.next_placement is distinct from b.placement_key
+            then b.placement_change_reason_code end as reason_place_change,
+       b.placement_postcode as pl_post, b.placement_urn as urn
+from bounded b
+join (select distinct on (child_key) child_key, person_id from staging.stg_ssd__person
+      where la_code = %(la)s order by child_key, source_line_no) pe on pe.child_key = b.child_key
+where coalesce(b.next_start, b.period_end) is null or coalesce(b.next_start, b.period_end) >= %(year_start)s
+order by pe.person_id, b.on_date
+"""
+
+REVIEWS_SQL = """
+select distinct pe.person_id as child, pe.date_of_birth as dob, r.review_date as review,
+       r.participation_code as review_code
+from staging.stg_ssd__cla_reviews r
+join (select distinct child_key, period_of_care_key from staging.stg_ssd__cla_episodes where la_code = %(la)s) e
+  on e.period_of_care_key = r.period_of_care_key
+join staging.stg_ssd__person pe on pe.child_key = e.child_key and pe.la_code = %(la)s
+where r.la_code = %(la)s and r.review_date between %(year_start)s and %(year_end)s
+  and not coalesce(r.is_cancelled, false)
+order by 1, 3
+"""
+
+MISSING_SQL = """
+select pe.person_id as child, pe.date_of_birth as dob, upper(m.missing_type_code) as missing,
+       m.missing_start_date as mis_start, m.missing_end_date as mis_end
+from staging.stg_ssd__missing m
+join staging.stg_ssd__person pe on pe.child_key = m.child_key and pe.la_code = %(la)s
+where m.la_code = %(la)s and m.missing_start_date between %(year_start)s and %(year_end)s
+  and exists (
+      select 1 from staging.stg_ssd__cla_episodes e
+      where e.la_code = %(la)s and e.child_key = m.child_key and e.episode_start_date <= m.missing_start_date
+        and (e.episode_ceased_date is null or e.episode_ceased_date > m.missing_start_date))
+order by 1, 4
+"""
+
+# Care leavers whose 17th to 21st birthday falls in the year and who left care aged 16 or over (the OC3 cohort).
+OC3_SQL = """
+with left_care as (
+    select e.child_key, max(e.episode_ceased_date) as left_on
+    from staging.stg_ssd__cla_episodes e
+    where e.la_code = %(la)s
+    group by e.child_key
+    having bool_and(e.episode_ceased_date is not null)
+)
+select distinct on (pe.person_id) pe.person_id as child, pe.date_of_birth as dob, c.in_touch_code as in_touch,
+       c.activity_code as activ, c.accommodation, c.accommodation_suitability, lc.left_on
+from staging.stg_ssd__care_leavers c
+join staging.stg_ssd__person pe on pe.child_key = c.child_key and pe.la_code = %(la)s
+join left_care lc on lc.child_key = c.child_key
+where c.la_code = %(la)s
+  and extract(year from age(%(year_end)s::date, pe.date_of_birth)) between 17 and 21
+  and extract(year from age(lc.left_on, pe.date_of_birth)) >= 16
+order by pe.person_id, c.latest_contact_date desc nulls last
+"""
+
+
+@dataclass
+class Return903:
+    folder: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+SHORT_BREAK = ("V3", "V4")
+TEMPORARY_PLACEMENTS = ("T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14")
+
+# The DfE's OC3 accommodation codes (ssd_care_leavers holds the accommodation as text): the first phrase found wins.
+ACCOMMODATION_CODES: list[tuple[str, str]] = [
+    ("parents or relatives", "B"), ("community home", "C"), ("residential care", "C"), ("semi-independent", "D"),
+    ("transitional", "D"), ("self-contained", "D"), ("supported lodgings", "E"), ("abroad", "G"), ("deported", "H"),
+    ("ordinary lodgings", "K"), ("not known", "R"), ("no fixed abode", "S"), ("homeless", "S"), ("foyer", "T"),
+    ("independent living", "U"), ("tenancy", "U"), ("emergency", "V"), ("bed and breakfast", "W"), ("custody", "X"),
+    ("former foster carer", "Z"), ("staying put", "Z"), ("other", "Y"),
+]
+
+
+def accommodation_code(text: str | None, suitability: str | None) -> str | None:
+    """OC3 ACCOM: the DfE accommodation letter and 1 (suitable) or 2 (not suitable); None when unknown."""
+    if not text:
+        return None
+    lowered = text.lower()
+    letter = next((code for phrase, code in ACCOMMODATION_CODES if phrase in lowered), None)
+    suit = (suitability or "").strip().lower()
+    digit = "1" if suit in ("suitable", "1", "y", "yes") else "2" if suit in ("not suitable", "2", "n", "no") else None
+    if letter is None or digit is None:
+        return None
+    return letter + ("2" if letter == "X" else digit)  # custody is never recorded as suitable
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _episode_rows(rows: list[tuple], year: CollectionYear) -> list[tuple]:
+    """DfE rules on the rows: no dates ceased after the year; short breaks carry no placement location; temporary
+    placements carry no provider and no reason for placement change on either side of them."""
+    out = []
+    for i, r in enumerate(rows):
+        child, decom, rne, ls, cin, place, provider, dec, rec, reason, pl_post, urn = r
+        if decom > year.end:
+            continue
+        if dec is not None and dec > year.end:
+            dec, rec = None, None
+        if ls in SHORT_BREAK:
+            pl_post, urn = None, None
+        if place in TEMPORARY_PLACEMENTS:
+            provider, reason = None, None
+        following = rows[i + 1] if i + 1 < len(rows) and rows[i + 1][0] == child else None
+        if following is not None and following[5] in TEMPORARY_PLACEMENTS:
+            reason = None
+        if rec is None:
+            reason = None
+        out.append((child, decom, rne, ls, cin, place, provider, dec, rec, reason, None, pl_post, urn))
+    return out
+
+
+def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path) -> Return903:
+    """Write the SSDA903 CSV files of ``year`` into ``out`` (created owner-only); return the files and row counts."""
+    params = {"la": la_code, "year_start": year.start, "year_end": year.end}
+    with connect(settings, application="csc statutory 903") as conn:
+        episodes = conn.execute(EPISODES_SQL, params).fetchall()
+        if not episodes:
+            raise StatutoryError(f"LA {la_code}: no children looked after in {year.name} in the warehouse "
+                                 "(has an extract been loaded and built?)")
+        children = sorted({row[0] for row in episodes})
+        reviews = conn.execute(REVIEWS_SQL, params).fetchall()
+        missing = conn.execute(MISSING_SQL, params).fetchall()
+        leavers = conn.execute(OC3_SQL, params).fetchall()
+        children = sorted(set(children) | {row[0] for row in leavers})
+        header = conn.execute(
+            "select distinct on (person_id) person_id, sex, date_of_birth, ethnicity, upn_unknown_reason, is_mother "
+            "from staging.stg_ssd__person where la_code = %(la)s and person_id = any(%(children)s) "
+            "order by person_id", {**params, "children": children}).fetchall()
+    oc3 = []
+    for child, dob, in_touch, activ, text, suitability, left_on in leavers:
+        accom = accommodation_code(text, suitability)
+        age = year.end.year - dob.year - ((year.end.month, year.end.day) < (dob.month, dob.day))
+        # 17- and 18-year-olds who left care after this year's birthday: no information is required (rule 1016)
+        not_required = age in (17, 18) and left_on >= _add_years(dob, age)
+        if not_required:
+            continue
+        if in_touch != "YES":  # not in touch, refused, died, returned home, not required: no activity, no home
+            activ, accom = "0", "0"
+        if not (in_touch and activ and accom):
+            in_touch = activ = accom = None
+        oc3.append((child, dob, in_touch, activ, accom))
+    episode_rows = _episode_rows(episodes, year)
+    looked_after = {r[0] for r in episode_rows}
+    # children looked after only under short-break legal statuses (V3, V4): no mother field, no reviews
+    short_breaks_only = looked_after - {r[0] for r in episode_rows if r[3] not in SHORT_BREAK}
+    tables: dict[str, list[tuple]] = {
+        # MOTHER: for girls looked after in the year (not short breaks only): 1 mother, 0 not; MC_DOB needs ssd_mother
+        "header": [(c, sex or "U", dob, eth, upn_unknown,
+                    ("1" if mother else "0") if sex == "F" and c in looked_after - short_breaks_only else None, None)
+                   for c, sex, dob, eth, upn_unknown, mother in header],
+        "episodes": episode_rows,
+        "reviews": [r for r in reviews if r[0] not in short_breaks_only],
+        "missing": missing,
+        "oc3": oc3,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)
+    result = Return903(folder=out)
+    for name, rows in tables.items():
+        path = out / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(COLUMNS[name])
+            writer.writerows([_fmt(v) for v in row] for row in rows)
+        path.chmod(0o600)
+        result.files[name], result.rows[name] = path, len(rows)
+    return result
+
+
+def ensure_fresh(out: Path) -> None:
+    """Refuse to mix a new return with files of another run in the same folder."""
+    if out.exists() and any(out.iterdir()):
+        raise StatutoryError(f"{out} is not empty: give a new or empty folder (--out)")

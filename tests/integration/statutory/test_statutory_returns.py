@@ -1,0 +1,242 @@
+"""The statutory returns built from a real pipeline run on a fault-free generated extract: the SSDA903 files, the CIN
+census XML (valid against its XSD), the DfE validators' verdict stored in ops, and Ofsted's Annex A reconciled with
+the marts."""
+
+from __future__ import annotations
+
+import csv
+import stat
+from collections import defaultdict
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import AS_OF, FORMULA_TEAMS, LA, YEAR
+from lxml import etree
+
+from csc.statutory import CollectionYear, StatutoryError
+from csc.statutory.annex_a import HEADINGS, _six_months_before, write_annex_a
+from csc.statutory.cin import check_against_schema, schema_path, write_cin
+from csc.statutory.ssda903 import COLUMNS, write_903
+from csc.statutory.validate import KNOWN_CRASHES, SKIPPED, validate_year
+from csc.warehouse.connection import connect
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    # Great Expectations' import warns (Python's own re internals); not ours to fix.
+    pytest.mark.filterwarnings(r"ignore:module 'sre_constants' is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings(r"ignore:module 'sre_parse' is deprecated:DeprecationWarning"),
+]
+
+# DfE rules that fail on fault-free generator extracts because of how the generator shapes its data, not because of
+# the transformation: each is a generator change reported in issue 13 (see the README, "Statutory returns").
+GENERATOR_CAUSED_903 = {
+    "169", "179", "392c", "1015", "241",  # synthetic postcodes (DM...) are not real postcode districts
+    "218",  # placements of types that need an Ofsted URN carry none
+    "209",  # UN1 (not of school age) given to children of school age
+    "145",  # CLA episodes with category of need N0/N9 (valid in the CIN census, not in the 903)
+    "361",  # police protection (L1) lasting longer than 72 hours
+    "378",  # placed with parents (P1) under a single period of s20 accommodation (V2)
+    "380",  # a period of care starting in a temporary placement (T0-T4)
+    "217",  # placed for adoption with current foster carers (A3/A5) after a change of placement only
+    "232",  # sex U
+}
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _day(text: str) -> date:
+    return datetime.strptime(text, "%d/%m/%Y").date()
+
+
+@pytest.fixture(scope="module")
+def ssda903(built, tmp_path_factory):
+    return write_903(built.settings, LA, YEAR, tmp_path_factory.mktemp("903") / "files")
+
+
+def test_903_files_have_the_dfe_layout_the_la_ids_and_owner_only_modes(built, ssda903):
+    assert set(ssda903.files) == set(COLUMNS)
+    assert stat.S_IMODE(ssda903.folder.stat().st_mode) == 0o700
+    for name, path in ssda903.files.items():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        with path.open(newline="", encoding="utf-8") as handle:
+            assert next(csv.reader(handle)) == COLUMNS[name]
+        rows = _read_csv(path)
+        assert len(rows) == ssda903.rows[name]
+        assert {r["CHILD"] for r in rows} <= built.raw_person_ids, f"{name}: CHILD is the LA's own id"
+    assert ssda903.rows["episodes"] > 20 and ssda903.rows["header"] > 10
+    header = {r["CHILD"] for r in _read_csv(ssda903.files["header"])}
+    for name in ("episodes", "reviews", "missing", "oc3"):
+        assert {r["CHILD"] for r in _read_csv(ssda903.files[name])} <= header, f"every {name} child has a header"
+
+
+def test_903_episodes_chain_within_a_period_and_change_at_every_placement_or_legal_status(ssda903):
+    by_child = defaultdict(list)
+    for row in _read_csv(ssda903.files["episodes"]):
+        by_child[row["CHILD"]].append(row)
+    for child, rows in by_child.items():
+        rows.sort(key=lambda r: _day(r["DECOM"]))
+        for before, after in zip(rows, rows[1:], strict=False):
+            if before["REC"] == "X1":  # the same period of care goes on: the next row starts the day this one ends
+                assert before["DEC"] == after["DECOM"], child
+                assert after["RNE"] in {"P", "L", "T", "U"}, (child, after)
+                # L: the legal status alone changed; P: the placement alone; T and U: both
+                assert (before["LS"] != after["LS"]) == (after["RNE"] in {"L", "T", "U"}), (child, before, after)
+                if after["RNE"] == "L":
+                    assert (before["PLACE"], before["PL_POST"]) == (after["PLACE"], after["PL_POST"]), child
+            else:
+                assert after["RNE"] == "S", (child, after)
+        for row in rows:
+            assert _day(row["DECOM"]) <= YEAR.end
+            assert not row["DEC"] or YEAR.start <= _day(row["DEC"]) <= YEAR.end, (child, row)
+            assert bool(row["DEC"]) == bool(row["REC"]), (child, row)
+            if row["LS"] in ("V3", "V4"):
+                assert not row["PL_POST"] and not row["URN"], "short breaks carry no placement location"
+
+
+def test_cin_census_is_valid_against_the_xsd_and_an_invalid_one_is_refused(built, tmp_path):
+    census = write_cin(built.settings, LA, YEAR, tmp_path / "cin")
+    assert stat.S_IMODE(census.path.stat().st_mode) == 0o600
+    tree = etree.parse(str(census.path))
+    assert check_against_schema(tree, schema_path(YEAR)) == []
+    assert census.children == len(tree.findall("Children/Child")) > 50
+    ids = {c.findtext("ChildIdentifiers/LAchildID") for c in tree.iterfind("Children/Child")}
+    assert ids <= built.raw_person_ids
+    # the schema is not a formality: a wrong code, a missing item, a bad date are each refused
+    for mutate in (lambda t: t.find(".//Sex").__setattr__("text", "X"),
+                   lambda t: t.find(".//CINdetails").remove(t.find(".//CINdetails/ReferralNFA")),
+                   lambda t: t.find(".//CINreferralDate").__setattr__("text", "31/03/2026")):
+        broken = etree.parse(str(census.path))
+        mutate(broken)
+        assert check_against_schema(broken, schema_path(YEAR)), "a broken census must not validate"
+
+
+def test_no_schema_for_a_year_the_product_does_not_hold():
+    with pytest.raises(StatutoryError, match="no CIN census schema for 2019-20"):
+        schema_path(CollectionYear.parse("2019-20"))
+
+
+def test_both_validators_pass_the_clean_extract_but_for_known_skips_and_store_every_issue(built, tmp_path):
+    run = validate_year(built.settings, LA, YEAR, tmp_path / "validate", ons_code="E10000014")
+    verdicts = {v.kind: v for v in run.verdicts}
+    cin, ssda = verdicts["cin"], verdicts["903"]
+    # CIN census: no error rule fails (queries may); nothing crashed
+    assert [r["code"] for r in cin.rules if r["status"] == "failed" and r["severity"] == "error"] == []
+    assert not [r for r in cin.rules if r["status"] == "not_run"]
+    # SSDA903: every failing rule is one the generator causes (see GENERATOR_CAUSED_903), none the transformation
+    failed = {r["code"] for r in ssda.rules if r["status"] == "failed"}
+    assert failed <= GENERATOR_CAUSED_903, f"failing because of the transformation: {failed - GENERATOR_CAUSED_903}"
+    # a crashed rule is "not run", never "passed"; the known crashes are named
+    not_run = {r["code"] for r in ssda.rules if r["status"] == "not_run"}
+    assert {"231", "233"} <= not_run <= set(KNOWN_CRASHES["903"])
+    for verdict in run.verdicts:
+        for rule in verdict.rules:
+            if rule["code"] in SKIPPED[verdict.kind] and rule["status"] == "skipped":
+                assert rule["detail"].startswith("skipped by the product: ")
+    with connect(built.settings) as conn:
+        stored = dict(conn.execute(
+            "select r.return_kind, count(i.*) from ops.statutory_validation_runs r "
+            "left join ops.statutory_issues i using (validation_run_id) "
+            "where r.validation_run_id = any(%s) group by 1",
+            ([v.validation_run_id for v in run.verdicts],)).fetchall())
+        statuses = dict(conn.execute(
+            "select rule_code, status from ops.statutory_rule_results where validation_run_id = %s",
+            (ssda.validation_run_id,)).fetchall())
+    assert stored == {"903": len(ssda.issues), "cin": len(cin.issues)}
+    assert statuses["231"] == "not_run" and statuses["233"] == "not_run"
+    assert sum(1 for s in statuses.values() if s == "passed") > 100
+
+
+def _children_in(settings, query: str, params: dict) -> set[str]:
+    with connect(settings) as conn:
+        return {r[0] for r in conn.execute(query, params)}
+
+
+def test_annex_a_lists_reconcile_with_the_marts_and_are_formula_safe(built, tmp_path):
+    result = write_annex_a(built.settings, LA, AS_OF, tmp_path / "annex")
+    assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
+    window = {"la": LA, "d": AS_OF, "w": _six_months_before(AS_OF)}
+    ids = """ join staging.stg_ssd__person p on p.la_code = f.la_code and p.child_key = f.child_key
+              where f.la_code = %(la)s and """
+    expected = {
+        "List 3": "select p.person_id from marts.fct_referrals f" + ids +
+                  "f.referral_date > %(w)s and f.referral_date <= %(d)s and not f.is_same_day_duplicate",
+        "List 4": "select p.person_id from marts.fct_assessments f" + ids +
+                  "f.assessment_start_date > %(w)s and f.assessment_start_date <= %(d)s",
+        "List 5": "select p.person_id from marts.fct_s47_enquiries f" + ids +
+                  "f.s47_start_date > %(w)s and f.s47_start_date <= %(d)s",
+        "List 7": "select p.person_id from marts.fct_cp_plans f" + ids +
+                  "f.cp_plan_start_date <= %(d)s and (f.cp_plan_end_date is null or f.cp_plan_end_date > %(w)s)",
+        "List 8": "select p.person_id from marts.fct_cla_episodes f" + ids +
+                  "f.episode_start_date <= %(d)s and (f.episode_ceased_date is null or f.episode_ceased_date > %(w)s)",
+    }
+    for name, query in expected.items():
+        children = _children_in(built.settings, query, window)
+        assert children, f"{name}: the extract has some"
+        assert result.children[name] == children, name
+    workbook = openpyxl.load_workbook(result.path)
+    quoted = 0
+    for name, headings in HEADINGS.items():
+        sheet = next(ws for ws in workbook.worksheets if ws.title.startswith(name + " "))
+        rows = list(sheet.iter_rows())
+        assert [c.value for c in rows[0]] == headings, name
+        assert len(rows) - 1 == result.rows[name]
+        for row in rows[1:]:
+            for cell in row:
+                assert cell.data_type != "f", f"{name}: a formula was written"
+                if isinstance(cell.value, str) and cell.value in FORMULA_TEAMS.values():
+                    assert cell.quotePrefix, f"{name}: {cell.value!r} must be kept as text"
+                    quoted += 1
+    assert quoted, "the formula-like team names reached the lists, as text"
+
+
+def test_cli_writes_the_903_files_and_refuses_a_folder_in_use(built, tmp_path, monkeypatch):
+    from csc.cli import cli
+
+    monkeypatch.setenv("CSC_HOME", str(built.settings.home))
+    monkeypatch.setenv("CSC_WAREHOUSE_URL", built.settings.warehouse_url.get_secret_value())
+    monkeypatch.setenv("CSC_AIRFLOW_DATABASE", built.settings.airflow_database)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["statutory", "903", "--la", LA, "--year", YEAR.name, "--out", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "episodes.csv" in result.output and (out / "episodes.csv").is_file()
+    again = CliRunner().invoke(cli, ["statutory", "903", "--la", LA, "--year", YEAR.name, "--out", str(out)])
+    assert again.exit_code != 0 and "not empty" in again.output
+    wrong = CliRunner().invoke(cli, ["statutory", "903", "--la", LA, "--year", "2025-27"])
+    assert wrong.exit_code == 2 and "expected e.g. 2025-26" in wrong.output
+
+
+def test_readiness_reports_errors_by_rule_new_and_resolved_and_children_per_team(built, tmp_path):
+    from csc.statutory.readiness import current_year, nightly_readiness
+
+    first = nightly_readiness(built.settings, LA, AS_OF, ons_code="E10000014", folder=tmp_path / "night-1")
+    assert first.year == current_year(AS_OF) == CollectionYear.parse("2026-27")
+    ssda = next(r for r in first.returns if r.kind == "903")
+    assert ssda.errors > 0 and ssda.children_by_team, "the synthetic postcodes alone give the 903 errors"
+    assert sum(len(c) for c in ssda.children_by_team.values()) == len({child for _, child, _, _ in ssda.new if child})
+    # the night after: nothing changed, so nothing is new and nothing resolved
+    second = nightly_readiness(built.settings, LA, AS_OF, ons_code="E10000014", folder=tmp_path / "night-2")
+    again = next(r for r in second.returns if r.kind == "903")
+    assert again.previous_run_id == ssda.validation_run_id
+    assert (again.new, again.resolved) == (set(), set())
+    assert again.errors_by_rule == ssda.errors_by_rule
+    # had the first night lacked one rule's errors, they would be new tonight; errors only last night are resolved
+    rule = next(iter(ssda.errors_by_rule))
+    with connect(built.settings) as conn:
+        conn.execute("update ops.statutory_issues set rule_code = 'GONE' where validation_run_id = %s "
+                     "and rule_code = %s", (again.validation_run_id, rule))
+        conn.execute("insert into ops.statutory_rule_results (validation_run_id, rule_code, severity, status) "
+                     "values (%s, 'GONE', 'error', 'failed')", (again.validation_run_id,))
+        conn.commit()
+    third = next(r for r in nightly_readiness(built.settings, LA, AS_OF, ons_code="E10000014",
+                                              folder=tmp_path / "night-3").returns if r.kind == "903")
+    assert {code for code, *_ in third.new} == {rule}
+    assert {code for code, *_ in third.resolved} == {"GONE"}
+    assert any("children to fix" in line for line in second.lines())

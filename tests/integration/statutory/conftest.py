@@ -9,21 +9,15 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
+from statutory_setup import AS_OF, FORMULA_TEAMS, LA
 
 from csc.settings import Settings
-from csc.statutory import CollectionYear
 from csc.warehouse.connection import Target
-
-LA = "999"
-AS_OF = date(2026, 6, 30)
-YEAR = CollectionYear.latest_complete(AS_OF)  # 2025-26
-FORMULA_TEAMS = {"T0107": '=HYPERLINK("http://x","y")', "T0108": "-1+1"}
 
 
 @dataclass

@@ -13,8 +13,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import AS_OF, FORMULA_TEAMS, LA, YEAR
 from lxml import etree
+from statutory_setup import AS_OF, FORMULA_TEAMS, LA, YEAR
 
 from csc.statutory import CollectionYear, StatutoryError
 from csc.statutory.annex_a import HEADINGS, _six_months_before, write_annex_a

@@ -83,9 +83,12 @@ def _server_version(target) -> str:
     """``PostgreSQL 18.6``: what the running server itself reports (``server_version``)."""
     import psycopg
 
-    with psycopg.connect(target.conninfo(application_name="csc status", connect_timeout="10"),
-                         autocommit=True) as conn:
-        return "PostgreSQL " + conn.execute("show server_version").fetchone()[0].split()[0]
+    try:
+        with psycopg.connect(target.conninfo(application_name="csc status", connect_timeout="10"),
+                             autocommit=True) as conn:
+            return "PostgreSQL " + conn.execute("show server_version").fetchone()[0].split()[0]
+    except psycopg.Error as exc:
+        return f"unknown (cannot connect: {str(exc).strip().splitlines()[-1]})"
 
 
 @warehouse.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from psycopg import sql
 
@@ -27,6 +28,7 @@ class CaseworkGrant:
     created: bool = False  # a new login was created
     password_file: Path | None = None  # where the new login's password is (owner-only)
     group: bool = False  # an existing NOLOGIN team role: its member logins read its rows
+    audit: Any = None  # csc.transform.casework_audit.AuditSetup: whose statements are logged
 
 
 def grant_team_access(settings: Settings, role: str, la_code: str, team_ids: list[str | None]) -> CaseworkGrant:
@@ -52,6 +54,9 @@ def grant_team_access(settings: Settings, role: str, la_code: str, team_ids: lis
                 "insert into ops.casework_team_access (role_name, la_code, team_id) values (%s, %s, %s) "
                 "on conflict do nothing", (role, la_code, team_id))
         conn.commit()
+    from csc.transform.casework_audit import ensure_read_audit
+
+    result.audit = ensure_read_audit(settings)  # its statements are logged (who read what, when)
     return result
 
 

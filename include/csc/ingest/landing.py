@@ -100,12 +100,12 @@ def quarantine(path: Path, refusal: ExtractRefused, settings: Settings, refused_
     target.mkdir(parents=True)
     moved = target / ("extract" if path.is_dir() else path.name)
     shutil.move(str(path), str(moved))
-    _owner_only(target)  # the moved files keep the modes they arrived with: the sender's, not ours
     refusal.quarantine_path = target
     record = refusal.as_record() | {"landing_path": str(path), "refused_at": refused_at.isoformat(),
                                     "extract": moved.name}
     (target / "refusal.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     (target / "REFUSED.txt").write_text(_reason_text(path, refusal, refused_at, moved), encoding="utf-8")
+    _owner_only(target)  # the moved files keep the modes they arrived with: the sender's, not ours
     return target
 
 

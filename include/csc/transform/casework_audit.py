@@ -89,7 +89,10 @@ def ensure_read_audit(settings: Settings, conn: psycopg.Connection | None = None
     prefix = conn.execute("select current_setting('log_line_prefix')").fetchone()[0]
     if "%u" not in prefix or "%d" not in prefix:
         if resolve_target(settings).embedded:
-            _set_prefix(settings, conn)
+            if not _set_prefix(settings, conn):
+                setup.warnings.append(
+                    f"the embedded server did not apply log_line_prefix = '{LOG_LINE_PREFIX}' (see its log, "
+                    f"{settings.pgdata / 'log'}): reads are logged without their login until it does")
         else:
             setup.warnings.append(
                 f"the server's log_line_prefix ({prefix!r}) names no user (%u) or database (%d): ask the DBA to set "
@@ -97,8 +100,9 @@ def ensure_read_audit(settings: Settings, conn: psycopg.Connection | None = None
     return setup
 
 
-def _set_prefix(settings: Settings, conn: psycopg.Connection) -> None:
-    """The embedded server's log lines name the user and database (ALTER SYSTEM; a reload applies it)."""
+def _set_prefix(settings: Settings, conn: psycopg.Connection) -> bool:
+    """The embedded server's log lines name the user and database (ALTER SYSTEM; a reload applies it). False if
+    the server has not applied it within a few seconds (a reload fails when it cannot read its configuration)."""
     autocommit = conn.autocommit
     if not autocommit:
         conn.commit()
@@ -112,8 +116,9 @@ def _set_prefix(settings: Settings, conn: psycopg.Connection) -> None:
     for _ in range(100):
         with connect(settings, application="csc casework") as fresh:
             if fresh.execute("select current_setting('log_line_prefix')").fetchone()[0] == LOG_LINE_PREFIX:
-                return
+                return True
         time.sleep(0.05)
+    return False
 
 
 def server_logs(settings: Settings, conn: psycopg.Connection) -> list[Path]:

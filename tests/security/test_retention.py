@@ -220,3 +220,13 @@ def _units_of(files: set[Path], settings) -> set[Path]:
             depth = 4 if rel[1] == "airflow" and rel[2].startswith("dag_id=") else len(rel)
         units.add(settings.home.joinpath(*rel[:depth]))
     return units
+
+
+def test_a_bad_retention_entry_is_named(tmp_path):
+    from csc.las import load_las
+
+    las = tmp_path / "las.yml"
+    for entry, wrong in (("{logz: 5}", "logz"), ("{logs: 0}", "logs"), ("{archive: -1}", "archive")):
+        las.write_text(f'las:\n  - code: "901"\n    name: X\n    retention: {entry}\n')
+        with pytest.raises(ValueError, match=rf"las.yml: entry 1 of 'las' is invalid:(.|\n)*retention.{wrong}"):
+            load_las(las)

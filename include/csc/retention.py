@@ -1,18 +1,15 @@
 """Retention: how long each local store keeps an LA's files, and ``csc purge``, which deletes what is older.
 
-Stores (docs/DATA_PROTECTION.md says what each holds and why it is kept that long):
+Stores (docs/DATA_PROTECTION.md says what each holds and why it is kept that long), and what is deleted as one
+unit, of which LA:
 
-============ ================================================== ======================================
-store        what is deleted as one unit                         whose LA
-============ ================================================== ======================================
-archive      ``<archive>/<la>/<YYYY-MM-DD>/`` (the batch zips)    the folder's
-quarantine   ``<quarantine>/<la>/<name>--<time>/`` (one refusal)  the folder's (``unknown``: install's)
-dq_reports   ``<outputs>/dq/<la>/<YYYY-MM-DD>/``                  the folder's
-returns      ``<outputs>/returns/<la>/<quarter>/``                the folder's
-outbox       ``<outbox>/<alert key>.eml``                         named in the key, else the install's
-logs         an Airflow run's task logs (``dag_id=…/run_id=…/``), the DAG's LA; other files the install's
-             every other file under ``<logs>`` and dbt's logs
-============ ================================================== ======================================
+* archive: ``<archive>/<la>/<YYYY-MM-DD>/`` (the batch zips of one night);
+* quarantine: ``<quarantine>/<la>/<name>--<time>/`` (one refusal; LA ``unknown``: the install's);
+* dq_reports: ``<outputs>/dq/<la>/<YYYY-MM-DD>/``;
+* returns: ``<outputs>/returns/<la>/<quarter>/``;
+* outbox: ``<outbox>/<alert key>.eml`` (the LA the key names, else the install's);
+* logs: an Airflow run's task logs (``dag_id=csc_…_<la>/run_id=…/``, the DAG's LA), a backfill's log (its LA),
+  every other file under ``<logs>`` and dbt's logs (the install's).
 
 A unit's age is the time since anything in it was last written (its newest modification time). It is deleted
 once older than the retention of its store for its LA (``retention:`` in config/las.yml, else the install default
@@ -24,7 +21,7 @@ In ``ops``, the source ids the data-quality checks keep (``ops.dq_failing_record
 ``ops.dq_results``) follow the ``dq_reports`` retention of their LA, by the run's end, except for the protected
 batches; the counts stay, so trends and history keep working.
 
-The nightly DAG runs the purge for its LA after the run (``csc.pipeline.purge_step``); ``csc purge`` runs it by hand.
+The nightly DAG runs the purge for its LA after publication (``csc.pipeline.purge_step``); ``csc purge`` runs it by hand.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ In ``ops``, the source ids the data-quality checks keep (``ops.dq_failing_record
 ``ops.dq_results``) follow the ``dq_reports`` retention of their LA, by the run's end, except for the protected
 batches; the counts stay, so trends and history keep working.
 
-The nightly DAG runs the purge for its LA after publication (``csc.pipeline.purge_step``); ``csc purge`` runs it by hand.
+The nightly DAG runs the purge for its LA after publication (``csc.pipeline.purge_step``); ``csc purge`` by hand.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "csc.cli.transform",
     "csc.cli.backfill",
     "csc.cli.bi",
+    "csc.cli.retention",
 ]
 
 

@@ -10,9 +10,11 @@ policy is there, and the old folder is kept aside untouched.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -31,7 +33,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def old_home(tmp_path):
+def old_home():
     """A CSC_HOME whose data folder was made and used by PostgreSQL 16.2 (stopped, as after an old `make run`)."""
     from csc.settings import Settings
     from csc.warehouse.bootstrap import add_bi_login, init_warehouse
@@ -41,7 +43,10 @@ def old_home(tmp_path):
     assert spec is not None, "the upgrade-from-16 dependency group (pgserver 0.1.4) is part of `make setup`"
     old_bin = Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
     assert binaries_version(old_bin) == "16.2"
-    home = tmp_path / "home"
+    # Outside pytest's temporary root: another pytest session resets that root to 0700, which the server's own
+    # OS user then cannot cross (as in tests/conftest.py).
+    base = Path(tempfile.mkdtemp(prefix="csc-test-upgrade-"))
+    home = base / "home"
     settings = Settings(home=home)
     old = EmbeddedServer(settings.pgdata, bindir=old_bin)
     status = old.start()
@@ -71,6 +76,7 @@ def old_home(tmp_path):
 
     yield home, csc
     csc("warehouse", "stop", check=False)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def test_a_16_2_data_folder_is_refused_then_upgraded(old_home):

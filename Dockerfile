@@ -15,13 +15,13 @@ RUN apt-get update \
 
 WORKDIR /opt/csc
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --extra celery --no-install-project
+RUN uv sync --frozen --no-default-groups --extra celery --no-install-project
 COPY include ./include
 COPY dags ./dags
 COPY dbt_project ./dbt_project
 COPY expectations ./expectations
 COPY config ./config
-RUN uv sync --frozen --no-dev --extra celery \
+RUN uv sync --frozen --no-default-groups --extra celery \
  && mkdir -p /var/lib/csc && chown -R airflow /var/lib/csc /opt/csc/dbt_project
 
 USER airflow

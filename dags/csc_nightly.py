@@ -14,6 +14,8 @@ nights since the LA's ``start_date`` are processed oldest first (``csc backfill`
   data-quality rule or a failing dbt test fails the task at once; the failure callback records the run as failed or
   blocked in ``ops`` and e-mails the LA's failure recipients once per run (``failure:<dag>:<run>``).
 * A run not finished by the LA's deadline raises one lateness alert (``late-run:<dag>:<run>``).
+* ``purge``, before the run is finished, deletes what the LA's local stores keep past its retention (``retention:`` in
+  config/las.yml; never this night's files nor the last published extract's).
 * Every task is safe to re-run: each step finds its work already done and says so.
 
 Nothing here touches a database, the network or an extract at import time.
@@ -106,11 +108,19 @@ def nightly_dag(la: LocalAuthority, settings):
             run_step("finish", run, lambda ref: finish_run(ref, "success", batch_id=published["batch_id"]),
                      get_current_context())
 
+        @task
+        def purge(run: dict, published: dict) -> dict:
+            from csc.orchestration.steps import run_step
+            from csc.pipeline import purge_step
+
+            run_step("purge", run, purge_step, get_current_context())
+            return published
+
         run = start_run()
         arrived = ExtractArrivedSensor(task_id="wait_for_extract", run=run)
         checked = check(run, load(run, arrived.output))
         built = CscDbtBuildOperator(task_id="build", run=run, checked=checked)
-        finish(run, publish(run, built.output))
+        finish(run, purge(run, publish(run, built.output)))  # purge: retention (csc.retention)
 
     return nightly()
 

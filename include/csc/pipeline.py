@@ -226,3 +226,17 @@ def publish_step(run: RunRef, batch_id: int, settings: Settings | None = None) -
         publish(settings)
         detail.update(batch_id=batch_id)
     return {"batch_id": batch_id, "published": True}
+
+
+def purge_step(run: RunRef, settings: Settings | None = None) -> dict[str, Any]:
+    """Delete what the LA's local stores keep past its retention (csc.retention), never this night's files nor the
+    last published extract's. A file that cannot be deleted is recorded and logged, not a failure of the night."""
+    from csc.retention import purge
+
+    settings = settings or get_settings()
+    with recorded_step(run, "purge", settings) as detail:
+        report = purge(settings, la_codes=[run.la_code], also_protect={run.la_code: run.extract_date})
+        detail.update(report.as_detail())
+        for error in report.errors:
+            log.warning("retention: %s", error)
+    return report.as_detail()

@@ -50,9 +50,20 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         default=4 << 30, ge=1, description="Largest file of an extract the loader reads; larger ones are refused."
     )
+    # --- retention (csc purge, include/csc/retention.py): install defaults; an LA's `retention:` overrides them ----
     archive_retention_days: int = Field(
-        default=35, ge=0, description="Days a loaded extract's archive is kept (counted back from the latest extract)."
-    )
+        default=35, ge=0, description="Days a loaded extract's archive is kept (counted back from the latest extract).")
+    quarantine_retention_days: int = Field(
+        default=30, ge=1, description="Days a refused extract is kept in quarantine (for its investigation).")
+    dq_reports_retention_days: int = Field(
+        default=90, ge=1,
+        description="Days the data-quality reports and the failing records' source ids in ops are kept.")
+    returns_retention_days: int = Field(
+        default=2557, ge=1, description="Days a quarterly return is kept (default seven years; the latest is kept).")
+    outbox_retention_days: int = Field(
+        default=30, ge=1, description="Days an alert written to the outbox (.eml) is kept.")
+    logs_retention_days: int = Field(
+        default=90, ge=1, description="Days the Airflow, dbt and csc logs are kept.")
 
     # --- data-quality checks (include/csc/quality) ---------------------------------------------------------------
     dq_max_extract_age_hours: float = Field(

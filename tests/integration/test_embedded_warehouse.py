@@ -53,11 +53,15 @@ def home(tmp_path):
 
 def test_start_reuses_the_running_server_and_stop_leaves_nothing(home):
     home, csc = home
+    from csc.warehouse.embedded import binaries_version
+
     first = csc("warehouse", "start").stdout
     second = csc("warehouse", "start").stdout
     assert first.split("pid ")[1].split(")")[0] == second.split("pid ")[1].split(")")[0]
     pgdata = home / "warehouse" / "pgdata"
     assert server_processes(pgdata)
+    # The version the running server reports, e.g. "PostgreSQL 18.6" (the supported-version check: tests/security).
+    assert f"server version: PostgreSQL {binaries_version()}\n" in csc("warehouse", "status").stdout
     assert "warehouse stopped" in csc("warehouse", "stop").stdout
     assert server_processes(pgdata) == []
     status = csc("warehouse", "status", check=False)
@@ -91,3 +95,14 @@ def test_pg_hba_never_trusts_tcp(home):
              .splitlines() if line.strip() and not line.startswith("#")]
     host_methods = {line[-1] for line in lines if line[0].startswith("host")}
     assert host_methods == {"scram-sha-256"}
+
+
+def test_status_of_an_existing_server_prints_its_version(pg_server, tmp_path):
+    """With CSC_WAREHOUSE_URL, the version is the one that server reports (whatever it is)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSC_")}
+    env.update(CSC_HOME=str(tmp_path / "home"), CSC_WAREHOUSE_URL=pg_server.conninfo())
+    with psycopg.connect(pg_server.conninfo()) as conn:
+        version = conn.execute("show server_version").fetchone()[0].split()[0]
+    out = subprocess.run([sys.executable, "-m", "csc.cli", "warehouse", "status"], env=env, capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    assert f"server version: PostgreSQL {version}\n" in out

@@ -73,3 +73,18 @@ def test_an_unknown_role_is_named(settings, monkeypatch):
     monkeypatch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "engineer:admin,alice:superuser")
     with pytest.raises(ValueError, match=r"USERS: entry 'alice:superuser'.*viewer, user, op, admin"):
         airflow_env(settings)
+
+
+def test_csc_init_writes_the_password_file_and_airflow_keeps_it(tmp_path, monkeypatch):
+    """`csc init` (ensure_local_secrets) writes the file, not only `csc airflow`; one writer, so Airflow keeps it."""
+    for name in [k for k in os.environ if k.startswith("AIRFLOW__CORE__")]:
+        monkeypatch.delenv(name)
+    settings = Settings(home=tmp_path / "home", warehouse_url="postgresql://csc@127.0.0.1:1/csc")
+    created = ensure_local_secrets(settings)
+    path = settings.secrets_dir / "airflow_passwords.json"
+    assert "airflow_passwords.json" in created
+    first = json.loads(path.read_text())
+    assert set(first) == {"engineer", "viewer"} and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "airflow_passwords.json" not in ensure_local_secrets(settings)
+    airflow_env(settings)
+    assert json.loads(path.read_text()) == first

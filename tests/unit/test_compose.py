@@ -64,6 +64,25 @@ def test_landing_and_outputs_are_volumes(compose):
     assert any(m.startswith("landing:") for m in mounts) and any(m.startswith("outputs:") for m in mounts)
 
 
+def unknown_csc_variables(compose: dict) -> list[str]:
+    """CSC_ variables the product does not read (no field of csc.settings.Settings): left over, or misspelt."""
+    from csc.settings import Settings
+
+    known = {f"CSC_{name.upper()}" for name in Settings.model_fields}
+    found = []
+    for name, service in compose["services"].items():
+        env = service.get("environment") or {}
+        keys = env if isinstance(env, dict) else (entry.split("=", 1)[0] for entry in env)
+        found += [f"{name}.{key}" for key in keys if key.startswith("CSC_") and key not in known]
+    return found
+
+
+def test_every_csc_variable_is_a_setting(compose):
+    assert unknown_csc_variables(compose) == []
+    assert unknown_csc_variables({"services": {"x": {"environment": {"CSC_BI_READER_PASSWORD": "${X:?}"}}}}) == [
+        "x.CSC_BI_READER_PASSWORD"]
+
+
 def test_no_secret_is_written_literally(compose):
     assert literal_secrets(compose) == []
 

@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "csc.cli.backfill",
     "csc.cli.bi",
     "csc.cli.statutory",
+    "csc.cli.retention",
 ]
 
 
@@ -40,8 +41,13 @@ class _Csc(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:
-            from csc.cli.exit_status import UNAVAILABLE
+            from csc.cli.exit_status import REFUSED, UNAVAILABLE
             from csc.warehouse.connection import is_warehouse_unavailable
+            from csc.warehouse.embedded import DataFolderVersionError
+
+            if isinstance(exc, DataFolderVersionError):  # a data folder of an older PostgreSQL: name the upgrade
+                click.echo(f"Error: {exc}", err=True)
+                ctx.exit(REFUSED)
 
             if not is_warehouse_unavailable(exc):
                 raise

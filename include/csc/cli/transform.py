@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import click
 
@@ -95,6 +96,8 @@ def casework_grant(role: str, la_code: str, team_ids: tuple[str, ...]) -> None:
         click.echo(f"created login {role}; its password is in {result.password_file} (readable by you only)")
     elif result.group:
         click.echo(f"{role} is a NOLOGIN team role: its member logins read these rows")
+    for warning in result.audit.warnings if result.audit else []:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @casework.command("revoke")
@@ -117,6 +120,37 @@ def casework_list() -> None:
     for role, la_code, team_id in team_access(started_settings()):
         click.echo(f"{role}\t{la_code}\t{team_id or '(every team)'}")
 
+
+@casework.command("reads")
+@click.option("--login", default=None, help="Only this login's statements (also a login dropped since).")
+@click.option("--since", default=None, metavar="YYYY-MM-DD[ HH:MM]", help="Only statements from then on (UTC).")
+@click.option("--log", "logs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Server log file to read (repeatable). Default: the server's own (the embedded server's log, or "
+                   "the logging collector's files).")
+def casework_reads(login: str | None, since: str | None, logs: tuple[Path, ...]) -> None:
+    """Who read the casework lists: every logged statement of a casework login (when, login, lists, statement).
+
+    Also turns statement logging on for any casework login that is not logged yet, and says so.
+    """
+    from collections import Counter
+
+    from csc.transform.casework_audit import casework_reads as read_log
+
+    reads, setup, read_from = read_log(started_settings(), logs=list(logs) or None, login=login, since=since)
+    if setup.turned_on:
+        click.echo(f"statement logging turned on for: {', '.join(setup.turned_on)} (their earlier reads were not "
+                   "logged)", err=True)
+    for warning in setup.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not read_from:
+        raise click.ClickException("no server log to read: give it with --log FILE (docs/DATA_PROTECTION.md)")
+    for read in reads:
+        statement = " ".join(read.statement.split())
+        click.echo(f"{read.at}\t{read.login}\t{read.database}\t{','.join(read.relations) or '-'}\t"
+                   f"{statement[:200]}")
+    per_login = Counter(r.login for r in reads if r.relations)
+    click.echo(f"{len(reads)} statement(s) of casework logins in {', '.join(map(str, read_from))}; reads of the lists: "
+               + (", ".join(f"{name} {n}" for name, n in sorted(per_login.items())) or "none"), err=True)
 
 
 def register(cli: click.Group) -> None:

@@ -1,6 +1,8 @@
-"""``csc warehouse start|stop|status|url``, ``csc init`` and ``csc doctor``."""
+"""``csc warehouse start|stop|status|url|backup|restore|upgrade``, ``csc init`` and ``csc doctor``."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -49,21 +51,126 @@ def stop() -> None:
 def status() -> None:
     """Whether the warehouse is running and where."""
     from csc.warehouse.connection import resolve_target
-    from csc.warehouse.embedded import EmbeddedServer
+    from csc.warehouse.embedded import EmbeddedServer, major_of, upgrade_hint
 
     settings = get_settings()
     if not settings.embedded:
-        click.echo(f"existing server: {resolve_target(settings).display()}")
+        target = resolve_target(settings)
+        click.echo(f"existing server: {target.display()}")
+        click.echo(f"server version: {_server_version(target)}")
         _warn_exposed(settings)
         return
-    st = EmbeddedServer(settings.pgdata).status()
+    server = EmbeddedServer(settings.pgdata)
+    st = server.status()
+    folder = server.folder_major
+    if folder is not None and folder != str(major_of(server.version)):
+
+        click.echo(f"warning: {upgrade_hint(settings.pgdata, folder)}", err=True)
     if not st.running:
-        click.echo(f"embedded warehouse not running (data folder {settings.pgdata})")
+        click.echo(f"embedded warehouse not running (data folder {settings.pgdata}; binaries PostgreSQL "
+                   f"{server.version})")
         _warn_exposed(settings)
         raise SystemExit(NOTHING)
     click.echo(f"embedded warehouse running: pid {st.pid}, data {st.pgdata}, socket {st.socket_dir}"
                + (f", TCP 127.0.0.1:{st.port}" if st.tcp else ", no TCP"))
+    from csc.warehouse.connection import _embedded_target
+
+    click.echo(f"server version: {_server_version(_embedded_target(settings, st).for_database('postgres'))}")
     _warn_exposed(settings)
+
+
+def _server_version(target) -> str:
+    """``PostgreSQL 18.6``: what the running server itself reports (``server_version``)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(target.conninfo(application_name="csc status", connect_timeout="10"),
+                             autocommit=True) as conn:
+            return "PostgreSQL " + conn.execute("show server_version").fetchone()[0].split()[0]
+    except psycopg.Error as exc:
+        return f"unknown (cannot connect: {str(exc).strip().splitlines()[-1]})"
+
+
+@warehouse.command()
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The backup file (default: CSC_HOME/backups/<database>-<UTC time>.dump). Never overwritten.")
+def backup(out: Path | None) -> None:
+    """Back up the warehouse database to one file (pg_dump custom format, owner-only).
+
+    Holds every schema, table, row, policy, grant and owner of the warehouse database; not server roles, BI logins,
+    Airflow's database or the files under CSC_HOME. The file holds personal data: keep it like the warehouse.
+    """
+    from csc.cli import ensure_warehouse
+    from csc.warehouse.backup import BackupError, default_backup_path
+    from csc.warehouse.backup import backup as run_backup
+
+    settings = get_settings()
+    target = ensure_warehouse(settings)
+    path = out or default_backup_path(settings, target.dbname)
+    click.echo(f"backing up database {target.dbname} on {target.display()} to {path}")
+    try:
+        result = run_backup(target, path, echo=click.echo)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written: {result.path} ({result.bytes:,} bytes, {result.tables} tables, views or sequences, "
+               f"{result.seconds:.1f} s; mode 0600). Restore with `csc warehouse restore {result.path}`.")
+
+
+@warehouse.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Drop the warehouse database (all its data) and replace it when it is not empty.")
+def restore(file: Path, force: bool) -> None:
+    """Restore a `csc warehouse backup` FILE into the warehouse database, then run `csc init`.
+
+    The database must be empty or missing (else refused, exit 1, unless --force). The restore is one transaction:
+    on any error nothing of it stays. Server roles are not in a backup: `csc init` recreates the pipeline's, BI
+    logins are added again with `csc bi add-login`.
+    """
+    from csc.cli import ensure_warehouse
+    from csc.warehouse.backup import BackupError
+    from csc.warehouse.backup import restore as run_restore
+
+    settings = get_settings()
+    target = ensure_warehouse(settings)
+    try:
+        result = run_restore(settings, target, file, force=force, echo=click.echo)
+    except BackupError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(REFUSED) from None
+    click.echo(f"restored {result.path} into database {result.database}"
+               + (" (replacing the previous one)" if result.replaced else "")
+               + f": {result.tables} tables, views or sequences, {result.seconds:.1f} s")
+
+
+@warehouse.command()
+@click.option("--old-bindir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="bin folder of PostgreSQL binaries of the data folder's old major version (default: pgserver "
+                   "0.1.4's for a 16 folder, else /usr/lib/postgresql/<major>/bin).")
+def upgrade(old_bindir: Path | None) -> None:
+    """Upgrade the embedded data folder made by an older PostgreSQL (e.g. 16.2) to the current one.
+
+    Dumps every database and role with the current pg_dump from the old server (run by binaries of its own
+    version), restores them into a new folder, checks every table's row count, then swaps the folders. The old
+    folder is kept aside (pgdata.pg<major>-<time>) until you delete it. The server is stopped afterwards: start it
+    with `csc warehouse start`.
+    """
+    from csc.warehouse.upgrade import UpgradeError
+    from csc.warehouse.upgrade import upgrade as run_upgrade
+
+    settings = get_settings()
+    if not settings.embedded:
+        raise click.ClickException("CSC_WAREHOUSE_URL is set: the warehouse is an existing server; upgrade it the "
+                                   "way its administrator upgrades PostgreSQL.")
+    try:
+        result = run_upgrade(settings.pgdata, old_bindir=old_bindir, echo=click.echo)
+    except UpgradeError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(REFUSED) from None
+    click.echo(f"upgraded {result.pgdata} from PostgreSQL {result.old_version} to {result.new_version} "
+               f"({len(result.databases)} databases: {', '.join(result.databases)}; {result.seconds:.1f} s).")
+    click.echo(f"The old data folder is kept at {result.old_folder}: delete it once the warehouse works "
+               "(`csc warehouse start`, `csc init`).")
 
 
 def _warn_exposed(settings, limit: int = 20) -> int:

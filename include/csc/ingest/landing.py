@@ -6,13 +6,16 @@
   (``extract/`` or the zip), ``REFUSED.txt`` for people and ``refusal.json`` for programs.
 * Archive: a loaded extract is kept as ``<archive>/<la_code>/<YYYY-MM-DD>/batch-<id>.zip`` with a ``SHA256SUMS``
   member (``sha256sum -c`` format), then removed from landing. Archives are deleted once their extract date is
-  more than ``archive_retention_days`` before the latest loaded extract of the LA (never by the clock, so re-runs
-  and backfills behave the same).
+  more than the LA's archive retention (``retention: archive:``, default ``archive_retention_days``) before the
+  latest loaded extract of the LA (never by the clock, so re-runs and backfills behave the same); ``csc purge``
+  (csc.retention) also deletes them by age, never the current night's or the last published one's.
+* Quarantined extracts are made owner-only (they arrive with the sender's file modes).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -102,7 +105,20 @@ def quarantine(path: Path, refusal: ExtractRefused, settings: Settings, refused_
                                     "extract": moved.name}
     (target / "refusal.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     (target / "REFUSED.txt").write_text(_reason_text(path, refusal, refused_at, moved), encoding="utf-8")
+    _owner_only(target)  # the moved files keep the modes they arrived with: the sender's, not ours
     return target
+
+
+def _owner_only(folder: Path) -> None:
+    """Make a quarantined extract owner-only (folders 0700, files 0600; symbolic links left as they are)."""
+    os.chmod(folder, 0o700)
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames:
+            if not os.path.islink(os.path.join(dirpath, name)):
+                os.chmod(os.path.join(dirpath, name), 0o700)
+        for name in filenames:
+            if not os.path.islink(os.path.join(dirpath, name)):
+                os.chmod(os.path.join(dirpath, name), 0o600)
 
 
 def _reason_text(path: Path, refusal: ExtractRefused, refused_at: datetime, moved: Path) -> str:
@@ -160,7 +176,9 @@ def purge_archives(la_code: str, latest: date, settings: Settings) -> list[Path]
     folder = settings.archive_dir / _safe_name(la_code)
     if not folder.is_dir():
         return []
-    oldest_kept = latest - timedelta(days=settings.archive_retention_days)
+    from csc.retention import retention_days
+
+    oldest_kept = latest - timedelta(days=retention_days(settings, la_code)["archive"])  # the LA's (las.yml)
     removed = []
     for entry in sorted(folder.iterdir()):
         match = _DATE_NAME.match(entry.name)

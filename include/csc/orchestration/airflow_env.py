@@ -52,9 +52,7 @@ def airflow_env(settings: Settings, *, api_port: int = DEFAULT_API_PORT) -> dict
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{API_HOST}:{api_port}/execution/",
         "AIRFLOW__API_AUTH__JWT_SECRET": settings.secret("airflow_jwt_secret"),
         # Real login in every mode: named users with generated passwords (see the module's docstring).
-        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": DEFAULT_USERS,
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(settings.secrets_dir / PASSWORDS_FILE),
+        **login_env(settings),
         # Every listener on loopback. The scheduler's and triggerer's log servers have no bind setting in Airflow
         # 3.3 (always 0.0.0.0): local_airflow starts them with --skip-serve-logs, logs are read from the folder.
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": API_HOST,
@@ -79,6 +77,16 @@ def airflow_env(settings: Settings, *, api_port: int = DEFAULT_API_PORT) -> dict
     ensure_passwords(settings, env)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+def login_env(settings: Settings) -> dict[str, str]:
+    """The login part of the environment: auth manager, users, passwords file (the operator's variables win)."""
+    ours = {
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": DEFAULT_USERS,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(settings.secrets_dir / PASSWORDS_FILE),
+    }
+    return {key: os.environ.get(key, value) for key, value in ours.items()}
 
 
 def _fernet_key(settings: Settings) -> str:

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from psycopg import sql
 
 from csc.settings import Settings
 from csc.warehouse.bootstrap import CASEWORK, check_login_name, create_login
 from csc.warehouse.connection import connect
+
+if TYPE_CHECKING:
+    from csc.transform.casework_audit import AuditSetup
 
 
 @dataclass
@@ -27,6 +31,7 @@ class CaseworkGrant:
     created: bool = False  # a new login was created
     password_file: Path | None = None  # where the new login's password is (owner-only)
     group: bool = False  # an existing NOLOGIN team role: its member logins read its rows
+    audit: AuditSetup | None = None  # whose statements are logged (csc.transform.casework_audit)
 
 
 def grant_team_access(settings: Settings, role: str, la_code: str, team_ids: list[str | None]) -> CaseworkGrant:
@@ -52,6 +57,9 @@ def grant_team_access(settings: Settings, role: str, la_code: str, team_ids: lis
                 "insert into ops.casework_team_access (role_name, la_code, team_id) values (%s, %s, %s) "
                 "on conflict do nothing", (role, la_code, team_id))
         conn.commit()
+    from csc.transform.casework_audit import ensure_read_audit
+
+    result.audit = ensure_read_audit(settings)  # its statements are logged (who read what, when)
     return result
 
 

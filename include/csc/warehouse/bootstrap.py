@@ -14,7 +14,8 @@ bi_reader      no      group of the BI logins (``csc bi add-login NAME``, one pe
 csc_casework   no      group of the casework logins (``csc casework grant``); rows filtered by row-level security
 ============== ======= ===================================================================================
 
-``csc init`` also generates the local secrets (``home/secrets``, owner-only) that ``Settings.secret()`` reads.
+``csc init`` also generates the local secrets (``home/secrets``, owner-only) that ``Settings.secret()`` reads, and the
+Airflow users' passwords (``airflow_passwords.json``).
 """
 
 from __future__ import annotations
@@ -121,6 +122,14 @@ def ensure_local_secrets(settings: Settings) -> list[str]:
             continue  # set in the environment
         if write_secret(settings, name, secrets.token_urlsafe(32), replace=False):
             created.append(name)
+    # The Airflow users' passwords: written by the one owner of that file (airflow_env.ensure_passwords), which
+    # `csc airflow` also calls for users added since.
+    from csc.orchestration.airflow_env import ensure_passwords, login_env, passwords_file
+
+    env = login_env(settings)
+    existed = passwords_file(env).exists()
+    if ensure_passwords(settings, env) is not None and not existed:
+        created.append(passwords_file(env).name)
     return created
 
 

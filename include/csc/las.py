@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
     from csc.settings import Settings
@@ -150,6 +150,44 @@ class LocalAuthority(BaseModel):
     alerts: Recipients = Recipients()
     # How the LA's export job writes the extract (dialect, delimiter, manifest or completion marker).
     export: ExportFormat = ExportFormat()
+    # The case-management system whose SSD deployment writes the extract: a profile of csc.contract.profiles
+    # (generic, systemc, mosaic, eclipse). None: the manifest's source_system when it names one, else generic.
+    system: str | None = None
+    # The LA's additions to its profile's vocabulary maps, per concept (csc.contract.profiles.Profile.with_vocabulary):
+    # e.g. {involvement_role: {map: {SWK: allocated_case_worker}}}.
+    vocabulary: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # ONS mid-year population estimates of the LA's children (0-17) by year: a CSV with columns year and
+    # population_0_17 (csc.quality.reference). Relative paths are relative to the repository.
+    population: Path | None = None
+
+    @field_validator("system")
+    @classmethod
+    def _known_system(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from csc.contract.profiles import UnknownSystem, available_systems
+
+        if value not in available_systems():
+            raise ValueError(str(UnknownSystem(value)))
+        return value
+
+    @model_validator(mode="after")
+    def _vocabulary_applies(self) -> LocalAuthority:
+        if self.vocabulary:
+            self.profile()  # an override naming no column, or a bad match, fails when the file is read
+        return self
+
+    def profile(self, system: str | None = None):
+        """The source-system profile of this LA's extracts (``system``, else its own ``system:``, else generic),
+        with its ``vocabulary:`` applied."""
+        from csc.contract.profiles import load_profile
+
+        return load_profile(system or self.system).with_vocabulary(self.vocabulary)
+
+    def population_path(self, project_root: Path) -> Path | None:
+        if self.population is None:
+            return None
+        return self.population if self.population.is_absolute() else project_root / self.population
 
     @field_validator("timezone")
     @classmethod

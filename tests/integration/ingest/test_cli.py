@@ -48,7 +48,7 @@ def test_refusal_exit_status_and_message(run, landing):
     (folder / "ssd_person.csv").write_bytes((folder / "ssd_person.csv").read_bytes()[:-20])
     result = run(str(folder))
     assert result.exit_code == 1
-    assert "REFUSED (truncated_last_line) ssd_person.csv, line 4, column pers_single_unique_id" in result.output
+    assert "REFUSED (truncated_last_line) ssd_person.csv, line 4, column pers_legacy_id" in result.output
     assert "also: sha256" in result.output
     assert "quarantined at" in result.output
     assert os.path.isdir(result.output.split("quarantined at ")[1].split()[0])

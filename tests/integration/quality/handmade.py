@@ -220,7 +220,7 @@ def broken_tables() -> dict[str, list[dict]]:
         {**contact, "cont_contact_id": "K7", "cont_person_id": "C4", "cont_contact_date": "2024-02-01"},  # after death
     ]
     _row(t, "hr_workers", "worker_id", "W2")["fte"] = "1.5"
-    _row(t, "ssd_cin_episodes", "cine_referral_id", "R3")["cine_referral_outcome_json"] = '{"NFA_FLAG": "Y"'
+    _row(t, "ssd_cin_episodes", "cine_referral_id", "R3")["cine_referral_outcome_json"] = '{NFA_FLAG: Y'
     # 2 codes: unknown code, code out of its years (D1 ended 2005), K3 under 16, assessment factors, flag
     _row(t, "ssd_person", "pers_person_id", "C1")["pers_ethnicity"] = "XXXX"
     t["ssd_legal_status"] += [

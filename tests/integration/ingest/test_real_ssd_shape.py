@@ -177,3 +177,21 @@ def test_an_extra_table_whose_checksum_disagrees_is_refused(warehouse_settings, 
     with pytest.raises(ExtractRefused) as caught:
         load_extract(folder, warehouse_settings)
     assert (caught.value.reason, caught.value.file) == ("sha256_mismatch", "ssd_family.csv")
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings(r"ignore:module 'sre_constants' is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings(r"ignore:module 'sre_parse' is deprecated:DeprecationWarning")
+def test_dq_report_lists_the_extract_shape(warehouse_settings, landing):
+    from csc.quality import run_checks
+
+    result = load_extract(_systemc_v145(landing), warehouse_settings, system="systemc")
+    checked = run_checks(result.batch_id, warehouse_settings)
+    html = checked.report_path.read_text(encoding="utf-8")
+    shape = html[html.index('id="extract-shape"'):html.index("Volume: tonight")]
+    assert "<strong>systemc</strong>" in shape
+    assert "Extra table (recorded, not loaded)</td><td>ssd_address" in shape
+    assert "fami_table_id, fami_family_id, fami_person_id" in shape
+    assert "Extra columns (kept in raw _extra)</td><td>ssd_involvements</td>" in shape
+    assert "invo_future_column, is_allocated_cw_flag" in shape
+    assert "Missing optional table (empty)</td><td>hr_workers" in shape

@@ -79,6 +79,43 @@ def read_targets_file(path: Path, la_code: str) -> list[TargetRow]:
     return rows
 
 
+POPULATION_COLUMNS = ("year", "population_0_17")
+
+
+def read_population_file(path: Path, la_code: str) -> list[tuple[str, int, int]]:
+    """An LA's ONS mid-year population aged 0-17 by year (``population:`` in las.yml): (la_code, year, population)
+    rows, checked. Columns year and population_0_17; an la_code column, if present, must be the LA's on every row.
+    Errors name the file, line and field."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise TargetsFileError(f"population file of LA {la_code} not found: {path}") from None
+    rows: dict[int, tuple[str, int, int]] = {}
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in POPULATION_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise TargetsFileError(f"{path}, line 1: missing column(s) {', '.join(missing)} (the columns are year, "
+                                   "population_0_17 and, optionally, la_code)")
+        for row in reader:
+            line = reader.line_num
+            if "la_code" in row and (row["la_code"] or "").strip() not in ("", la_code):
+                raise TargetsFileError(f"{path}, line {line}, field la_code: {row['la_code']!r} is not LA {la_code}")
+            values = {}
+            for name in POPULATION_COLUMNS:
+                text = (row.get(name) or "").strip().replace(",", "")
+                if not text.isdigit() or (name == "year" and not 1900 < int(text) < 2200):
+                    raise TargetsFileError(f"{path}, line {line}, field {name}: {row.get(name)!r} is not a "
+                                           f"{'year' if name == 'year' else 'whole number of children'}")
+                values[name] = int(text)
+            if values["year"] in rows:
+                raise TargetsFileError(f"{path}, line {line}, field year: {values['year']} is given twice")
+            rows[values["year"]] = (la_code, values["year"], values["population_0_17"])
+    if not rows:
+        raise TargetsFileError(f"{path}: no population rows for LA {la_code}")
+    return sorted(rows.values())
+
+
 def _number(text: str) -> Decimal | None:
     text = text.strip()
     return Decimal(text) if text else None
@@ -188,6 +225,11 @@ class LocalAuthority(BaseModel):
         if self.population is None:
             return None
         return self.population if self.population.is_absolute() else project_root / self.population
+
+    def read_population(self, project_root: Path) -> list[tuple[str, int, int]]:
+        """This LA's population rows from its ``population:`` file (none when it names no file)."""
+        path = self.population_path(project_root)
+        return read_population_file(path, self.code) if path is not None else []
 
     @field_validator("timezone")
     @classmethod

@@ -30,9 +30,8 @@ def english_upper_tier(records: list[dict[str, str]]) -> list[tuple[str, str, st
     found: dict[str, str] = {}
     for record in records:
         code, name = record["UTLA21CD"].strip(), record["UTLA21NM"].strip()
-        if code.startswith("E"):
-            if found.setdefault(code, name) != name:
-                raise ValueError(f"ONS code {code} has two names: {found[code]!r} and {name!r}")
+        if code.startswith("E") and found.setdefault(code, name) != name:
+            raise ValueError(f"ONS code {code} has two names: {found[code]!r} and {name!r}")
     return [(code, name, SOURCE_VINTAGE) for code, name in sorted(found.items())]
 
 

@@ -195,3 +195,39 @@ def test_dq_report_lists_the_extract_shape(warehouse_settings, landing):
     assert "Extra columns (kept in raw _extra)</td><td>ssd_involvements</td>" in shape
     assert "invo_future_column, is_allocated_cw_flag" in shape
     assert "Missing optional table (empty)</td><td>hr_workers" in shape
+
+
+def test_a_full_v145_systemc_extract_loads_with_every_extra_table_recorded(warehouse_settings, landing):
+    """All 46 tables of the SystemC v1.4.5 deployment (ssd_v1.4.5_systemc_columns.csv), columns in its DDL order,
+    no HR files: the 23 the contract reads are loaded, the other 23 recorded with their columns and rows."""
+    import csv as csv_module
+
+    from csc.contract import SYSTEMC_COLUMNS_PATH, column_order, load_contract
+
+    contract = load_contract()
+    with SYSTEMC_COLUMNS_PATH.open(encoding="utf-8", newline="") as f:
+        deployed: dict[str, list[str]] = {}
+        for row in csv_module.DictReader(f):
+            deployed.setdefault(row["table"], []).append(row["column"])
+
+    class DeployedOrder(ExtractSpec):
+        def columns(self, table: str) -> list[str]:
+            return list(column_order(contract.table(table), "1.4.5", "systemc"))
+
+    spec = DeployedOrder(headers={})
+    folder = spec.write(landing)
+    for name in ("hr_workers.csv", "hr_establishment.csv"):
+        (folder / name).unlink()
+    extra = {t: ",".join(columns) + "\r\n" + ",".join(str(i) for i in range(len(columns))) + "\r\n"
+             for t, columns in deployed.items() if t not in contract.tables}
+    assert len(extra) == 23
+    _add_extra_tables(folder, spec, listed=extra, unlisted={})
+    result = load_extract(folder, warehouse_settings, system="systemc")
+    assert result.status == "loaded"
+    with connect(warehouse_settings) as conn:
+        recorded = dict(conn.execute("select table_name, columns from ops.extract_shape "
+                                     "where batch_id = %s and kind = 'extra_table'", (result.batch_id,)).fetchall())
+        people = conn.execute("select count(*) from raw.ssd_person where _batch_id = %s",
+                              (result.batch_id,)).fetchone()[0]
+    assert recorded == {t: [c.lower() for c in deployed[t]] for t in extra}
+    assert people == 3

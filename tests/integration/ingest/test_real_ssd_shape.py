@@ -187,6 +187,11 @@ def test_dq_report_lists_the_extract_shape(warehouse_settings, landing):
 
     result = load_extract(_systemc_v145(landing), warehouse_settings, system="systemc")
     checked = run_checks(result.batch_id, warehouse_settings)
+    with connect(warehouse_settings) as conn:
+        tables_present = conn.execute(
+            "select rows_failing from ops.dq_results r join ops.dq_runs d using (dq_run_id) where d.batch_id = %s "
+            "and r.rule_id = 'STR_TABLES_PRESENT'", (result.batch_id,)).fetchone()
+    assert tables_present == (0,), "no HR files is not a missing table"
     html = checked.report_path.read_text(encoding="utf-8")
     shape = html[html.index('id="extract-shape"'):html.index("Volume: tonight")]
     assert "<strong>systemc</strong>" in shape

@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-TARGET = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds" / "reference" / "english_las.csv"
+TARGET = Path(__file__).with_name("english_las.csv")
 COLUMNS = ("ons_code", "la_name", "ons_vintage")
 SOURCE_VINTAGE = "2021-04"
 

@@ -17,8 +17,11 @@ import click
 @click.option("--delimiter", default=None, metavar="CHAR", help="Field delimiter of ssms and bcp files (default tab).")
 @click.option("--population", type=click.Path(exists=True, path_type=Path), default=None,
               help="The LA's ONS 0-17 population file (as population: in las.yml), for the rates.")
+@click.option("--la", "la_code", default=None, metavar="CODE",
+              help="Read as this configured LA would be: its system:, vocabulary:, population: and export: in "
+                   "las.yml (the options above win).")
 def profile(path: Path, system: str | None, dialect: str | None, delimiter: str | None,
-            population: Path | None) -> None:
+            population: Path | None, la_code: str | None) -> None:
     """A dry run of an extract (folder or zip): tables and columns found, extra and missing; unmapped codes per
     vocabulary column; worker columns holding names or staff ids; what the loader would refuse; the structural
     rules that would fail; the indicators that would be "not available". Nothing is loaded or written.
@@ -28,6 +31,20 @@ def profile(path: Path, system: str | None, dialect: str | None, delimiter: str 
     from csc.contract.profiles import UnknownSystem, load_profile
     from csc.ingest.profiling import profile_extract, render
 
+    vocabulary = None
+    if la_code is not None:
+        from csc.las import UnknownLA, la_registry
+        from csc.settings import PROJECT_ROOT, get_settings
+
+        try:
+            la = la_registry(get_settings()).get(la_code)
+        except (UnknownLA, FileNotFoundError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--la") from None
+        system = system or la.system
+        vocabulary = la.vocabulary
+        population = population or la.population_path(PROJECT_ROOT)
+        dialect = dialect or la.export.dialect
+        delimiter = delimiter or la.export.delimiter
     if system is not None:
         try:
             load_profile(system)
@@ -37,7 +54,7 @@ def profile(path: Path, system: str | None, dialect: str | None, delimiter: str 
         delimiter = "\t"
     try:
         report = profile_extract(path, system=system, dialect_name=dialect, delimiter=delimiter,
-                                 population=population)
+                                 population=population, vocabulary=vocabulary)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(render(report), nl=False)

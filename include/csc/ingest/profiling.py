@@ -82,13 +82,14 @@ def open_any(path: Path) -> ExtractSource:
 
 def profile_extract(path: Path, *, system: str | None = None, dialect_name: str | None = None,
                     delimiter: str | None = None, population: Path | None = None,
-                    project_root: Path | None = None) -> ExtractReport:
-    """Read the extract at ``path`` as the loader would, and report what loading and checking it would do."""
+                    project_root: Path | None = None, vocabulary: dict | None = None) -> ExtractReport:
+    """Read the extract at ``path`` as the loader would, and report what loading and checking it would do.
+    ``vocabulary``: an LA's additions to the profile's maps (``vocabulary:`` in las.yml)."""
     contract = load_contract()
     with open_any(path) as source:
         manifest = _manifest(source)
         chosen_system = system or system_named(manifest.get("source_system")) or "generic"
-        profile = load_profile(chosen_system)
+        profile = load_profile(chosen_system).with_vocabulary(vocabulary)
         chosen = _choose_dialect(source, contract, dialect_name, delimiter)
         report = ExtractReport(path, profile.name, chosen.describe, manifest.get("la_code"))
         tables: dict[str, list[dict[str, str | None]]] = {}

@@ -134,3 +134,14 @@ def test_profile_says_what_the_loader_would_refuse(mosaic):
     assert "The loader would refuse" in result.output
     assert "missing_required_column: ssd_contacts.csv has no cont_contact_date (needed by CONTACTS" in result.output
     assert "missing_required_column: ssd_involvements.csv has no invo_person_id" in result.output
+
+
+def test_profile_with_the_las_vocabulary(mosaic, tmp_path, monkeypatch):
+    """An LA's vocabulary: in las.yml maps its own code: with --la, the code is no longer unmapped."""
+    las = tmp_path / "las.yml"
+    las.write_text("las:\n  - code: '901'\n    name: Tinyshire\n    system: mosaic\n    vocabulary:\n"
+                   "      involvement_role:\n        map: {REL.KEYW: allocated_case_worker}\n")
+    monkeypatch.setenv("CSC_LAS_CONFIG", str(las))
+    result = CliRunner().invoke(cli, ["profile", str(mosaic), "--la", "901"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "with the mosaic profile" in result.output and "REL.KEYW" not in result.output

@@ -8,7 +8,7 @@
             'contacts': ['cont_contact_id'],
             'cin_episodes': ['cine_referral_id'],
             'cin_assessments': ['cina_assessment_id'],
-            'assessment_factors': ['cinf_table_id'],
+            'assessment_factors': ['cinf_table_id', 'cinf_assessment_id'],
             'cin_plans': ['cinp_cin_plan_id'],
             'cin_visits': ['cinv_cin_visit_id'],
             's47_enquiry': ['s47e_s47_enquiry_id'],

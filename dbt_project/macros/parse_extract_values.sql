@@ -41,7 +41,8 @@
 
 {#
     One Y/N flag of an SSD outcome JSON object ({"NFA_FLAG": "Y", ...}) as a boolean, from the object already
-    parsed once per record with json_object_or_null() (a malformed object gives NULL flags, never an error).
+    parsed once per record with ops.outcome_json() (flags recovered from an object the SSD made invalid JSON with
+    unescaped comments; an unreadable object gives NULL flags, never an error, and the check STR_JSON names it).
 #}
 {% macro json_outcome_flag(parsed_object, key) -%}
     case upper(trim({{ parsed_object }} ->> '{{ key }}'))
@@ -50,9 +51,9 @@
     end
 {%- endmacro %}
 
-{# The outcome JSON of a record parsed once (see macros/create_extract_functions.sql). #}
+{# The outcome JSON of a record parsed once: ops.outcome_json, the one definition (include/csc/warehouse/rules.sql). #}
 {% macro parse_outcome_json(column) -%}
-    {{ generate_schema_name('staging', none) }}.json_object_or_null({{ column }})
+    ops.outcome_json({{ column }})
 {%- endmacro %}
 
 {# The codes of a JSON array of strings (["1B","3A"]) as a text[] of trimmed upper-case codes. #}

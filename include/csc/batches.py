@@ -174,6 +174,11 @@ def set_computed_manifest(conn: psycopg.Connection, batch_id: int, manifest: Any
     conn.execute("update ops.extract_batches set manifest = %s where batch_id = %s", (Jsonb(manifest), batch_id))
 
 
+def set_source_profile(conn: psycopg.Connection, batch_id: int, profile: str) -> None:
+    """The source-system profile (csc.contract.profiles) the batch's extract was loaded with."""
+    conn.execute("update ops.extract_batches set source_profile = %s where batch_id = %s", (profile, batch_id))
+
+
 # --- readers (anyone may also select) ----------------------------------------------------------------------------
 def status_of(conn: psycopg.Connection, batch_id: int) -> BatchStatus:
     row = conn.execute("select status from ops.extract_batches where batch_id = %s", (batch_id,)).fetchone()

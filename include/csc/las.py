@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
     from csc.settings import Settings
@@ -77,6 +77,43 @@ def read_targets_file(path: Path, la_code: str) -> list[TargetRow]:
         raise TargetsFileError(f"{path}: LA {la_code} has more than one target for "
                                + ", ".join(f"{i} from {d}" for i, d in duplicates))
     return rows
+
+
+POPULATION_COLUMNS = ("year", "population_0_17")
+
+
+def read_population_file(path: Path, la_code: str) -> list[tuple[str, int, int]]:
+    """An LA's ONS mid-year population aged 0-17 by year (``population:`` in las.yml): (la_code, year, population)
+    rows, checked. Columns year and population_0_17; an la_code column, if present, must be the LA's on every row.
+    Errors name the file, line and field."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise TargetsFileError(f"population file of LA {la_code} not found: {path}") from None
+    rows: dict[int, tuple[str, int, int]] = {}
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in POPULATION_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise TargetsFileError(f"{path}, line 1: missing column(s) {', '.join(missing)} (the columns are year, "
+                                   "population_0_17 and, optionally, la_code)")
+        for row in reader:
+            line = reader.line_num
+            if "la_code" in row and (row["la_code"] or "").strip() not in ("", la_code):
+                raise TargetsFileError(f"{path}, line {line}, field la_code: {row['la_code']!r} is not LA {la_code}")
+            values = {}
+            for name in POPULATION_COLUMNS:
+                text = (row.get(name) or "").strip().replace(",", "")
+                if not text.isdigit() or (name == "year" and not 1900 < int(text) < 2200):
+                    raise TargetsFileError(f"{path}, line {line}, field {name}: {row.get(name)!r} is not a "
+                                           f"{'year' if name == 'year' else 'whole number of children'}")
+                values[name] = int(text)
+            if values["year"] in rows:
+                raise TargetsFileError(f"{path}, line {line}, field year: {values['year']} is given twice")
+            rows[values["year"]] = (la_code, values["year"], values["population_0_17"])
+    if not rows:
+        raise TargetsFileError(f"{path}: no population rows for LA {la_code}")
+    return sorted(rows.values())
 
 
 def _number(text: str) -> Decimal | None:
@@ -166,6 +203,49 @@ class LocalAuthority(BaseModel):
     export: ExportFormat = ExportFormat()
     # How long each local store keeps this LA's files (``retention:``; csc.retention).
     retention: Retention = Retention()
+    # The case-management system whose SSD deployment writes the extract: a profile of csc.contract.profiles
+    # (generic, systemc, mosaic, eclipse). None: the manifest's source_system when it names one, else generic.
+    system: str | None = None
+    # The LA's additions to its profile's vocabulary maps, per concept (csc.contract.profiles.Profile.with_vocabulary):
+    # e.g. {involvement_role: {map: {SWK: allocated_case_worker}}}.
+    vocabulary: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # ONS mid-year population estimates of the LA's children (0-17) by year: a CSV with columns year and
+    # population_0_17 (csc.quality.reference). Relative paths are relative to the repository.
+    population: Path | None = None
+
+    @field_validator("system")
+    @classmethod
+    def _known_system(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from csc.contract.profiles import UnknownSystem, available_systems
+
+        if value not in available_systems():
+            raise ValueError(str(UnknownSystem(value)))
+        return value
+
+    @model_validator(mode="after")
+    def _vocabulary_applies(self) -> LocalAuthority:
+        if self.vocabulary:
+            self.profile()  # an override naming no column, or a bad match, fails when the file is read
+        return self
+
+    def profile(self, system: str | None = None):
+        """The source-system profile of this LA's extracts (``system``, else its own ``system:``, else generic),
+        with its ``vocabulary:`` applied."""
+        from csc.contract.profiles import load_profile
+
+        return load_profile(system or self.system).with_vocabulary(self.vocabulary)
+
+    def population_path(self, project_root: Path) -> Path | None:
+        if self.population is None:
+            return None
+        return self.population if self.population.is_absolute() else project_root / self.population
+
+    def read_population(self, project_root: Path) -> list[tuple[str, int, int]]:
+        """This LA's population rows from its ``population:`` file (none when it names no file)."""
+        path = self.population_path(project_root)
+        return read_population_file(path, self.code) if path is not None else []
 
     @field_validator("timezone")
     @classmethod

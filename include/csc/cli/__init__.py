@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "csc.cli.run",
     "csc.cli.returns",
     "csc.cli.load",
+    "csc.cli.profile",
     "csc.cli.generate",
     "csc.cli.check",
     "csc.cli.dq",

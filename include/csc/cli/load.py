@@ -20,8 +20,11 @@ from csc.settings import get_settings
                    "Default: as declared, else bcp if the files are unmistakably bcp, else csv.")
 @click.option("--delimiter", default=None, metavar="CHAR",
               help="Field delimiter of ssms and bcp files (default tab); 'tab' or one character.")
+@click.option("--system", default=None, metavar="NAME",
+              help="The source system's profile (generic, systemc, mosaic, eclipse), over the LA's system: in "
+                   "las.yml and the manifest's source_system.")
 def load(path: str | None, la_code: str | None, force: bool, dialect: str | None,
-         delimiter: str | None) -> None:
+         delimiter: str | None, system: str | None) -> None:
     """Verify an extract against its manifest and load it into raw, or refuse and quarantine it.
 
     PATH is an extract folder <landing>/<la_code>/<YYYY-MM-DD>/ or a zip of one. Exit status: 0 loaded or already
@@ -42,6 +45,13 @@ def load(path: str | None, la_code: str | None, force: bool, dialect: str | None
     if delimiter is not None and (len(delimiter) != 1 or delimiter in '\r\n"\0'):
         raise click.BadParameter("one character other than a quote, NUL or a line break (or 'tab')",
                                  param_hint="--delimiter")
+    if system is not None:
+        from csc.contract.profiles import UnknownSystem, load_profile
+
+        try:
+            load_profile(system)
+        except UnknownSystem as unknown:
+            raise click.BadParameter(str(unknown), param_hint="--system") from None
     if (path is None) == (la_code is None):
         raise click.UsageError("give either PATH or --la CODE")
     ensure_warehouse(settings)
@@ -56,12 +66,16 @@ def load(path: str | None, la_code: str | None, force: bool, dialect: str | None
     click.echo(f"loading {target}")
 
     def progress(file: FileLoad) -> None:
-        extra = f"  (no {', '.join(file.missing_columns)}: NULL)" if file.missing_columns else ""
+        missing = [c for c in file.missing_columns if c not in file.absent_columns]
+        extra = f"  (no {', '.join(missing)}: NULL)" if missing else ""
+        if file.extra_columns:
+            extra += f"  (+{len(file.extra_columns)} extra column{'s' if len(file.extra_columns) > 1 else ''}: _extra)"
         click.echo(f"  {file.file_name:<34} {file.rows:>10,} rows {file.bytes / 1e6:>9.1f} MB  "
                    f"{file.encoding:<9} {file.seconds:6.2f} s{extra}")
 
     try:
-        result = load_extract(target, settings, on_file=progress, force=force, dialect=dialect, delimiter=delimiter)
+        result = load_extract(target, settings, on_file=progress, force=force, dialect=dialect, delimiter=delimiter,
+                              system=system)
     except ExtractReplaced as refusal:
         click.echo(f"NOT LOADED (replaced) {refusal}", err=True)
         raise SystemExit(REPLACED) from None
@@ -74,6 +88,12 @@ def load(path: str | None, la_code: str | None, force: bool, dialect: str | None
                    "`csc load --la CODE` loads whatever is waiting.", err=True)
         raise SystemExit(NOTHING) from None
     click.echo(f"{result.status}: {result.message}")
+    if result.status == "loaded":
+        from csc.ingest.shape import summary_lines
+
+        click.echo(f"  read with the {result.profile} profile")
+        for line in summary_lines(result.notes, result.profile or "generic"):
+            click.echo(f"  notice: {line}")
     if result.status == "loaded":
         from csc.pipeline import analyze_raw
 

@@ -25,6 +25,9 @@ class Column(BaseModel):
     type: ColumnType
     source_type: str | None = None
     required: bool = False
+    # What cannot work without the column (indicators, returns, checks): every required column names it, and a
+    # refusal for the column missing from a file quotes it.
+    needed_by: str | None = None
     code_list: str | None = None
     identifies: Literal["person", "worker"] | None = None
     personal: bool = False
@@ -54,6 +57,8 @@ class Table(BaseModel):
     name: str
     source: Literal["ssd", "hr"]
     description: str | None = None
+    # An optional table may be missing from an extract (the HR files): it then loads as empty, with a notice.
+    optional: bool = False
     primary_key: tuple[str, ...]
     foreign_keys: tuple[ForeignKey, ...] = ()
     columns: tuple[Column, ...]
@@ -77,13 +82,36 @@ class Table(BaseModel):
         raise KeyError(f"{self.name} has no column {name!r}")
 
 
+SYSTEMC_COLUMNS_PATH = Path(__file__).with_name("ssd_v1.4.5_systemc_columns.csv")
+# The SSD versions whose SystemC deployment's column order the repository ships (the DDL of that version).
+SYSTEMC_ORDERS = {"1.4.5": SYSTEMC_COLUMNS_PATH}
+
+
+@cache
+def _deployed_order(path: Path) -> dict[str, tuple[str, ...]]:
+    """Table -> its columns in the deployment's DDL order (a shipped ``ssd_v*_<system>_columns.csv``)."""
+    import csv
+
+    order: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            order.setdefault(row["table"], []).append(row["column"].strip().lower())
+    return {table: tuple(columns) for table, columns in order.items()}
+
+
 def column_order(table: Table, ssd_version: str | None = None, system: str | None = None) -> tuple[str, ...]:
     """The columns of a headerless (bcp) file of ``table``, in order, for the declared SSD version and system.
 
-    Today every system and version exports the contract's columns in contract order. A source-system profile
-    overrides this; the loader (csc.ingest.dialects) and the generator (csc_synthetic.render) both ask here.
+    SystemC (v1.4.5): the order of the deployment's DDL (``ssd_v1.4.5_systemc_columns.csv``) for the contract's
+    columns, then any contract column that DDL lacks. Other systems, other versions: contract order. The loader
+    (csc.ingest.dialects) and the generator (csc_synthetic.render) both ask here.
     """
-    return tuple(table.column_names)
+    contract_order = tuple(table.column_names)
+    path = SYSTEMC_ORDERS.get(str(ssd_version or "1.4.5")) if system == "systemc" else None
+    if path is None:
+        return contract_order
+    deployed = [c for c in _deployed_order(path).get(table.name, ()) if c in contract_order]
+    return (*deployed, *(c for c in contract_order if c not in deployed))
 
 
 class Contract(BaseModel):
@@ -118,6 +146,9 @@ def _check_consistency(contract: Contract) -> None:
     """Keys must name real columns, so that a typo in the YAML fails loudly at load time."""
     for table in contract:
         names = set(table.column_names)
+        for column in table.columns:
+            if column.required and not column.needed_by:
+                raise ValueError(f"{table.name}.{column.name}: a required column must say what needs it (needed_by)")
         for key in table.primary_key:
             if key not in names:
                 raise ValueError(f"{table.name}: primary key column {key!r} is not a column")

@@ -38,6 +38,7 @@ from psycopg import sql
 from csc import batches
 from csc.batches import BatchStatus
 from csc.contract import Contract, Table, load_contract
+from csc.contract.profiles import Profile, load_profile
 from csc.ingest import landing
 from csc.ingest.dialects import (
     Dialect,
@@ -56,8 +57,9 @@ from csc.ingest.feed import Feed
 from csc.ingest.manifest import Manifest, computed_manifest, read_manifest
 from csc.ingest.probe import FileProbe, probe
 from csc.ingest.records import FilePlan, Regions, parse_header
+from csc.ingest.shape import ShapeNote, read_extra_table, record_notes, system_named
 from csc.ingest.source import MANIFEST, ExtractSource, la_landing_dir, landing_la, open_extract
-from csc.las import ExportFormat, export_format
+from csc.las import ExportFormat, LocalAuthority, export_format, la_registry
 from csc.settings import Settings
 from csc.warehouse import locks
 from csc.warehouse.bootstrap import LOADER
@@ -68,6 +70,7 @@ log = logging.getLogger(__name__)
 CANDIDATE_STATUSES = tuple(s.value for s in batches.CANDIDATE)
 LIVE_STATUSES = tuple(s.value for s in batches.LIVE)
 SEND_BUFFER = 4 << 20  # bytes of COPY data in flight to the server (capped by net.core.wmem_max)
+JSONB_PAIRS = 50  # jsonb_build_object takes at most 100 arguments: extra columns are built 50 at a time
 
 
 @dataclass
@@ -83,6 +86,8 @@ class FileLoad:
     rows: int | None = None
     header: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)  # kept in the raw table's _extra
+    absent_columns: list[str] = field(default_factory=list)  # missing, as the profile says the system never writes
     slow_regions: int = 0
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -102,6 +107,8 @@ class LoadResult:
     replaced_batch_id: int | None = None
     archive_path: Path | None = None
     attempt_id: int | None = None
+    profile: str | None = None  # the source-system profile the extract was read with
+    notes: list[ShapeNote] = field(default_factory=list)  # extra and missing tables and columns (ops.extract_shape)
 
     @property
     def total_rows(self) -> int:
@@ -125,20 +132,31 @@ def loaded_batch(la_code: str, extract_date: date, settings: Settings) -> tuple[
 
 def load_extract(path: Path, settings: Settings, *,
                  on_file: Callable[[FileLoad], None] | None = None, force: bool = False, dialect: str | None = None,
-                 delimiter: str | None = None) -> LoadResult:
+                 delimiter: str | None = None, system: str | None = None) -> LoadResult:
     """Verify and load one landed extract (folder or zip). Raises ExtractRefused if it cannot be loaded losslessly.
 
     An extract loaded before and since replaced by a corrected one raises ``ExtractReplaced`` (nothing loaded, the
     extract left in place) unless ``force``: then it is loaded again, as a new batch, the LA's candidate.
-    ``dialect`` (csv, ssms, bcp) and ``delimiter`` override the LA's ``export:`` in las.yml (dialects.py).
+    ``dialect`` (csv, ssms, bcp) and ``delimiter`` override the LA's ``export:`` in las.yml (dialects.py);
+    ``system`` (a profile of csc.contract.profiles) overrides the LA's ``system:`` and the manifest's
+    ``source_system``.
     """
-    return _ExtractLoad(Path(path), settings, on_file, force=force, dialect=dialect, delimiter=delimiter).run()
+    return _ExtractLoad(Path(path), settings, on_file, force=force, dialect=dialect, delimiter=delimiter,
+                        system=system).run()
 
 
 class _ExtractLoad:
     def __init__(self, path: Path, settings: Settings, on_file: Callable[[FileLoad], None] | None, *,
-                 force: bool = False, dialect: str | None = None, delimiter: str | None = None):
+                 force: bool = False, dialect: str | None = None, delimiter: str | None = None,
+                 system: str | None = None):
         self.path = path
+        self.system_asked = system
+        if system is not None:
+            load_profile(system)  # an unknown system fails before anything is read
+        self.profile: Profile = load_profile(None)
+        self.notes: list[ShapeNote] = []  # extra and missing tables and columns (shape.py)
+        self.extra_tables: dict[str, ShapeNote] = {}  # file name -> its note
+        self.file_extras: dict[str, list[str]] = {}  # file name -> its extra columns (file order)
         self.force = force
         self.reloading: tuple | None = None  # the replaced batch of this extract, when forced to load it again
         self.settings = settings
@@ -201,6 +219,7 @@ class _ExtractLoad:
             self.manifest = manifest = read_manifest(source)
         held.enter_context(self._la_lock(manifest.la_code))
         self._check_place(source, manifest)
+        self.profile = self._choose_profile(manifest)
         tables = self._check_file_set(source, manifest)
         earlier = self._find_identity(manifest)
         if earlier is not None and earlier[1] == BatchStatus.REPLACED:
@@ -212,6 +231,7 @@ class _ExtractLoad:
         started = time.perf_counter()
         for table in tables:  # every header before the first COPY: a missing column refuses in milliseconds
             self.plans[table.file_name] = self._read_plan(source, table)
+        self._read_extra_tables(source, manifest)
         self.timings["verify"] = time.perf_counter() - started
         started = time.perf_counter()
         with connect(self.settings, role=LOADER, application="csc load") as conn:
@@ -220,11 +240,15 @@ class _ExtractLoad:
             replaced_all = batches.replace_candidates(conn, manifest.la_code, self.batch_id)
             replaced = max(replaced_all) if replaced_all else None
             self._copy_files(conn, source, tables, manifest)
+            self._derive_columns(conn, tables)
             self._purge_superseded_raw(conn, manifest.la_code)
             rows = {f.table: f.rows or 0 for f in self.files}
             if manifest.computed:  # counted, not verified: recorded with the batch
-                batches.set_computed_manifest(conn, self.batch_id, manifest.with_rows(rows))
+                extra_rows = {n.table: n.rows for n in self.extra_tables.values()}
+                batches.set_computed_manifest(conn, self.batch_id, manifest.with_rows({**rows, **extra_rows}))
             self._record_loaded(conn, rows)
+            batches.set_source_profile(conn, self.batch_id, self.profile.name)
+            record_notes(conn, self.batch_id, self.notes)
             attempt_id = self._record_attempt(conn, "loaded", batch_id=self.batch_id)
             conn.commit()
             self.committed = True
@@ -239,7 +263,8 @@ class _ExtractLoad:
                       f"{self.reloading[5]})" if self.reloading else ""))
         log.info("%s (%s %s)", message, manifest.la_code, manifest.extract_date)
         return LoadResult(self.batch_id, manifest.la_code, manifest.extract_date, "loaded", message, rows,
-                          self.files, self.timings, replaced, archive_path, attempt_id)
+                          self.files, self.timings, replaced, archive_path, attempt_id, self.profile.name,
+                          list(self.notes))
 
     # -- checks before loading ------------------------------------------------------------------------------------
     def _check_place(self, source: ExtractSource, manifest: Manifest) -> None:
@@ -256,34 +281,79 @@ class _ExtractLoad:
                             f"{source.path.name}", file=MANIFEST, column="$.extract_date")
 
     def _check_file_set(self, source: ExtractSource, manifest: Manifest) -> list[Table]:
-        """Every contract table listed and present; nothing listed or present that the contract does not know."""
+        """The contract tables to load: every one listed and present, optional ones (HR) possibly missing.
+
+        A table the contract does not hold (the SSD has about 46; the contract reads 23) is accepted, recorded and
+        skipped (``_read_extra_tables``), listed in the manifest or not. Any other file is refused.
+        """
         for entry in manifest.files:
-            if entry.table not in self.contract.tables:
-                raise ExtractRefused("unknown_table", f"the manifest lists table {entry.table!r}, which is not in "
-                                                      "the extract contract", file=entry.name)
-            if entry.name != self.contract.table(entry.table).file_name:
-                raise ExtractRefused("manifest_invalid", f"table {entry.table} must be in "
-                                                         f"{self.contract.table(entry.table).file_name}, not "
+            expected = (self.contract.table(entry.table).file_name if entry.table in self.contract.tables
+                        else f"{entry.table}.csv")
+            if entry.name != expected:
+                raise ExtractRefused("manifest_invalid", f"table {entry.table} must be in {expected}, not "
                                                          f"{entry.name}", file=MANIFEST, column="$.files")
         listed = {entry.name for entry in manifest.files}
         marker = {self.export.marker} if manifest.computed else set()
-        unknown = sorted(set(source.names) - listed - {MANIFEST} - marker)
-        if unknown:
-            strange = [n for n in unknown if n.endswith(".csv") and n[:-4] not in self.contract.tables]
-            raise ExtractRefused("unknown_table" if strange else "unknown_file",
-                                 f"not in the manifest: {', '.join(unknown)}"
-                                 + (f" ({', '.join(strange)}: no such table in the extract contract)" if strange
-                                    else ""), file=(strange or unknown)[0])
-        tables_listed = {entry.table for entry in manifest.files}
-        missing_tables = [t.name for t in self.contract if t.name not in tables_listed]
-        if missing_tables:
-            raise ExtractRefused("missing_table", f"the extract has no {', '.join(missing_tables)}",
-                                 file=self.contract.table(missing_tables[0]).file_name)
+        unlisted = sorted(set(source.names) - listed - {MANIFEST} - marker)
+        strange = [n for n in unlisted if not _is_table_file(n)]
+        if strange:
+            raise ExtractRefused("unknown_file", f"not a table of the extract (<table>.csv) and not in the manifest: "
+                                                 f"{', '.join(strange)}", file=strange[0])
+        contract_unlisted = [n for n in unlisted if n[:-4] in self.contract.tables]
+        if contract_unlisted:
+            raise ExtractRefused("unknown_file", f"not in the manifest: {', '.join(contract_unlisted)} (the manifest "
+                                                 "must list every file of the contract it carries)",
+                                 file=contract_unlisted[0])
         absent = [entry.name for entry in manifest.files if entry.name not in source.names]
         if absent:
             raise ExtractRefused("file_missing", f"listed in the manifest but not in the extract: "
                                                  f"{', '.join(absent)}", file=absent[0])
-        return list(self.contract)
+        for name in [*(e.name for e in manifest.files if e.table not in self.contract.tables), *unlisted]:
+            self.extra_tables[name] = ShapeNote("extra_table", name[:-4])
+        tables_listed = {entry.table for entry in manifest.files}
+        missing = [t for t in self.contract if t.name not in tables_listed]
+        required = [t.name for t in missing if not t.optional]
+        if required:
+            raise ExtractRefused("missing_table", f"the extract has no {', '.join(required)} (every SSD table of the "
+                                                  "contract feeds an indicator or a return; only the HR files are "
+                                                  "optional)", file=self.contract.table(required[0]).file_name)
+        for table in missing:
+            self.notes.append(ShapeNote("missing_table", table.name, rows=0, detail=(
+                "no HR extract: the workforce indicators are not available" if table.source == "hr" else None)))
+        return [t for t in self.contract if t.name in tables_listed]
+
+    def _read_extra_tables(self, source: ExtractSource, manifest: Manifest) -> None:
+        """Record each extra table's header and record count (and checksum: it is part of the extract)."""
+        if not self.extra_tables:
+            return
+        chosen = self._dialect_of(source, next(iter(self.contract)))
+        for name, note in list(self.extra_tables.items()):
+            columns, rows, sha256, size = read_extra_table(source, name, chosen)
+            entry = manifest.file(name)
+            if entry is not None and not manifest.computed and entry.sha256 != sha256:
+                raise ExtractRefused("sha256_mismatch", f"sha256 {sha256} where the manifest says {entry.sha256} "
+                                                        "(the file is not the one the manifest describes)", file=name)
+            self.sha256s[name] = sha256
+            detail = None if entry is not None else "not in the manifest"
+            self.extra_tables[name] = note = ShapeNote("extra_table", note.table, columns=columns, rows=rows,
+                                                       detail=detail)
+            self.notes.append(note)
+
+    def _la_config(self, la_code: str) -> LocalAuthority | None:
+        path = Path(self.settings.las_config)
+        if not path.exists():
+            return None
+        registry = la_registry(path)
+        return registry.get(la_code) if la_code in registry else None
+
+    def _choose_profile(self, manifest: Manifest) -> Profile:
+        """``--system``, else the LA's ``system:`` (las.yml), else the manifest's ``source_system`` when it is a
+        profile's name, else generic; with the LA's ``vocabulary:`` applied."""
+        la = self._la_config(manifest.la_code)
+        name = (self.system_asked or (la.system if la is not None else None)
+                or system_named(manifest.source_system))
+        profile = load_profile(name)
+        return profile.with_vocabulary(la.vocabulary) if la is not None else profile
 
     def _find_identity(self, manifest: Manifest) -> tuple | None:
         with connect(self.settings, role=LOADER, application="csc load") as conn:
@@ -401,7 +471,7 @@ class _ExtractLoad:
         first = lines[0].rstrip("\r")
         skip = 0
         if not chosen.header:
-            columns = column_order(table, self.manifest.ssd_version or self.export.ssd_version)
+            columns = column_order(table, self.manifest.ssd_version or self.export.ssd_version, self.profile.name)
             fields = [f.strip().lower() for f in first.split(chosen.delimiter)]
             if first and set(fields) & set(table.column_names) and len(fields) > 1:
                 raise ExtractRefused("bad_header", f"a {chosen.name} file has no header, but line 1 holds column "
@@ -460,7 +530,8 @@ class _ExtractLoad:
         except (ValueError, UnicodeDecodeError) as exc:
             raise ExtractRefused("bad_header", str(exc), file=table.file_name, line=1) from None
         aliases = {alias: c.name for c in table.columns for alias in c.aliases}
-        names = [aliases.get(n, n) for n in (h.strip().lower() for h in header)]
+        renames = self.profile.renames_for(table.name)
+        names = [aliases.get(renames.get(n, n), renames.get(n, n)) for n in (h.strip().lower() for h in header)]
         for index, name in enumerate(names):
             if not name:
                 raise ExtractRefused("bad_header", f"column {index + 1} of the header has no name",
@@ -468,26 +539,32 @@ class _ExtractLoad:
             if names.index(name) != index:
                 raise ExtractRefused("bad_header", f"column {name} is named twice (columns {names.index(name) + 1} "
                                                    f"and {index + 1})", file=table.file_name, line=1, column=name)
-        unknown = [h for h, n in zip(header, names, strict=True) if n not in table.column_names]
-        if unknown:
+        contract_columns = set(table.column_names)
+        extras = [n for n in names if n not in contract_columns]
+        missing_required = [c for c in table.required_columns
+                            if c not in names and self.profile.derivation(table.name, c) is None]
+        if missing_required:
             hint = ""
-            if any(("\t" in u or ";" in u or "|" in u) for u in unknown):
+            if any(("\t" in u or ";" in u or "|" in u) for u in extras):
                 hint = (" (the header is not comma-delimited: declare the export dialect, ssms or bcp, and its "
                         "delimiter in las.yml or with csc load --dialect/--delimiter)")
-            raise ExtractRefused(
-                "unknown_column", f"{', '.join(repr(u) for u in unknown)} not in the contract of {table.name}; "
-                                  "extra columns are refused so that nothing in the file is silently dropped" + hint,
-                file=table.file_name, line=1, column=unknown[0])
-        missing_required = [c for c in table.required_columns if c not in names]
-        if missing_required:
+            needs = "; ".join(f"{c} is needed by {table.column(c).needed_by}" for c in missing_required)
             raise ExtractRefused("missing_required_column",
-                                 f"required column {', '.join(missing_required)} is missing from the header",
-                                 file=table.file_name, line=1, column=missing_required[0])
+                                 f"required column {', '.join(missing_required)} is missing from the header "
+                                 f"({needs}){hint}", file=table.file_name, line=1, column=missing_required[0])
         missing = [c for c in table.column_names if c not in names]
+        if table.file_name not in self.file_extras:  # once per file (a cp1252 re-read plans it again)
+            self.file_extras[table.file_name] = extras
+            for name in extras:
+                self.notes.append(ShapeNote("extra_column", table.name, name))
+            for name in missing:
+                expected = self.profile.is_absent(table.name, name) or self.profile.derivation(table.name, name)
+                self.notes.append(ShapeNote("absent_column" if expected else "missing_column", table.name, name))
         plan = FilePlan(
             file_name=table.file_name,
             columns=tuple(names),
-            date_fields=tuple(i for i, n in enumerate(names) if table.column(n).type == "datetime"),
+            date_fields=tuple(i for i, n in enumerate(names)
+                              if n in contract_columns and table.column(n).type == "datetime"),
             key_fields=(tuple(names.index(k) for k in table.primary_key)
                         if all(k in names for k in table.primary_key) else ()),
         )
@@ -536,21 +613,38 @@ class _ExtractLoad:
         """COPY one file's framed records from the feed; refuse it if it is not what the manifest describes."""
         entry = manifest.file(table.file_name)
         plan, missing, _ = self.plans[table.file_name]
+        extras = self.file_extras.get(table.file_name) or []
         load = FileLoad(entry.name, table.name, 0, "", encoding, entry.rows if not manifest.computed else None,
-                        started_at=datetime.now(UTC), missing_columns=missing)
+                        started_at=datetime.now(UTC), missing_columns=missing, extra_columns=list(extras),
+                        absent_columns=[c for c in missing if self.profile.is_absent(table.name, c)
+                                        or self.profile.derivation(table.name, c)])
         self.current = load
         clock = time.perf_counter()
-        columns = sql.SQL(", ").join(map(sql.Identifier, plan.columns))
-        statement = sql.SQL("copy raw.{} (_batch_id, _line_no, {}) from stdin (format csv, force_null ({}))") \
-            .format(sql.Identifier(table.name), columns, columns)
-        with conn.transaction(), conn.cursor().copy(statement) as copy:
-            for records in feed.records(table.file_name):
-                copy.write(records)
-            scanned = feed.scanned
-            if scanned.refusal is not None:
-                load.bytes, load.sha256 = scanned.regions.bytes_read, scanned.regions.digest.hexdigest()
-                self._check_against_manifest(entry, scanned.regions, problem=scanned.refusal)
-                raise scanned.refusal
+        if extras:  # through a temporary table, so the extra columns become _extra (only such files pay for it)
+            fields = [sql.Identifier(f"f{i}") for i in range(len(plan.columns))]
+            target = sql.Identifier(f"_load_{table.name}")
+            columns = sql.SQL(", ").join(fields)
+        else:
+            target = sql.SQL("raw.{}").format(sql.Identifier(table.name))
+            columns = sql.SQL(", ").join(map(sql.Identifier, plan.columns))
+        statement = sql.SQL("copy {} (_batch_id, _line_no, {}) from stdin (format csv, force_null ({}))") \
+            .format(target, columns, columns)
+        with conn.transaction():
+            if extras:
+                conn.execute(sql.SQL("create temporary table {} (_batch_id bigint, _line_no integer, {}) "
+                                     "on commit drop").format(
+                    target, sql.SQL(", ").join(sql.SQL("{} text").format(f) for f in fields)))
+            with conn.cursor().copy(statement) as copy:
+                for records in feed.records(table.file_name):
+                    copy.write(records)
+                scanned = feed.scanned
+                if scanned.refusal is not None:
+                    load.bytes, load.sha256 = scanned.regions.bytes_read, scanned.regions.digest.hexdigest()
+                    self._check_against_manifest(entry, scanned.regions, problem=scanned.refusal)
+                    raise scanned.refusal
+            if extras:
+                conn.execute(_insert_with_extra(table, plan.columns, target))
+                conn.execute(sql.SQL("drop table {}").format(target))
         regions, stats = scanned.regions, scanned.stats
         load.bytes, load.sha256, load.encoding = regions.bytes_read, regions.digest.hexdigest(), regions.encoding
         load.header = self.headers[table.file_name]
@@ -590,6 +684,37 @@ class _ExtractLoad:
             details.append(f"{problem.where()}: {problem.message}")
         raise ExtractRefused(reason, message + " (the file is not the one the manifest describes)",
                              file=entry.name, details=details)
+
+    def _derive_columns(self, conn: psycopg.Connection, tables: list[Table]) -> None:
+        """Fill the profile's derived columns (Mosaic's invo_person_id from the referral, ...) where the file does
+        not write them, from the lookup table of the same batch, in the load's transaction."""
+        loaded = {t.name: t for t in tables}
+        for qualified, derivation in self.profile.derived_columns.items():
+            table_name, column = qualified.split(".", 1)
+            table = loaded.get(table_name)
+            if table is None or derivation.lookup not in loaded:
+                continue
+            plan = self.plans[table.file_name][0]
+            if column in plan.columns:
+                continue  # the file writes it: kept as written
+            via, lookup_column = derivation.via
+            if via in table.column_names and via in plan.columns:
+                link = sql.SQL("t.{}").format(sql.Identifier(via))
+            elif via in (self.file_extras.get(table.file_name) or []):
+                link = sql.SQL("(t._extra ->> {})").format(sql.Literal(via))
+            else:
+                self.notes.append(ShapeNote("derived_column", table_name, column, rows=0, detail=(
+                    f"not filled: the file has no {via} to find the {derivation.lookup} record by")))
+                continue
+            filled = conn.execute(sql.SQL(
+                "update raw.{} t set {} = l.{} from raw.{} l where t._batch_id = %s and l._batch_id = %s "
+                "and t.{} is null and l.{} = {}").format(
+                sql.Identifier(table_name), sql.Identifier(column), sql.Identifier(derivation.take),
+                sql.Identifier(derivation.lookup), sql.Identifier(column), sql.Identifier(lookup_column), link),
+                (self.batch_id, self.batch_id)).rowcount
+            self.notes.append(ShapeNote("derived_column", table_name, column, rows=filled, detail=(
+                f"filled on {filled:,} rows from {derivation.lookup}.{derivation.take} (through {via} = "
+                f"{derivation.lookup}.{lookup_column})")))
 
     def _purge_superseded_raw(self, conn: psycopg.Connection, la_code: str) -> None:
         """Retention: raw keeps the published batch and one candidate per LA; superseded and replaced batches'
@@ -759,6 +884,28 @@ class _ExtractLoad:
                 log.info("could not record the failed load of %s: the warehouse is unavailable", self.path)
             else:
                 log.exception("could not record the failed load of %s", self.path)
+
+
+def _is_table_file(name: str) -> bool:
+    """A file that can be a table of the extract: ``<table>.csv``, a plain lower-case name."""
+    stem, dot, suffix = name.rpartition(".")
+    return bool(dot) and suffix == "csv" and stem.replace("_", "").isalnum() and stem == stem.lower()
+
+
+def _insert_with_extra(table: Table, columns: tuple[str, ...], loaded: sql.Identifier) -> sql.Composed:
+    """Move a file's records from its temporary table into raw: contract columns as they are, the others as
+    ``_extra`` (lower-case name -> text; nulls left out; NULL when the record has none)."""
+    contract = set(table.column_names)
+    kept = [(name, sql.Identifier(f"f{i}")) for i, name in enumerate(columns) if name in contract]
+    extra = [(name, sql.Identifier(f"f{i}")) for i, name in enumerate(columns) if name not in contract]
+    objects = [sql.SQL("jsonb_build_object({})").format(sql.SQL(", ").join(
+        sql.SQL("{}, {}").format(sql.Literal(name), field) for name, field in extra[i:i + JSONB_PAIRS]))
+        for i in range(0, len(extra), JSONB_PAIRS)]
+    extra_value = sql.SQL("nullif(jsonb_strip_nulls({}), '{{}}'::jsonb)").format(sql.SQL(" || ").join(objects))
+    return sql.SQL("insert into raw.{} (_batch_id, _line_no, {}, _extra) select _batch_id, _line_no, {}, {} "
+                   "from {}").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(n) for n, _ in kept),
+        sql.SQL(", ").join(f for _, f in kept), extra_value, loaded)
 
 
 def _add_ids_to_reason_record(refusal: ExtractRefused) -> None:

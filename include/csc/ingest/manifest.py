@@ -157,10 +157,12 @@ def computed_manifest(source: ExtractSource, la_code: str | None, export) -> Man
     for file_name in sorted(source.names):
         if file_name in (marker, MANIFEST):
             continue
-        table = file_name[:-4] if file_name.lower().endswith(".csv") else None
-        if table not in contract.tables:
-            raise ExtractRefused("unknown_table" if table else "unknown_file",
-                                 f"{file_name} is not a file of the extract contract (<table>.csv)", file=file_name)
+        table = file_name[:-4] if file_name.endswith(".csv") else None
+        # A table the contract does not hold is part of the extract too (recorded and skipped by the loader).
+        if table is None or (table not in contract.tables
+                             and not (table.replace("_", "").isalnum() and table == table.lower())):
+            raise ExtractRefused("unknown_file", f"{file_name} is not a table of the extract (<table>.csv)",
+                                 file=file_name)
         with source.open(file_name) as stream:
             found = probe(stream)
         files.append(ManifestFile(file_name, table, 0, found.sha256, found.bytes))

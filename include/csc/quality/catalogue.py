@@ -125,7 +125,9 @@ class Catalogue:
             "expected_date": _date_literal(ctx.expected_extract_date),
             "timezone": ctx.timezone,
             "cfg": self.settings,
-            "contract_tables": list(self.contract.tables),
+            # Optional tables (the HR files) may be missing: the loader records that, and the indicators that need
+            # them are "not available" (STR_TABLES_PRESENT asks only for the others).
+            "contract_tables": [t.name for t in self.contract if not t.optional],
             "batch_of": lambda table: self._batch_of(table, ctx),
             "key": lambda table, alias: record_key_sql(self.contract.table(table), alias),
             **params,

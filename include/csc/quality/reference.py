@@ -32,16 +32,34 @@ def refresh_reference_data(conn: psycopg.Connection, settings: Settings) -> dict
     return {
         "code_lists": _refresh(conn, "code_lists", seed_path(settings, "code_lists.csv"), _load_code_lists),
         "bank_holidays": _refresh(conn, "bank_holidays", seed_path(settings, "bank_holidays.csv"), _load_calendar),
-        "la_population": _refresh(conn, "la_population", seed_path(settings, "la_population.csv"), _load_population),
+        "la_population": _refresh(conn, "la_population", seed_path(settings, "la_population.csv"),
+                                  lambda c, text, path: _load_population(c, text, path, _la_population_files(settings)),
+                                  extra=_la_population_files(settings)),
     }
 
 
-def _refresh(conn: psycopg.Connection, name: str, path: Path, load) -> bool:
+def _la_population_files(settings: Settings) -> list[tuple[str, Path]]:
+    """The LAs' own population files (``population:`` in las.yml): (LA code, path)."""
+    from csc.las import la_registry
+
+    try:
+        registry = la_registry(settings)
+    except FileNotFoundError:
+        return []
+    root = settings.dbt_project_dir.parent
+    return [(la.code, la.population_path(root)) for la in registry if la.population is not None]
+
+
+def _refresh(conn: psycopg.Connection, name: str, path: Path, load, extra: list[tuple[str, Path]] = ()) -> bool:
     try:
         content = path.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"Reference data for the data-quality checks not found: {path}") from None
-    digest = hashlib.sha256(content).hexdigest()
+    digest = hashlib.sha256(content)
+    for la_code, other in extra:  # an LA's own file (its content, and whose it is, are part of the version)
+        digest.update(f"\0{la_code}\0".encode())
+        digest.update(other.read_bytes() if other.exists() else b"(missing)")
+    digest = digest.hexdigest()
     with conn.transaction():
         # Serialise concurrent refreshes (two LAs checked at once): the second finds the work done.
         conn.execute("lock table ops.dq_reference_versions in exclusive mode")
@@ -104,13 +122,21 @@ def _load_calendar(conn: psycopg.Connection, text: str, path: Path) -> None:
         (holidays, CALENDAR_FIRST, CALENDAR_LAST))
 
 
-def _load_population(conn: psycopg.Connection, text: str, path: Path) -> None:
+def _load_population(conn: psycopg.Connection, text: str, path: Path,
+                     la_files: list[tuple[str, Path]] = ()) -> None:
+    """The seed's rows, each LA with its own ``population:`` file taking its rows from that file instead (checked:
+    errors name file, line and field)."""
+    from csc.las import read_population_file
+
+    own = {la_code: read_population_file(la_path, la_code) for la_code, la_path in la_files}
     rows = []
     for line, record in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         year, population = (_year(record.get(name) or "", path, line) for name in ("year", "population_0_17"))
         if year is None or population is None or not (record.get("la_code") or "").strip():
             raise ValueError(f"{path}, line {line}: la_code, year and population_0_17 are required")
-        rows.append((record["la_code"].strip(), year, population))
+        if record["la_code"].strip() not in own:
+            rows.append((record["la_code"].strip(), year, population))
+    rows += [row for la_rows in own.values() for row in la_rows]
     conn.execute("delete from ops.dq_population")
     with conn.cursor() as cur:
         cur.executemany("insert into ops.dq_population (la_code, year, population_0_17) values (%s, %s, %s)", rows)

@@ -8,6 +8,7 @@ the previous night, where the practice backlogs sit (teams), and how the figures
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def write_report(result, settings: Settings) -> Path:
         fault_teams = history.top_teams(conn, run, "fault", limit=10)
         measures = history.measures_compared(conn, run)
         accepted = history.accepted_findings(conn, run)
+        shape = extract_shape(conn, run.batch_id)
         total_records = conn.execute(
             "select coalesce(sum(value), 0) from ops.dq_batch_measures where batch_id = %s and measure like 'rows:%%'",
             (run.batch_id,)).fetchone()[0]
@@ -99,11 +101,39 @@ def write_report(result, settings: Settings) -> Path:
         families=catalogue.families, family_title=catalogue.family_title,
         changes=changes, nights=nights, trend_svg=jinja2.utils.markupsafe.Markup(trend_chart(nights)),
         teams=teams, fault_teams=fault_teams, measures=measures, total_records=int(total_records), accepted=accepted,
+        shape=shape,
         data_docs=_relative(result.data_docs_path, path.parent))
     temporary = path.with_suffix(".html.part")
     temporary.write_text(html, encoding="utf-8")
     temporary.replace(path)
     return path
+
+
+@dataclass(frozen=True)
+class ShapeRow:
+    kind: str
+    table_name: str
+    column_name: str | None
+    columns: list[str] | None
+    rows: int | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class ExtractShape:
+    profile: str | None
+    rows: list[ShapeRow]
+
+
+def extract_shape(conn, batch_id: int) -> ExtractShape:
+    """The batch's source-system profile and what its extract carried beyond or short of the contract, as the
+    loader recorded it (ops.extract_shape): the report's "Extract shape"."""
+    profile = conn.execute("select source_profile from ops.extract_batches where batch_id = %s",
+                           (batch_id,)).fetchone()
+    rows = [ShapeRow(*r) for r in conn.execute(
+        "select kind, table_name, column_name, columns, rows, detail from ops.extract_shape where batch_id = %s "
+        "order by table_name, column_name nulls first", (batch_id,))]
+    return ExtractShape(profile[0] if profile else None, rows)
 
 
 def la_name(settings: Settings, la_code: str) -> str:

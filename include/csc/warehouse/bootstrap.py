@@ -261,7 +261,10 @@ def _grant(conn: psycopg.Connection, settings: Settings, target: Target) -> None
         sql.SQL("grant select on all tables in schema ops to {}").format(ident(DQ_READER)),
         # raw: only the loader writes it; only the loader and dbt read it.
         sql.SQL("grant usage on schema raw to {}, {}").format(ident(LOADER), ident(TRANSFORMER)),
-        sql.SQL("grant select, insert, delete, truncate on all tables in schema raw to {}").format(ident(LOADER)),
+        # update: the loader fills a profile's derived columns (Mosaic's invo_person_id, ...) in the load's
+        # transaction, from another table of the same batch.
+        sql.SQL("grant select, insert, update, delete, truncate on all tables in schema raw to {}").format(
+            ident(LOADER)),
         sql.SQL("grant select on all tables in schema raw to {}").format(ident(TRANSFORMER)),
     ]
     for schema in ("staging", "intermediate", "marts", "casework"):

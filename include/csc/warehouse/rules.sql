@@ -112,3 +112,27 @@ language sql stable parallel safe as $$
         (select working_day_number from ops.dq_calendar where day = a),
         (select working_day_number from ops.dq_calendar where day = b))
 $$;
+
+-- An SSD outcome JSON object ({"NFA_FLAG": "Y", ..., "NUMBER_OF_OUTCOMES": 2, "COMMENTS": "..."}) as jsonb, read as
+-- the SSD writes it. The SSD builds it by string concatenation and pastes comments in unescaped, so a quote,
+-- backslash or line break in a comment makes the whole object invalid JSON: then each "KEY": "value" pair of an
+-- upper-case key with a short value (flags are TRY_CAST(... AS nvarchar(3))) or a whole number is recovered, the
+-- first occurrence of a key winning (a comment comes after the flags). NULL for a blank value, and for an object
+-- that truly cannot be read (nothing recovered): the check STR_JSON names those records (catalogue.yml).
+create or replace function ops.outcome_json(value text) returns jsonb
+language sql immutable parallel safe as $$
+    select case
+        when value is null or btrim(value) = '' then null
+        when ops.dq_is_json(value) then case when jsonb_typeof(value::jsonb) = 'object' then value::jsonb end
+        else (
+            select jsonb_object_agg(pair.key, pair.value)
+            from (
+                select distinct on (found.m[1]) found.m[1] as key, coalesce(found.m[2], found.m[3]) as value
+                from regexp_matches(value, '"([A-Z][A-Z0-9_]*)"\s*:\s*(?:"([^"\\]{0,10})"|([0-9]{1,9})\M)', 'g')
+                    with ordinality as found(m, n)
+                order by found.m[1], found.n
+            ) as pair
+        )
+    end
+$$;
+comment on function ops.outcome_json(text) is 'An SSD outcome JSON object as jsonb, its flags recovered when unescaped comments make it invalid JSON; NULL when blank or unreadable.';

@@ -220,7 +220,7 @@ def broken_tables() -> dict[str, list[dict]]:
         {**contact, "cont_contact_id": "K7", "cont_person_id": "C4", "cont_contact_date": "2024-02-01"},  # after death
     ]
     _row(t, "hr_workers", "worker_id", "W2")["fte"] = "1.5"
-    _row(t, "ssd_cin_episodes", "cine_referral_id", "R3")["cine_referral_outcome_json"] = '{"NFA_FLAG": "Y"'
+    _row(t, "ssd_cin_episodes", "cine_referral_id", "R3")["cine_referral_outcome_json"] = '{NFA_FLAG: Y'
     # 2 codes: unknown code, code out of its years (D1 ended 2005), K3 under 16, assessment factors, flag
     _row(t, "ssd_person", "pers_person_id", "C1")["pers_ethnicity"] = "XXXX"
     t["ssd_legal_status"] += [
@@ -322,9 +322,9 @@ EXPECTED = {
     "CODE.ssd_person.pers_ethnicity": {("ssd_person", "C1")},
     "CODE.ssd_legal_status.lega_legal_status": {("ssd_legal_status", "L2")},
     "CODE_K3_UNDER_16": {("ssd_cla_placement", "PL3")},
-    "CODE_ASSESSMENT_FACTOR_21_ALONE": {("ssd_assessment_factors", "F2")},
-    "CODE_ASSESSMENT_FACTOR_DUPLICATE": {("ssd_assessment_factors", "F3")},
-    "CODE_ASSESSMENT_FACTOR": {("ssd_assessment_factors", "F4")},
+    "CODE_ASSESSMENT_FACTOR_21_ALONE": {("ssd_assessment_factors", "F2|A1")},
+    "CODE_ASSESSMENT_FACTOR_DUPLICATE": {("ssd_assessment_factors", "F3|A2")},
+    "CODE_ASSESSMENT_FACTOR": {("ssd_assessment_factors", "F4|A2")},
     "CODE_FLAG.ssd_cin_assessments.cina_assessment_child_seen": {("ssd_cin_assessments", "A2")},
     "REF.ssd_cp_reviews.cppr_cp_plan_id": {("ssd_cp_reviews", "V3")},
     "REF_PERSON.ssd_involvements.invo_person_id": {("ssd_involvements", "IN4")},

@@ -2,8 +2,9 @@
 
 Each BI tool or user has its own login (``csc bi add-login``), a member of the NOLOGIN ``bi_reader`` group. Over
 TCP, as a BI tool connects, such a login reads the bi schema (not the exact dates of marts, which only named
-analysts read) and can do nothing else: no other database, no temporary tables, no large objects, no other login's password, no more connections than its limit; and holding everything it
-can take does not stop ``csc init``, ``csc build`` or ``csc publish``.
+analysts read) and can do nothing else: no other database, no temporary tables, no large objects, no other
+login's password, no more connections than its limit; and holding everything it can take does not stop
+``csc init``, ``csc build`` or ``csc publish``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Reading one LA's quarter from the warehouse: indicator values, the catalogue and the team picture from the
-published marts (as ``csc_analyst``, the named analysts' role: pseudonymised, nothing identifiable), data-quality history
-and provenance from ``ops`` (as ``csc_dq_reader``). The return never computes an indicator itself: it shows what
+published marts (as ``csc_analyst``, the named analysts' role: pseudonymised, nothing identifiable), data-quality
+history and provenance from ``ops`` (as ``csc_dq_reader``). The return never computes an indicator itself: it shows what
 the marts hold, and the team picture adds up the same children and records the indicators count."""
 
 from __future__ import annotations

@@ -195,5 +195,5 @@ def summary(settings: Settings, result: DemoResult) -> str:
                  f"engineer (admin) or viewer, passwords in {settings.secrets_dir / 'airflow_passwords.json'}")
     lines.append("BI tools:     .venv/bin/csc bi add-login NAME (one login per tool; prints where its password is), "
                  f".venv/bin/csc warehouse start --tcp 5433, then connect to 127.0.0.1:5433, database {target.dbname}, "
-                 "user NAME (schema marts)")
+                 "user NAME (schema bi; --analyst: marts too)")
     return "\n".join(lines)

@@ -1,9 +1,10 @@
-"""Findings 6 and 8: a BI login could stop the pipeline and do more than read the marts.
+"""Findings 5, 6 and 8: a BI login could stop the pipeline, do more than read, and read exact dates.
 
 Each BI tool or user has its own login (``csc bi add-login``), a member of the NOLOGIN ``bi_reader`` group. Over
-TCP, as a BI tool connects, such a login reads the marts and can do nothing else: no other database, no temporary
-tables, no large objects, no other login's password, no more connections than its limit; and holding everything it
-can take does not stop ``csc init``, ``csc build`` or ``csc publish``.
+TCP, as a BI tool connects, such a login reads the bi schema (not the exact dates of marts, which only named
+analysts read) and can do nothing else: no other database, no temporary tables, no large objects, no other
+login's password, no more connections than its limit; and holding everything it can take does not stop
+``csc init``, ``csc build`` or ``csc publish``.
 """
 
 from __future__ import annotations
@@ -33,16 +34,31 @@ def bi(secure_home):
     return logins
 
 
-def test_a_bi_login_reads_the_marts_and_reaches_no_other_database(secure_home, bi):
+def test_a_bi_login_reads_the_bi_schema_and_reaches_no_other_database(secure_home, bi):
     with secure_home.tcp("bi_tool_one", bi["bi_tool_one"]) as conn:
         assert conn.execute("select current_user").fetchone()[0] == "bi_tool_one"
-        assert conn.execute("select count(*) from marts.dim_child").fetchone()[0] > 0, "without SET ROLE"
-        for table in ("raw.ssd_person", "ops.extract_batches", "casework.cp_visits_overdue"):
+        assert conn.execute("select count(*) from bi.dim_child").fetchone()[0] > 0, "without SET ROLE"
+        for table in ("raw.ssd_person", "ops.extract_batches", "casework.cp_visits_overdue", "marts.dim_child",
+                      "marts.fct_referrals", "marts.indicator_contributions"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
                 conn.execute(f"select 1 from {table} limit 1")
     for dbname in ("csc_airflow", "postgres", "template1"):
         with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
             secure_home.tcp("bi_tool_one", bi["bi_tool_one"], dbname=dbname)
+
+
+def test_a_named_analyst_reads_the_exact_dates_of_marts_too(secure_home):
+    out = secure_home.csc("bi", "add-login", "analyst_one", "--analyst").stdout
+    assert "csc_analyst" in out
+    password = secure_home.password("bi_login_analyst_one")
+    try:
+        with secure_home.tcp("analyst_one", password) as conn:
+            assert conn.execute("select count(*) from marts.fct_referrals").fetchone()[0] > 0
+            assert conn.execute("select count(*) from bi.dim_child").fetchone()[0] > 0
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+                conn.execute("select 1 from raw.ssd_person limit 1")
+    finally:
+        secure_home.csc("bi", "remove-login", "analyst_one")
 
 
 def test_a_bi_login_cannot_create_large_objects_or_temporary_tables(secure_home, bi):
@@ -86,11 +102,11 @@ def test_a_bi_login_holding_all_it_can_does_not_stop_init_build_or_publish(secur
         with pytest.raises(psycopg.errors.InsufficientPrivilege), blocker.transaction():
             blocker.execute("select * from ops.pipeline_locks for update")
         marts = [name for (name,) in blocker.execute(
-            "select tablename from pg_tables where schemaname = 'marts' order by 1")]
+            "select tablename from pg_tables where schemaname = 'bi' order by 1")]
         assert len(marts) > 10
-        for name in marts:  # ACCESS SHARE on every mart, in a transaction left open
-            blocker.execute(f"select 1 from marts.{name} limit 1")
-            blocker.execute(f"lock table marts.{name} in access share mode")
+        for name in marts:  # ACCESS SHARE on every table BI reads, in a transaction left open
+            blocker.execute(f"select 1 from bi.{name} limit 1")
+            blocker.execute(f"lock table bi.{name} in access share mode")
         with secure_home.admin() as admin:
             before = admin.execute("select max(build_id) from ops.dbt_builds").fetchone()[0]
 
@@ -108,4 +124,4 @@ def test_a_bi_login_holding_all_it_can_does_not_stop_init_build_or_publish(secur
     finally:
         blocker.close()
     with secure_home.tcp("bi_tool_one", bi["bi_tool_one"]) as conn:  # the tool simply reconnects
-        assert conn.execute("select count(*) from marts.dim_child").fetchone()[0] > 0
+        assert conn.execute("select count(*) from bi.dim_child").fetchone()[0] > 0

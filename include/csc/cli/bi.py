@@ -10,27 +10,30 @@ from csc.settings import get_settings
 
 @click.group()
 def bi() -> None:
-    """Logins of BI tools and users: read the marts, nothing else (members of the NOLOGIN bi_reader group)."""
+    """Logins of BI tools and users: read the bi schema, nothing else (members of the NOLOGIN bi_reader group)."""
 
 
 @bi.command("add-login")
 @click.argument("name")
 @click.option("--connection-limit", type=click.IntRange(min=1, max=100), default=10, show_default=True,
               help="Most sessions this login may hold at once.")
-def add_login(name: str, connection_limit: int) -> None:
+@click.option("--analyst", is_flag=True,
+              help="A named analyst: also reads the marts schema (exact dates, pseudonymised; member of csc_analyst).")
+def add_login(name: str, connection_limit: int, analyst: bool) -> None:
     """Create login NAME for one BI tool or user, with a generated password (printed: where it is)."""
     from csc.warehouse.bootstrap import add_bi_login
 
     settings = get_settings()
     try:
-        login = add_bi_login(started_settings(), name, connection_limit=connection_limit)
+        login = add_bi_login(started_settings(), name, connection_limit=connection_limit, analyst=analyst)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"created BI login {login.name} (member of bi_reader, at most {connection_limit} connections)")
+    groups = "bi_reader and csc_analyst" if analyst else "bi_reader"
+    click.echo(f"created BI login {login.name} (member of {groups}, at most {connection_limit} connections)")
     click.echo(f"its password is in {login.password_file} (readable by you only): give it to that tool alone")
     if settings.embedded:
         click.echo("BI tools connect over TCP: `csc warehouse start --tcp PORT`, then 127.0.0.1:PORT, database "
-                   f"{settings.warehouse_database}, schema marts")
+                   f"{settings.warehouse_database}, schema bi" + (" (and marts)" if analyst else ""))
 
 
 @bi.command("remove-login")

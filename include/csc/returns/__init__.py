@@ -80,7 +80,8 @@ def _headings(ret: QuarterlyReturn, suppression: SmallNumberSuppression) -> tupl
                 f"csc-pipeline {p.product_version}.")
     if suppression.active:
         notice = (f"Small numbers suppressed for sharing outside the LA: counts from 1 to below "
-                  f"{suppression.threshold}, and the rates built on them, are shown as {SUPPRESSED}.")
+                  f"{suppression.threshold}, and the rates built on them, are shown as {SUPPRESSED}, and so are the "
+                  "figures beside them that a total would give back.")
     else:
         notice = ("For use inside the LA: small numbers are not suppressed. Write the return with --suppress-small "
                   "before sharing it outside the LA.")

@@ -1,6 +1,6 @@
 """Reading one LA's quarter from the warehouse: indicator values, the catalogue and the team picture from the
-published marts (as ``bi_reader``: exactly what BI sees, pseudonymised, nothing identifiable), data-quality history
-and provenance from ``ops`` (as ``csc_dq_reader``). The return never computes an indicator itself: it shows what
+published marts (as ``csc_analyst``, the named analysts' role: pseudonymised, nothing identifiable), data-quality
+history and provenance from ``ops`` (as ``csc_dq_reader``). The return never computes an indicator itself: it shows what
 the marts hold, and the team picture adds up the same children and records the indicators count."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from csc.returns.model import (
 )
 from csc.returns.quarters import FinancialQuarter
 from csc.settings import Settings
-from csc.warehouse.bootstrap import BI_READER, DQ_READER
+from csc.warehouse.bootstrap import ANALYST, DQ_READER
 from csc.warehouse.connection import connect
 
 # The picture by team at the quarter end, added up from the children, records and workers behind the indicators
@@ -92,7 +92,7 @@ def read_return(settings: Settings, la_code: str, quarter: FinancialQuarter,
                 f"The latest complete quarter is {FinancialQuarter.latest_complete(extract_date).name}.")
         dq_runs = _dq_runs_at_quarter_ends(ops, la_code, quarters)
         rules_failing = _rules_failing(ops, dq_runs, quarter)
-    with _acting_as(settings, BI_READER) as marts:
+    with _acting_as(settings, ANALYST) as marts:
         try:
             catalogue = _catalogue(marts)
             values = _indicator_values(marts, la_code, quarters)

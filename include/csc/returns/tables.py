@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from csc.returns.model import Indicator, IndicatorValue, QuarterlyReturn, TeamMeasure
 from csc.returns.quarters import FinancialQuarter
-from csc.returns.suppression import BUILT_ON, SUPPRESSED, ShownValue, SmallNumberSuppression
+from csc.returns.suppression import BUILT_ON, SUPPRESSED, ShownValue, SmallNumberSuppression, SuppressionPlan
 
 Cell = Decimal | int | str | date | datetime | None
 
@@ -104,12 +104,19 @@ class ReturnTables:
     def __init__(self, ret: QuarterlyReturn, suppression: SmallNumberSuppression) -> None:
         self.ret = ret
         self.suppression = suppression
+        self.plan = SuppressionPlan(ret, suppression)  # every cell to hide, primary and complementary
 
     def shown(self, indicator: Indicator, quarter: FinancialQuarter) -> ShownValue:
         row = self.ret.value(indicator.indicator_id, quarter)
         base_id = BUILT_ON.get(indicator.indicator_id)
         base = self.ret.value(base_id, quarter) if base_id else None
-        return self.suppression.indicator(indicator, row, base)
+        shown = self.suppression.indicator(indicator, row, base)
+        if row is None or row.not_available_reason:
+            return shown
+        terms = [SUPPRESSED if self.plan.hidden(("ind", indicator.indicator_id, quarter.name, term)) else cell
+                 for term, cell in (("numerator", shown.numerator), ("denominator", shown.denominator),
+                                    ("value", shown.value))]
+        return ShownValue(*terms)
 
     def row(self, indicator: Indicator, quarter: FinancialQuarter) -> IndicatorValue | None:
         return self.ret.value(indicator.indicator_id, quarter)
@@ -169,7 +176,8 @@ class ReturnTables:
         title = "Unallocated children, backlogs and caseloads by team" + (f", as at {as_at:%d %B %Y}" if as_at else "")
         table = Table("Teams", title, [Column("Team", "text", 36)]
                       + [Column(m.heading, m.kind, 12) for m in measures])
-        rows = [[team.team] + [self._team_value(team.values, m) for m in measures] for team in self.ret.teams]
+        rows = [[team.team] + [self._team_value(team.team, team.values, m) for m in measures]
+                for team in self.ret.teams]
         # Most unallocated children first. A suppressed count ranks as one group (between the shown counts and
         # zero, in team-name order), so the order cannot give away which small count is the larger.
         for cells in sorted(rows, key=lambda cells: (_rank(cells[1]) if len(cells) > 1 else 0, str(cells[0]))):
@@ -179,12 +187,12 @@ class ReturnTables:
                            "visit and review indicators are not split by team.")
         return table
 
-    def _team_value(self, values: dict[str, int | Decimal | None], measure: TeamMeasure) -> Cell:
+    def _team_value(self, team: str, values: dict[str, int | Decimal | None], measure: TeamMeasure) -> Cell:
         value = values.get(measure.key)
+        if self.plan.hidden(("team", team, measure.key)):
+            return SUPPRESSED  # small, or hidden beside a small one (a team's caseload hides with its children)
         if measure.kind == "count":
             return self.suppression.count(value)
-        if measure.kind == "ratio" and self.suppression.is_small(values.get("children_allocated")):
-            return SUPPRESSED  # the caseload of a team with few children gives the count back
         return value
 
     # --- Data quality ---------------------------------------------------------------------------------------------

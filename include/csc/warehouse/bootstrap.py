@@ -9,8 +9,11 @@ csc_owner      no      owns every schema and every object created here; nobody l
 csc_loader     yes     writes ``raw`` and the ``ops`` records of loads and checks; reads ``raw``
 csc_transformer yes    dbt: reads ``raw``, creates and owns the staging, intermediate, marts, casework models
 csc_dq_reader  yes     reads ``ops`` (data-quality history, runs, alerts)
-bi_reader      no      group of the BI logins (``csc bi add-login NAME``, one per tool or user): reads ``marts``
-                       only; CONNECT to the warehouse database only; no TEMP, no large objects; owns nothing
+bi_reader      no      group of the BI logins (``csc bi add-login NAME``, one per tool or user): reads ``bi``
+                       only (ages, months, k-anonymous children); CONNECT to the warehouse database only; no TEMP,
+                       no large objects; owns nothing
+csc_analyst    no      group of the named analysts (``csc bi add-login NAME --analyst``, also in bi_reader): reads
+                       ``marts`` too (exact dates, pseudonymised); the quarterly return reads as it
 csc_casework   no      group of the casework logins (``csc casework grant``); rows filtered by row-level security
 ============== ======= ===================================================================================
 
@@ -45,6 +48,7 @@ LOADER = "csc_loader"
 TRANSFORMER = "csc_transformer"
 DQ_READER = "csc_dq_reader"
 BI_READER = "bi_reader"
+ANALYST = "csc_analyst"
 CASEWORK = "csc_casework"
 
 ROLES: dict[str, str] = {
@@ -53,6 +57,7 @@ ROLES: dict[str, str] = {
     TRANSFORMER: "login",
     DQ_READER: "login",
     BI_READER: "nologin",
+    ANALYST: "nologin",
     CASEWORK: "nologin",
 }
 
@@ -61,7 +66,8 @@ SCHEMAS: dict[str, str] = {
     "raw": "The extract as landed, every value as text, tagged with batch id and source line. Identifiable.",
     "staging": "dbt staging: typed, trimmed, codes normalised, ids pseudonymised. Restricted.",
     "intermediate": "dbt intermediate: reusable logic. Restricted.",
-    "marts": "Facts, dimensions, indicators, daily history. Pseudonymised; for BI.",
+    "marts": "Facts, dimensions, indicators, daily history. Pseudonymised, exact dates: named analysts only.",
+    "bi": "What BI tools read: ages not dates of birth, months not dates, k-anonymous children, no HR dates.",
     "casework": "Identifiable exception lists for team managers. Row-level security by team.",
 }
 
@@ -184,8 +190,9 @@ def _ensure_roles(conn: psycopg.Connection, settings: Settings, report: InitRepo
                     pass
     # bi_reader is the group of the BI logins: nobody logs in as it (one login per tool, `csc bi add-login`), so no
     # BI tool can change the password another one uses. It must never own, bypass RLS or be superuser.
-    conn.execute(sql.SQL("alter role {} nologin nosuperuser nocreatedb nocreaterole nobypassrls password null")
-                 .format(sql.Identifier(BI_READER)))
+    for group in (BI_READER, ANALYST):
+        conn.execute(sql.SQL("alter role {} nologin nosuperuser nocreatedb nocreaterole nobypassrls password null")
+                     .format(sql.Identifier(group)))
     # Publication ends the reader sessions that block its swap (ops.end_reader_sessions_locking, owned by csc_owner).
     with conn.transaction():
         try:
@@ -267,13 +274,21 @@ def _grant(conn: psycopg.Connection, settings: Settings, target: Target) -> None
             ident(LOADER)),
         sql.SQL("grant select on all tables in schema raw to {}").format(ident(TRANSFORMER)),
     ]
-    for schema in ("staging", "intermediate", "marts", "casework"):
+    for schema in ("staging", "intermediate", "marts", "casework", "bi"):
         stmts.append(sql.SQL("grant usage, create on schema {} to {}").format(ident(schema), ident(TRANSFORMER)))
-    # BI reads marts only; tables made by dbt are granted by dbt's own `grants` config and by these defaults.
+    # BI reads bi only; the named analysts read marts too (exact dates). Tables made by dbt are granted by dbt's own
+    # `grants` config and by these defaults. BI read marts until issue 15: what an older init granted is revoked.
     stmts += [
-        sql.SQL("grant usage on schema marts to {}").format(ident(BI_READER)),
-        sql.SQL("alter default privileges for role {} in schema marts grant select on tables to {}").format(
+        sql.SQL("revoke all on schema marts from {}").format(ident(BI_READER)),
+        sql.SQL("revoke select on all tables in schema marts from {}").format(ident(BI_READER)),
+        sql.SQL("alter default privileges for role {} in schema marts revoke select on tables from {}").format(
             ident(TRANSFORMER), ident(BI_READER)),
+        sql.SQL("grant usage on schema bi to {}").format(ident(BI_READER)),
+        sql.SQL("alter default privileges for role {} in schema bi grant select on tables to {}").format(
+            ident(TRANSFORMER), ident(BI_READER)),
+        sql.SQL("grant usage on schema marts to {}").format(ident(ANALYST)),
+        sql.SQL("alter default privileges for role {} in schema marts grant select on tables to {}").format(
+            ident(TRANSFORMER), ident(ANALYST)),
         sql.SQL("grant usage on schema casework to {}").format(ident(CASEWORK)),
     ]
     for stmt in stmts:
@@ -289,10 +304,10 @@ def _restrict(conn: psycopg.Connection, settings: Settings, target: Target, repo
     ident = sql.Identifier
     stmts = [
         # Readers connect to the warehouse database and get nothing else there but what the schemas grant them.
-        sql.SQL("grant connect on database {} to {}, {}").format(ident(target.dbname), ident(BI_READER),
-                                                                  ident(CASEWORK)),
-        sql.SQL("revoke temporary on database {} from {}, {}").format(ident(target.dbname), ident(BI_READER),
-                                                                       ident(CASEWORK)),
+        sql.SQL("grant connect on database {} to {}, {}, {}").format(
+            ident(target.dbname), ident(BI_READER), ident(ANALYST), ident(CASEWORK)),
+        sql.SQL("revoke temporary on database {} from {}, {}, {}").format(
+            ident(target.dbname), ident(BI_READER), ident(ANALYST), ident(CASEWORK)),
     ]
     others = [settings.airflow_database]
     if target.embedded:  # our own server: nobody but the pipeline connects to its other databases
@@ -358,8 +373,10 @@ def create_login(conn: psycopg.Connection, settings: Settings, name: str, group:
     return Login(name=name, password_file=password_file, created=created)
 
 
-def add_bi_login(settings: Settings, name: str, *, connection_limit: int = DEFAULT_CONNECTION_LIMIT) -> Login:
-    """``csc bi add-login NAME``: one LOGIN role per BI tool or user, a member of ``bi_reader``."""
+def add_bi_login(settings: Settings, name: str, *, connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+                 analyst: bool = False) -> Login:
+    """``csc bi add-login NAME [--analyst]``: one LOGIN role per BI tool or user, a member of ``bi_reader`` (and,
+    for a named analyst, of ``csc_analyst``, which reads the exact dates of ``marts``)."""
     target = resolve_target(settings)
     with psycopg.connect(target.conninfo(application_name="csc bi")) as conn:
         if conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone():
@@ -367,6 +384,8 @@ def add_bi_login(settings: Settings, name: str, *, connection_limit: int = DEFAU
                              f"`csc bi remove-login {name}` first).")
         login = create_login(conn, settings, name, BI_READER, secret_prefix="bi_login_",
                              connection_limit=connection_limit)
+        if analyst:
+            conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(ANALYST), sql.Identifier(name)))
         conn.commit()
     return login
 

@@ -22,7 +22,7 @@ from csc.orchestration.backfill import night_done
 from csc.quality import run_checks
 from csc.settings import Settings
 from csc.transform import build, publish
-from csc.warehouse.bootstrap import BI_READER
+from csc.warehouse.bootstrap import ANALYST
 from csc.warehouse.connection import connect
 
 pytestmark = [
@@ -114,7 +114,7 @@ def test_the_corrections_build_and_publish(redelivered):
     assert statuses(settings) == {
         redelivered["blocked"].batch_id: "replaced", redelivered["candidate"].batch_id: "replaced",
         corrected.batch_id: "published", replacement.batch_id: "published"}
-    with connect(settings, role=BI_READER) as conn:
+    with connect(settings, role=ANALYST) as conn:
         days = conn.execute("select la_code, extract_date, count(*) from marts.indicator_daily "
                             "group by 1, 2 order by 1").fetchall()
     assert [(la, d) for la, d, _ in days] == [("901", NIGHT), ("999", NIGHT)]

@@ -30,7 +30,7 @@ from csc.contract import load_contract
 from csc.settings import Settings
 from csc.transform import BuildResult, PublicationRefused, build, publish
 from csc.transform.environment import hmac_pads
-from csc.warehouse.bootstrap import BI_READER, CASEWORK, TRANSFORMER
+from csc.warehouse.bootstrap import ANALYST, BI_READER, CASEWORK, TRANSFORMER
 from csc.warehouse.connection import connect
 
 from dbt_extracts import LandedExtract, land_extract
@@ -47,7 +47,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 LA = "999"
 FIRST = date(2026, 9, 29)
 SECOND = date(2026, 9, 30)
-PUBLISHED_SCHEMAS = ("marts", "casework")
+PUBLISHED_SCHEMAS = ("marts", "casework", "bi")
 RESTRICTED_SCHEMAS = ("raw", "staging", "intermediate", "casework", "ops")
 
 
@@ -97,7 +97,7 @@ def test_build_ran_every_model_and_test_and_recorded_them(first: Published, dbt_
 
 def test_faulty_extract_indicators_equal_the_truth(first: Published, dbt_settings: Settings):
     truth = read_truth_indicators(first.extract.truth / "indicators.csv")
-    with connect(dbt_settings, role=BI_READER) as conn:
+    with connect(dbt_settings, role=ANALYST) as conn:
         actual = warehouse_indicators(conn, "marts", LA)
     assert len(truth) > 2000
     differences = indicator_differences(truth, actual)
@@ -138,7 +138,7 @@ def test_ids_are_pseudonymised_with_the_keyed_hmac(first: Published, dbt_setting
         workers = conn.execute("select worker_id, worker_key from staging.stg_ssd__professionals limit 50").fetchall()
         referral = conn.execute(
             "select referral_id, referral_key from staging.stg_ssd__cin_episodes limit 1").fetchone()
-    with connect(dbt_settings, role=BI_READER) as conn:
+    with connect(dbt_settings, role=ANALYST) as conn:
         children_in_marts = {row[0] for row in conn.execute("select child_key from marts.dim_child")}
     assert people and workers
     assert all(child_key == keyed("person", person_id) for person_id, child_key in people)
@@ -167,19 +167,33 @@ def test_the_key_is_never_written_anywhere(first: Published, dbt_settings: Setti
             assert found == 0, f"{schema}.{table}.{column} holds the key or its pads"
 
 
-def test_bi_reader_reads_marts_and_nothing_else(first: Published, dbt_settings: Settings):
+def test_bi_reader_reads_bi_and_nothing_else(first: Published, dbt_settings: Settings):
+    """BI reads the bi schema only; the exact dates of marts are for the named analysts (csc_analyst)."""
     with connect(dbt_settings) as conn:
         relations = conn.execute("select schemaname, tablename from pg_tables where schemaname = any(%s)",
-                                 (["marts", *RESTRICTED_SCHEMAS],)).fetchall()
+                                 (["bi", "marts", *RESTRICTED_SCHEMAS],)).fetchall()
+    bi = [r for r in relations if r[0] == "bi"]
     marts = [r for r in relations if r[0] == "marts"]
-    assert len(marts) >= 20
+    assert len(bi) >= 20 and len(marts) >= 20
     with connect(dbt_settings, role=BI_READER, autocommit=True) as conn:
-        for schema, table in marts:
+        for schema, table in bi:
             conn.execute(f'select * from {schema}."{table}" limit 1')
         for schema, table in relations:
-            if schema in RESTRICTED_SCHEMAS:
+            if schema in ("marts", *RESTRICTED_SCHEMAS):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(f'select * from {schema}."{table}" limit 1')
+    with connect(dbt_settings, role=ANALYST, autocommit=True) as conn:
+        for schema, table in marts:
+            conn.execute(f'select * from {schema}."{table}" limit 1')
+    with connect(dbt_settings, role=BI_READER) as conn:
+        dated = conn.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'bi' "
+            "and data_type = 'date' and table_name not in ('dim_date', 'dim_reporting_period', 'indicator_values', "
+            "'indicator_daily') and column_name not like '%%\\_month'").fetchall()
+        days = conn.execute(
+            "select count(*) from bi.fct_referrals where extract(day from referral_month) <> 1").fetchone()[0]
+    assert not dated, f"exact dates that BI reads: {dated}"
+    assert days == 0, "BI sees months, not days"
 
 
 def test_no_mart_holds_a_source_id_name_or_date_of_birth(first: Published, dbt_settings: Settings):
@@ -300,7 +314,7 @@ class SecondPublication:
 
 def bi_snapshot(settings: Settings) -> dict:
     """What a BI tool sees: every mart's row count and a digest of the indicator values."""
-    with connect(settings, role=BI_READER) as conn:
+    with connect(settings, role=ANALYST) as conn:
         tables = [row[0] for row in conn.execute(
             "select tablename from pg_tables where schemaname = 'marts' order by 1")]
         counts = {t: conn.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
@@ -396,7 +410,7 @@ def test_killing_a_build_kills_its_dbt_and_the_next_build_succeeds_at_once(secon
 
 def test_clean_extract_indicators_equal_the_truth(second: SecondPublication, dbt_settings: Settings):
     truth = read_truth_indicators(second.extract.truth / "indicators.csv")
-    with connect(dbt_settings, role=BI_READER) as conn:
+    with connect(dbt_settings, role=ANALYST) as conn:
         actual = warehouse_indicators(conn, "marts", LA)
     differences = indicator_differences(truth, actual)
     assert not differences, differences_report(differences)
@@ -412,7 +426,7 @@ def test_clean_extract_exception_lists_equal_the_truth(second: SecondPublication
 def test_daily_history_keeps_each_extract_date(second: SecondPublication, first: Published, dbt_settings: Settings):
     first_day = {key[1]: values for key, values in read_truth_indicators(first.extract.truth / "indicators.csv").items()
                  if key[2] == "day"}
-    with connect(dbt_settings, role=BI_READER) as conn:
+    with connect(dbt_settings, role=ANALYST) as conn:
         rows = conn.execute("select extract_date, indicator_id, numerator, denominator, value "
                             "from marts.indicator_daily where la_code = %s", (LA,)).fetchall()
     by_date: dict[date, dict] = {}

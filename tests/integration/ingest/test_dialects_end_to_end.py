@@ -20,7 +20,7 @@ from csc.ingest import load_extract
 from csc.quality import run_checks
 from csc.settings import PROJECT_ROOT
 from csc.transform import build, publish
-from csc.warehouse.bootstrap import BI_READER, ensure_local_secrets
+from csc.warehouse.bootstrap import ANALYST, ensure_local_secrets
 from csc.warehouse.connection import connect
 from csc_synthetic import generate
 from csc_synthetic.render import Rendering
@@ -72,7 +72,7 @@ def test_a_tiny_extract_in_each_dialect_loads_checks_builds_and_equals_the_truth
     publish(night_settings)
 
     truth = read_truth_indicators(night.truth_dir / "indicators.csv")
-    with connect(night_settings, role=BI_READER) as conn:
+    with connect(night_settings, role=ANALYST) as conn:
         actual = warehouse_indicators(conn, "marts", LA)
     assert truth
     differences = indicator_differences(truth, actual)

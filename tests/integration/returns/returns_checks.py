@@ -29,7 +29,7 @@ def sheet_rows(sheet) -> tuple[list[str], list[tuple]]:
 
 
 def marts_quarter(settings, la_code, quarter) -> dict[str, tuple]:
-    with connect(settings, role="bi_reader") as conn:
+    with connect(settings, role="csc_analyst") as conn:
         rows = conn.execute(
             "select indicator_id, period_start, period_end, numerator, denominator, value, target, rag "
             "from marts.indicator_values where la_code = %s and period_type = 'quarter' and period_start = %s",

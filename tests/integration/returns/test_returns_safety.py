@@ -95,7 +95,7 @@ def test_teams_add_up_to_the_la_figure(published):
     files = write_return(published.la_code, published.quarter.name, published.settings)
     header, cells = teams_sheet(files.workbook)
     column = header.index("Unallocated children")
-    with connect(published.settings, role="bi_reader") as conn:
+    with connect(published.settings, role="csc_analyst") as conn:
         unallocated = conn.execute(
             "select numerator from marts.indicator_values where la_code = %s and indicator_id = 'UNALLOCATED' "
             "and period_type = 'quarter' and period_start = %s", (published.la_code, published.quarter.start)

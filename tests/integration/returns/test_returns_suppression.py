@@ -59,9 +59,12 @@ def test_small_counts_and_rates_built_on_them_are_hidden(both):
     assert after["WF_VACANCY_RATE"]["Numerator"] == before["WF_VACANCY_RATE"]["Numerator"]
 
 
-def test_only_small_counts_change(both):
+def test_only_small_counts_and_the_cells_that_would_give_them_back_change(both):
+    """Primary suppression hides counts of 1 to 4; complementary suppression hides, beside them, only cells of the
+    same team row or team column (or the LA total of that column), so that no total gives a hidden count back."""
     open_dir, shared = both
     hidden = 0
+    secondary = []
     for name in ("Indicators", "Trend", "Teams", "Data quality"):
         before = rows_by_id(open_dir / "quarterly_return.xlsx", name)
         after = rows_by_id(shared.workbook, name)
@@ -75,12 +78,22 @@ def test_only_small_counts_change(both):
                 if value == C:
                     assert isinstance(original, int | float), (name, key, heading, original)
                     if heading == "Average caseload":
-                        assert 0 < before[key]["Children allocated"] < 5, "hidden with the children it divides"
-                    elif heading in ("Numerator", "Records failing") or name == "Teams":
-                        assert 0 < original < 5, (name, key, heading, original)
+                        assert after[key]["Children allocated"] == C, "hidden with the children it divides"
+                    elif name == "Teams" and not 0 < original < 5:
+                        secondary.append((key, heading))
+                    elif heading in ("Numerator", "Records failing"):
+                        assert 0 < original < 5 or key == "UNALLOCATED", (name, key, heading, original)
                     hidden += 1
                 else:
                     assert value is None and original in ("Red", "Amber", "Green"), (name, key, heading)
+    teams = rows_by_id(shared.workbook, "Teams")
+    small = {(team, heading) for team, row in rows_by_id(open_dir / "quarterly_return.xlsx", "Teams").items()
+             for heading, value in row.items() if isinstance(value, int) and 0 < value < 5}
+    assert secondary, "the fixture has parts whose total would give them back"
+    for team, heading in secondary:
+        assert any(t == team or h == heading for t, h in small), (team, heading)
+        assert sum(1 for t in teams if teams[t][heading] == C) >= 2 or sum(
+            1 for h in teams[team] if teams[team][h] == C) >= 2
     assert hidden >= 15
     teams = rows_by_id(shared.workbook, "Teams")
     assert teams["Children in Care"]["Unallocated children"] == C

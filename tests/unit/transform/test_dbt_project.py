@@ -68,6 +68,8 @@ def test_published_models_are_granted_to_their_readers_only(manifest):
             assert grants == {"select": ["csc_casework"]}, model["name"]
             assert any("restrict_rows_to_team_access" in hook["sql"] for hook in model["config"]["post-hook"])
         elif model["fqn"][1] == "marts":
+            assert grants == {"select": ["csc_analyst"]}, model["name"]
+        elif model["fqn"][1] == "bi":
             assert grants == {"select": ["bi_reader"]}, model["name"]
         else:
             assert grants.get("select", []) == [], f"{model['name']} is restricted: nobody may be granted it"

@@ -33,7 +33,10 @@ renamed as (
         {{ clean_code('source.clea_care_leaver_in_touch') }} as in_touch_code,
         {{ clean_text('source.clea_care_leaver_accommodation') }} as accommodation,
         {{ clean_text('source.clea_care_leaver_accom_suitable') }} as accommodation_suitability,
-        {{ clean_code('source.clea_care_leaver_activity') }} as activity_code,
+        coalesce(
+            {{ map_vocabulary('care_leaver_activity', 'source.clea_care_leaver_activity') }},
+            {{ clean_code('source.clea_care_leaver_activity') }}
+        ) as activity_code,
         {{ clean_text('source.clea_care_leaver_personal_advisor') }} as personal_advisor
 
     from source

@@ -30,7 +30,10 @@ renamed as (
 
         -- attributes
         {{ clean_code('source.cine_cin_primary_need_code') }} as primary_need_code,
-        {{ clean_code('source.cine_referral_source_code') }} as referral_source_code,
+        coalesce(
+            {{ map_vocabulary('referral_source', 'source.cine_referral_source_code') }},
+            {{ clean_code('source.cine_referral_source_code') }}
+        ) as referral_source_code,
         {{ clean_text('source.cine_referral_source_desc') }} as referral_source_description,
         {{ clean_code('source.cine_close_reason') }} as closure_reason_code,
 

@@ -23,6 +23,11 @@ NOT_AVAILABLE_REASONS = {
     "no_population": "the warehouse has no 0-17 population for this LA and year (seeds/reference/la_population.csv), "
                      "so the rate per 10,000 cannot be computed; data-quality rule REF_POPULATION_AVAILABLE names "
                      "the LA and the year",
+    "no_hr_extract": "the LA's extract has no HR workforce files (hr_workers), so caseloads against case-holder FTE "
+                     "and the workforce rates cannot be computed (docs/INDICATORS.md, \"Not available\")",
+    "no_hr_establishment": "the LA's extract has no HR establishment file (hr_establishment), so the funded posts "
+                           "the vacancy rate compares with are unknown",
+    "returns_only": "the figure is reported only in a statutory return, not computed from the nightly extract",
 }
 # The visit rule the marts implement (CPP_VISIT_10WD, CLA_VISIT_TIMELY, the overdue-visit lists and the
 # EXC_*_VISIT_OVERDUE data-quality rules), stated on the Definitions sheet and in the report.

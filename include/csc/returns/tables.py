@@ -142,6 +142,9 @@ class ReturnTables:
             ], unit=indicator.unit, rags={10: rag})
         table.notes.append("Percentages are per 100; rates per 10,000 children aged 0-17; change is this quarter's "
                            "value minus the previous quarter's (percentage points for percentages).")
+        if self.ret.allocation_note:
+            table.notes.append("UNALLOCATED, UNALLOCATED_CP, UNALLOCATED_DAYS_MEDIAN and the caseloads are "
+                               "approximated: " + self.ret.allocation_note)
         reasons = sorted({row.not_available_reason for row in self.ret.values.values() if row.not_available_reason})
         if reasons:
             table.notes.append("n/a: the figure is not available, for the reason given: "

@@ -35,9 +35,9 @@ import psycopg
 import yaml
 from psycopg.types.json import Jsonb
 
+from csc.quality.vocabulary import refresh_vocabularies
 from csc.settings import Settings, get_settings
 from csc.transform.environment import dbt_environment, dbt_work_dir
-from csc.quality.vocabulary import refresh_vocabularies
 from csc.transform.targets import sync_targets
 from csc.warehouse import locks
 from csc.warehouse.bootstrap import TRANSFORMER

@@ -14,7 +14,8 @@ categories, referral sources), with the LA's `system` set:
 Every LA also gets team-only involvements (no professional) in the allocated role, open, for every child: a case
 held by a team with no worker is unallocated, so they must change nothing. One build; then every indicator equals
 the generator's truth (901 entirely but DQ_PASS_RATE, which counts the records the test adds; the relabelled LAs
-have no population row, so their rates are not available with reason no_population and are left out), and the unallocated list equals the generic LA's child by child.
+have no population row, so their rates are not available with reason no_population and are left out), and the
+unallocated children equal the generic LA's child by child on every reporting date.
 """
 
 from __future__ import annotations

@@ -59,10 +59,12 @@ def land_copy(settings: Settings, extract_dir: Path, la_code: str, as_of: date, 
 
 
 def rewrite_in_profile(conn: psycopg.Connection, batch_id: int, system: str, with_flag: bool, *,
-                       team_only: bool = True) -> dict[str, int]:
+                       team_only: bool = True, decoys: str = "insert") -> dict[str, int]:
     """Rewrite the batch's raw values of every vocabulary into ``system``'s: each value's generic meaning, as the
     profile writes it. ``with_flag``: the profile's allocation flag as an extra column (Y on the allocated workers),
-    and a decoy allocation with flag N for every child. ``team_only``: a team-only involvement in the allocated
+    and decoy allocations with flag N: one for every child (``decoys="insert"``), or the team managers'
+    involvements turned into them (``decoys="convert"``: no row is added, so the manifest's counts still hold).
+    ``team_only``: a team-only involvement in the allocated
     role (no professional), open since 2000, for every child. Returns the values rewritten per concept."""
     generic, profile = load_profile("generic"), load_profile(system)
     rewritten = {}
@@ -90,17 +92,25 @@ def rewrite_in_profile(conn: psycopg.Connection, batch_id: int, system: str, wit
         conn.execute(f"update raw.ssd_involvements set _extra = jsonb_build_object('{flag}', "
                      "case when invo_professional_role_id = %s then 'Y' else 'N' end) where _batch_id = %s",
                      (allocated, batch_id))
-        # decoys: every child allocated since 2000 to the busiest allocated worker, as CW not confirmed by the flag
-        conn.execute(
-            "insert into raw.ssd_involvements (_batch_id, _line_no, invo_involvements_id, invo_professional_id, "
-            "invo_professional_role_id, invo_professional_team, invo_involvement_start_date, invo_person_id, _extra) "
-            "select _batch_id, _line_no + 100000, 'DECOY-' || pers_person_id, busiest.worker, %s, null, "
-            f"'2000-01-01', pers_person_id, jsonb_build_object('{flag}', 'N') "
-            "from raw.ssd_person, (select invo_professional_id as worker from raw.ssd_involvements "
-            "                      where _batch_id = %s and invo_professional_role_id = %s "
-            "                      group by 1 order by count(*) desc, 1 limit 1) busiest "
-            "where _batch_id = %s",
-            (allocated, batch_id, allocated, batch_id))
+        if decoys == "convert":
+            # decoys in place (the manifest's counts hold): the team managers' involvements, which cover the
+            # generator's allocation gaps, become CW involvements the flag does not confirm
+            conn.execute(f"update raw.ssd_involvements set invo_professional_role_id = %s, "
+                         f"_extra = jsonb_build_object('{flag}', 'N') "
+                         "where _batch_id = %s and invo_professional_role_id = %s",
+                         (allocated, batch_id, role.render("team_manager")))
+        else:
+            # decoys: every child allocated since 2000 to the busiest allocated worker, as CW not confirmed by the flag
+            conn.execute(
+                "insert into raw.ssd_involvements (_batch_id, _line_no, invo_involvements_id, invo_professional_id, "
+                "invo_professional_role_id, invo_professional_team, invo_involvement_start_date, invo_person_id, "
+                "_extra) select _batch_id, _line_no + 100000, 'DECOY-' || pers_person_id, busiest.worker, %s, null, "
+                f"'2000-01-01', pers_person_id, jsonb_build_object('{flag}', 'N') "
+                "from raw.ssd_person, (select invo_professional_id as worker from raw.ssd_involvements "
+                "                      where _batch_id = %s and invo_professional_role_id = %s "
+                "                      group by 1 order by count(*) desc, 1 limit 1) busiest "
+                "where _batch_id = %s",
+                (allocated, batch_id, allocated, batch_id))
     if not team_only:
         return rewritten
     # team-only involvements in the allocated role for every child: the case is held by a team, no worker

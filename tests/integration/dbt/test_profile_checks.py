@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -73,7 +74,10 @@ def runs(dbt_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> di
             unallocated = {key for (key,) in conn.execute(
                 "select record_key from ops.dq_failing_records where dq_run_id = %s "
                 "and rule_id = 'ALLOC_OPEN_CASE_UNALLOCATED'", (run.dq_run_id,)).fetchall()}
-        out[code] = {"results": results, "unallocated": unallocated, "failing_rows": failing_rows}
+            report = conn.execute("select report_path from ops.dq_runs where dq_run_id = %s",
+                                  (run.dq_run_id,)).fetchone()[0]
+        out[code] = {"results": results, "unallocated": unallocated, "failing_rows": failing_rows,
+                     "report": Path(report).read_text(encoding="utf-8") if report else ""}
     return out
 
 
@@ -132,6 +136,9 @@ def test_allocation_is_approximated_only_without_the_flag(runs):
     assert "children hold more than one open involvement in the role" in sample[0]
     several = runs["931"]["failing_rows"]["ALLOC_OPEN_CASE_SEVERAL_WORKERS"]  # the same children, listed
     assert f"{several} children hold more than one open involvement in the role" in sample[0]
+    assert "Allocation is approximated." in runs["931"]["report"]
+    assert "Read with the <strong>systemc</strong> source-system profile" in runs["931"]["report"]
+    assert "Allocation is approximated." not in runs["932"]["report"]
     assert runs["932"]["results"]["ALLOC_APPROXIMATED"][1] == "pass"
     assert runs["930"]["results"]["ALLOC_APPROXIMATED"][1] == "pass"
 

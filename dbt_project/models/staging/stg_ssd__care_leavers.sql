@@ -22,7 +22,9 @@ renamed as (
         {{ clean_text('source.clea_table_id') }} as care_leaver_id,
         {{ pseudonymise('person', 'source.clea_person_id') }} as child_key,
         {{ clean_text('source.clea_care_leaver_allocated_team') }} as team_id,
-        {{ pseudonymise('worker', 'source.clea_care_leaver_worker_id') }} as worker_key,
+        -- where the source-system profile says the column holds a worker's name or staff id, the professional it names
+        {{ pseudonymise('worker', matched_worker_id(
+            'ssd_care_leavers.clea_care_leaver_worker_id', 'source.clea_care_leaver_worker_id')) }} as worker_key,
 
         -- dates
         {{ parse_extract_date('source.clea_care_leaver_latest_contact') }} as latest_contact_date,

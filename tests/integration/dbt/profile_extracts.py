@@ -121,3 +121,17 @@ def rewrite_in_profile(conn: psycopg.Connection, batch_id: int, system: str, wit
         "pers_person_id, %s::jsonb from raw.ssd_person where _batch_id = %s",
         (allocated, json.dumps({profile.allocation.flag_column: "Y"}) if with_flag else None, batch_id))
     return rewritten
+
+
+def write_worker_columns(conn: psycopg.Connection, batch_id: int, system: str) -> int:
+    """Write the profile's worker columns as the system does: the worker's name or staff id (ssd_professionals)
+    instead of the professional id. Returns the values rewritten."""
+    written = 0
+    for qualified, kind in load_profile(system).worker_columns.items():
+        table, column = qualified.split(".", 1)
+        source = "prof_professional_name" if kind == "name" else "prof_staff_id"
+        written += conn.execute(
+            f"update raw.{table} t set {column} = p.{source} from raw.ssd_professionals p "
+            f"where p._batch_id = t._batch_id and t._batch_id = %s and p.prof_professional_id = t.{column} "
+            f"and p.{source} is not null", (batch_id,)).rowcount
+    return written

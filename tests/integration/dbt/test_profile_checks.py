@@ -24,7 +24,7 @@ from csc.quality import run_checks
 from csc.settings import Settings
 from csc.warehouse.connection import connect
 
-from profile_extracts import configure_las, land_copy, rewrite_in_profile
+from profile_extracts import configure_las, land_copy, rewrite_in_profile, write_worker_columns
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings(r"ignore:module 'sre_constants' is deprecated:DeprecationWarning"),
@@ -48,13 +48,8 @@ def runs(dbt_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> di
         with connect(settings) as conn:
             if system != "generic":
                 rewrite_in_profile(conn, batch_id, system, with_flag, team_only=False, decoys="convert")
-                # SystemC writes the referral worker's name and the S47 worker's staff id (profile worker_columns)
-                conn.execute("update raw.ssd_cin_episodes e set cine_referral_worker_id = p.prof_professional_name "
-                             "from raw.ssd_professionals p where p._batch_id = e._batch_id and e._batch_id = %s "
-                             "and p.prof_professional_id = e.cine_referral_worker_id", (batch_id,))
-                conn.execute("update raw.ssd_s47_enquiry e set s47e_s47_completed_by_worker_id = p.prof_staff_id "
-                             "from raw.ssd_professionals p where p._batch_id = e._batch_id and e._batch_id = %s "
-                             "and p.prof_professional_id = e.s47e_s47_completed_by_worker_id", (batch_id,))
+                # SystemC writes the referral worker's name, the S47 worker's staff id... (profile worker_columns)
+                assert write_worker_columns(conn, batch_id, system) > 0
             if code == "931":
                 updated = conn.execute(
                     "update raw.ssd_cp_plans set cppl_cp_plan_latest_category = ' Mystery  category ' "

@@ -29,7 +29,7 @@ from csc.transform import build
 from csc.warehouse.connection import connect
 
 from dbt_truth import indicator_differences, read_truth_indicators, warehouse_indicators
-from profile_extracts import configure_las, land_copy, rewrite_in_profile
+from profile_extracts import configure_las, land_copy, rewrite_in_profile, write_worker_columns
 
 pytestmark = [pytest.mark.integration]
 
@@ -56,6 +56,8 @@ def built(dbt_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> d
         with connect(settings) as conn:
             rewritten[code] = rewrite_in_profile(conn, batches[code], system, with_flag) if system != "generic" \
                 else {}
+            if system != "generic":
+                rewritten[code]["worker_columns"] = write_worker_columns(conn, batches[code], system)
             conn.commit()
     result = build(settings, exclude=["test_type:unit"])
     assert result.ok, result.summary()
@@ -114,3 +116,16 @@ def test_unallocated_children_equal_the_generic_ones_child_by_child_on_every_dat
             f"LA {code} ({LAS[code][0]}): missing {sorted(generic - children[code])[:5]}, "
             f"unexpected {sorted(children[code] - generic)[:5]}")
         assert lists[code] == lists["924"], f"LA {code} ({LAS[code][0]}): the casework list differs"
+
+
+def test_worker_names_and_staff_ids_are_matched_to_the_professional(built):
+    """SystemC's worker columns hold names and staff ids: staging keys them to the professional they name, as the
+    generic extract's professional ids are keyed (where the name or staff id names exactly one professional)."""
+    assert built["rewritten"]["901"]["worker_columns"] > 0
+    with connect(built["settings"]) as conn:
+        for model, id_column in (("stg_ssd__cin_episodes", "referral_id"), ("stg_ssd__s47_enquiry", "s47_enquiry_id"),
+                                 ("stg_ssd__cin_assessments", "assessment_id")):
+            keys = {code: dict(conn.execute(f"select {id_column}, worker_key from staging.{model} "
+                                            "where la_code = %s", (code,)).fetchall()) for code in ("901", "924")}
+            same = sum(1 for k, v in keys["901"].items() if v is not None and keys["924"].get(k) == v)
+            assert keys["924"] and same >= 0.9 * sum(1 for v in keys["924"].values() if v is not None), model

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from csc.contract.profiles import load_profile
 from csc.quality import run_checks
 from csc.settings import Settings
 from csc.warehouse.connection import connect
@@ -88,9 +89,8 @@ def test_no_rule_errors(runs):
 
 
 # What SystemC's conventions may add, all warnings: names and staff ids in worker columns, approximated allocation.
-WORKER_COLUMN_WARNINGS = {"REF_WORKER_COLUMNS_MATCHED", "STR_ID_FORMAT.ssd_cin_episodes.cine_referral_worker_id",
-                          "REF.ssd_cin_episodes.cine_referral_worker_id",
-                          "REF.ssd_s47_enquiry.s47e_s47_completed_by_worker_id"}
+WORKER_COLUMN_WARNINGS = {"REF_WORKER_COLUMNS_MATCHED"} | {
+    f"{rule}.{column}" for column in load_profile("systemc").worker_columns for rule in ("STR_ID_FORMAT", "REF")}
 
 
 def test_the_profile_conventions_cause_no_other_failure(runs):

@@ -238,7 +238,7 @@ def _make_rule(entry: dict, params: dict, env: jinja2.Environment, settings: Set
 
 
 # Keys of a (non-generated) rule that are parameters of its SQL rather than rule attributes.
-RULE_PARAMETERS = ("vocabulary_columns", "worker_columns")
+RULE_PARAMETERS = ("vocabulary_columns", "worker_columns", "hr_indicators")
 
 # Which columns of the contract a column template expands to (planned dates are left out where a template lists them).
 COLUMN_SELECTORS = {

@@ -42,14 +42,15 @@ language sql immutable parallel safe as $$
 $$;
 comment on function ops.vocabulary_key(text) is 'A source value as vocabularies compare it: trimmed, upper case, white space collapsed.';
 
--- The profile a batch is read with: the one recorded for the batch at load (when the loader records it), else the
--- LA's configured system, else generic.
+-- The profile a batch is read with: the one the loader recorded for the batch (ops.extract_batches.source_profile,
+-- added by the loader's profile support; read through to_jsonb so that this function does not depend on the order
+-- the two migrations land in), else the LA's configured system, else generic.
 create function ops.batch_system(p_batch_id bigint) returns text
 language sql stable parallel safe as $$
     select coalesce(
         (select s.system from ops.extract_batches b
          join ops.la_source_systems s on s.la_code in (b.la_code, '*')
-             and s.system = lower(btrim(coalesce(to_jsonb(b) ->> 'system', to_jsonb(b) ->> 'profile')))
+             and s.system = lower(btrim(to_jsonb(b) ->> 'source_profile'))
          where b.batch_id = p_batch_id
          order by s.la_code = '*' limit 1),
         (select s.system from ops.extract_batches b

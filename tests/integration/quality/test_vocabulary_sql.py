@@ -83,3 +83,21 @@ def test_overrides_apply_to_the_la_only_and_every_profile_is_kept(warehouse):
         flags = conn.execute("select system, allocation_flag_column from ops.batch_source_systems "
                              "where batch_id = %s", (batches["999"],)).fetchall()
         assert flags == [("systemc", "is_allocated_cw_flag")]
+
+
+def test_the_profile_the_loader_recorded_for_the_batch_wins(warehouse):
+    settings, _ = warehouse
+    with connect(settings) as conn:
+        # the loader's profile support records it in ops.extract_batches.source_profile (migration 1201)
+        conn.execute("alter table ops.extract_batches add column if not exists source_profile text")
+        recorded = {code: batch(conn, code) for code in ("999", "777")}
+        conn.execute("update ops.extract_batches set source_profile = 'mosaic' where batch_id = %s", (recorded["999"],))
+        conn.execute("update ops.extract_batches set source_profile = 'Eclipse ' where batch_id = %s",
+                     (recorded["777"],))
+        systems = {code: conn.execute("select ops.batch_system(%s)", (b,)).fetchone()[0]
+                   for code, b in recorded.items()}
+        # LA 999's own vocabulary: entries apply under the recorded profile too
+        sw1 = conn.execute("select ops.vocabulary_target(%s, 'involvement_role', 'sw1')", (recorded["999"],)).fetchone()
+        conn.rollback()
+    assert systems == {"999": "mosaic", "777": "eclipse"}
+    assert sw1 == ("allocated_case_worker",)

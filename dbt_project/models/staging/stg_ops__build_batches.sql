@@ -19,6 +19,18 @@ source_systems as (
     select * from {{ source('ops', 'batch_source_systems') }}
 ),
 
+involvements as (
+    select * from {{ source('ssd', 'involvements') }}
+),
+
+hr_workers as (
+    select * from {{ source('hr', 'workers') }}
+),
+
+hr_establishment as (
+    select * from {{ source('hr', 'establishment') }}
+),
+
 renamed as (
     select
         build_batches.la_code,
@@ -32,16 +44,15 @@ renamed as (
         coalesce(source_systems.allocation_role, 'allocated_case_worker') as allocation_role,
         source_systems.allocation_flag_column,
         coalesce(source_systems.allocation_flag_column is not null and exists (
-            select 1 from {{ source('ssd', 'involvements') }} as involvements
+            select 1 from involvements
             where involvements._batch_id = build_batches.batch_id
                 and involvements._extra ? source_systems.allocation_flag_column
         ), false) as has_allocation_flag,
         exists (
-            select 1 from {{ source('hr', 'workers') }} as workers where workers._batch_id = build_batches.batch_id
+            select 1 from hr_workers where hr_workers._batch_id = build_batches.batch_id
         ) as has_hr_workers,
         exists (
-            select 1 from {{ source('hr', 'establishment') }} as establishment
-            where establishment._batch_id = build_batches.batch_id
+            select 1 from hr_establishment where hr_establishment._batch_id = build_batches.batch_id
         ) as has_hr_establishment
     from build_batches
     inner join extract_batches on build_batches.batch_id = extract_batches.batch_id

@@ -16,13 +16,17 @@ source_systems as (
     select * from {{ source('ops', 'batch_source_systems') }}
 ),
 
+source_professionals as (
+    select * from {{ source('ssd', 'professionals') }}
+),
+
 professionals as (
     select
         professionals._batch_id as batch_id,
         nullif(btrim(professionals.prof_professional_id), '') as professional_id,
         ops.vocabulary_key(professionals.prof_professional_name) as name_key,
         ops.vocabulary_key(professionals.prof_staff_id) as staff_id_key
-    from {{ source('ssd', 'professionals') }} as professionals
+    from source_professionals as professionals
     inner join build_batches on professionals._batch_id = build_batches.batch_id
 ),
 

@@ -22,7 +22,9 @@ renamed as (
         {{ clean_text('source.clea_table_id') }} as care_leaver_id,
         {{ pseudonymise('person', 'source.clea_person_id') }} as child_key,
         {{ clean_text('source.clea_care_leaver_allocated_team') }} as team_id,
-        {{ pseudonymise('worker', 'source.clea_care_leaver_worker_id') }} as worker_key,
+        -- where the source-system profile says the column holds a worker's name or staff id, the professional it names
+        {{ pseudonymise('worker', matched_worker_id(
+            'ssd_care_leavers.clea_care_leaver_worker_id', 'source.clea_care_leaver_worker_id')) }} as worker_key,
 
         -- dates
         {{ parse_extract_date('source.clea_care_leaver_latest_contact') }} as latest_contact_date,
@@ -33,7 +35,10 @@ renamed as (
         {{ clean_code('source.clea_care_leaver_in_touch') }} as in_touch_code,
         {{ clean_text('source.clea_care_leaver_accommodation') }} as accommodation,
         {{ clean_text('source.clea_care_leaver_accom_suitable') }} as accommodation_suitability,
-        {{ clean_code('source.clea_care_leaver_activity') }} as activity_code,
+        coalesce(
+            {{ map_vocabulary('care_leaver_activity', 'source.clea_care_leaver_activity') }},
+            {{ clean_code('source.clea_care_leaver_activity') }}
+        ) as activity_code,
         {{ clean_text('source.clea_care_leaver_personal_advisor') }} as personal_advisor
 
     from source

@@ -24,7 +24,9 @@ renamed as (
         {{ pseudonymise('person', 'source.cina_person_id') }} as child_key,
         {{ pseudonymise('referral', 'source.cina_referral_id') }} as referral_key,
         {{ clean_text('source.cina_assessment_team') }} as team_id,
-        {{ pseudonymise('worker', 'source.cina_assessment_worker_id') }} as worker_key,
+        -- where the source-system profile says the column holds a worker's name or staff id, the professional it names
+        {{ pseudonymise('worker', matched_worker_id(
+            'ssd_cin_assessments.cina_assessment_worker_id', 'source.cina_assessment_worker_id')) }} as worker_key,
 
         -- dates
         {{ parse_extract_date('source.cina_assessment_start_date') }} as assessment_start_date,

@@ -22,7 +22,9 @@ renamed as (
         {{ clean_text('source.cine_referral_id') }} as referral_id,
         {{ pseudonymise('person', 'source.cine_person_id') }} as child_key,
         {{ clean_text('source.cine_referral_team') }} as team_id,
-        {{ pseudonymise('worker', 'source.cine_referral_worker_id') }} as worker_key,
+        -- where the source-system profile says the column holds a worker's name or staff id, the professional it names
+        {{ pseudonymise('worker', matched_worker_id(
+            'ssd_cin_episodes.cine_referral_worker_id', 'source.cine_referral_worker_id')) }} as worker_key,
 
         -- dates
         {{ parse_extract_date('source.cine_referral_date') }} as referral_date,
@@ -30,7 +32,10 @@ renamed as (
 
         -- attributes
         {{ clean_code('source.cine_cin_primary_need_code') }} as primary_need_code,
-        {{ clean_code('source.cine_referral_source_code') }} as referral_source_code,
+        coalesce(
+            {{ map_vocabulary('referral_source', 'source.cine_referral_source_code') }},
+            {{ clean_code('source.cine_referral_source_code') }}
+        ) as referral_source_code,
         {{ clean_text('source.cine_referral_source_desc') }} as referral_source_description,
         {{ clean_code('source.cine_close_reason') }} as closure_reason_code,
 

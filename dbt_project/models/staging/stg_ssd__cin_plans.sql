@@ -23,7 +23,9 @@ renamed as (
         {{ pseudonymise('referral', 'source.cinp_referral_id') }} as referral_key,
         {{ pseudonymise('person', 'source.cinp_person_id') }} as child_key,
         {{ clean_text('source.cinp_cin_plan_team') }} as team_id,
-        {{ pseudonymise('worker', 'source.cinp_cin_plan_worker_id') }} as worker_key,
+        -- where the source-system profile says the column holds a worker's name or staff id, the professional it names
+        {{ pseudonymise('worker', matched_worker_id(
+            'ssd_cin_plans.cinp_cin_plan_worker_id', 'source.cinp_cin_plan_worker_id')) }} as worker_key,
 
         -- dates
         {{ parse_extract_date('source.cinp_cin_plan_start_date') }} as cin_plan_start_date,

@@ -32,9 +32,15 @@ renamed as (
         {{ parse_extract_date('source.clae_cla_last_iro_contact_date') }} as last_iro_contact_date,
 
         -- attributes
-        {{ clean_code('source.clae_cla_episode_start_reason') }} as reason_for_new_episode_code,
+        coalesce(
+            {{ map_vocabulary('care_start_reason', 'source.clae_cla_episode_start_reason') }},
+            {{ clean_code('source.clae_cla_episode_start_reason') }}
+        ) as reason_for_new_episode_code,
         {{ clean_code('source.clae_cla_primary_need_code') }} as primary_need_code,
-        {{ clean_code('source.clae_cla_episode_ceased_reason') }} as reason_episode_ceased_code
+        coalesce(
+            {{ map_vocabulary('care_ceased_reason', 'source.clae_cla_episode_ceased_reason') }},
+            {{ clean_code('source.clae_cla_episode_ceased_reason') }}
+        ) as reason_episode_ceased_code
 
     from source
 )

@@ -30,8 +30,14 @@ renamed as (
         {{ parse_extract_date('source.cppl_cp_plan_end_date') }} as cp_plan_end_date,
 
         -- attributes
-        {{ normalise_category_of_abuse('source.cppl_cp_plan_initial_category') }} as initial_category_of_abuse,
-        {{ normalise_category_of_abuse('source.cppl_cp_plan_latest_category') }} as latest_category_of_abuse,
+        coalesce(
+            {{ map_vocabulary('cp_initial_category', 'source.cppl_cp_plan_initial_category') }},
+            {{ normalise_category_of_abuse('source.cppl_cp_plan_initial_category') }}
+        ) as initial_category_of_abuse,
+        coalesce(
+            {{ map_vocabulary('cp_latest_category', 'source.cppl_cp_plan_latest_category') }},
+            {{ normalise_category_of_abuse('source.cppl_cp_plan_latest_category') }}
+        ) as latest_category_of_abuse,
 
         -- flags
         {{ parse_flag('source.cppl_cp_plan_ola') }} as is_other_la_plan

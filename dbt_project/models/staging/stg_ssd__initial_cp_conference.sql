@@ -27,7 +27,9 @@ renamed as (
         {{ pseudonymise('cp_plan', 'source.icpc_cp_plan_id') }} as cp_plan_key,
         {{ pseudonymise('referral', 'source.icpc_referral_id') }} as referral_key,
         {{ clean_text('source.icpc_icpc_team') }} as team_id,
-        {{ pseudonymise('worker', 'source.icpc_icpc_worker_id') }} as worker_key,
+        -- where the source-system profile says the column holds a worker's name or staff id, the professional it names
+        {{ pseudonymise('worker', matched_worker_id(
+            'ssd_initial_cp_conference.icpc_icpc_worker_id', 'source.icpc_icpc_worker_id')) }} as worker_key,
 
         -- dates
         {{ parse_extract_date('source.icpc_icpc_target_date') }} as conference_target_date,

@@ -27,7 +27,10 @@ renamed as (
         {{ parse_extract_date('source.lega_legal_status_end_date') }} as legal_status_end_date,
 
         -- attributes
-        {{ clean_code('source.lega_legal_status') }} as legal_status_code
+        coalesce(
+            {{ map_vocabulary('legal_status', 'source.lega_legal_status') }},
+            {{ clean_code('source.lega_legal_status') }}
+        ) as legal_status_code
 
     from source
 )

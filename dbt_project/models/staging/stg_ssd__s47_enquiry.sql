@@ -23,7 +23,10 @@ renamed as (
         {{ pseudonymise('referral', 'source.s47e_referral_id') }} as referral_key,
         {{ pseudonymise('person', 'source.s47e_person_id') }} as child_key,
         {{ clean_text('source.s47e_s47_completed_by_team') }} as team_id,
-        {{ pseudonymise('worker', 'source.s47e_s47_completed_by_worker_id') }} as worker_key,
+        -- where the source-system profile says the column holds a worker's name or staff id, the professional it names
+        {{ pseudonymise('worker', matched_worker_id(
+            'ssd_s47_enquiry.s47e_s47_completed_by_worker_id',
+            'source.s47e_s47_completed_by_worker_id')) }} as worker_key,
 
         -- dates
         {{ parse_extract_date('source.s47e_s47_start_date') }} as s47_start_date,

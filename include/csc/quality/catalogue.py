@@ -185,7 +185,9 @@ def load_catalogue(settings: Settings, path: Path = CATALOGUE_PATH, contract: Co
         for params in _expansions(template, contract):
             rules.append(_make_rule(template, params, env, settings, contract, generated=True))
     for entry in document.get("rules", []):
-        rules.append(_make_rule(entry, {}, env, settings, contract, generated=False))
+        # A rule's own parameter lists (e.g. CODE_UNMAPPED's vocabulary_columns) reach its SQL by name.
+        own = {k: entry[k] for k in RULE_PARAMETERS if k in entry}
+        rules.append(_make_rule(entry, own, env, settings, contract, generated=False))
     _validate(rules, families, contract)
     return Catalogue(rules, document.get("macros", ""), document.get("measures", {}), families, settings, contract)
 
@@ -237,6 +239,9 @@ def _make_rule(entry: dict, params: dict, env: jinja2.Environment, settings: Set
     )
 
 
+# Keys of a (non-generated) rule that are parameters of its SQL rather than rule attributes.
+RULE_PARAMETERS = ("vocabulary_columns", "worker_columns", "hr_indicators")
+
 # Which columns of the contract a column template expands to (planned dates are left out where a template lists them).
 COLUMN_SELECTORS = {
     "required_column": lambda col: col.required,
@@ -258,6 +263,7 @@ def _expansions(template: dict, contract: Contract) -> Iterator[dict[str, Any]]:
         return
     planned = set(template.get("planned_dates", []))
     event_dates = template.get("event_dates", {})
+    vocabularies = template.get("vocabularies", {})  # column -> the profile vocabulary that maps its values
     for table in contract:
         if kind == "table":
             yield {"table": table.name, "primary_key": list(table.primary_key), "required": table.required_columns}
@@ -280,7 +286,8 @@ def _expansions(template: dict, contract: Contract) -> Iterator[dict[str, Any]]:
             if COLUMN_SELECTORS[kind](col) and dotted not in planned:
                 params = {"table": table.name, "column": col.name, "column_type": col.type}
                 if kind == "code_column":
-                    params.update(code_list=col.code_list, event_date=event_dates.get(dotted))
+                    params.update(code_list=col.code_list, event_date=event_dates.get(dotted),
+                                  vocabulary=vocabularies.get(dotted))
                 yield params
 
 

@@ -80,6 +80,9 @@ def write_report(result, settings: Settings) -> Path:
         measures = history.measures_compared(conn, run)
         accepted = history.accepted_findings(conn, run)
         shape = extract_shape(conn, run.batch_id)
+        reading = conn.execute(
+            "select system, allocation_flag_column from ops.batch_source_systems where batch_id = %s",
+            (run.batch_id,)).fetchone()
         total_records = conn.execute(
             "select coalesce(sum(value), 0) from ops.dq_batch_measures where batch_id = %s and measure like 'rows:%%'",
             (run.batch_id,)).fetchone()[0]
@@ -87,6 +90,9 @@ def write_report(result, settings: Settings) -> Path:
         row.trend = series.get(row.rule_id, [])
     meta = catalogue.by_id
     failing = [r for r in rules if r.status in ("fail", "error")]
+    # How the extract was read: its source-system profile, and whether allocation had to be approximated.
+    approximated = next((r for r in failing if r.rule_id == "ALLOC_APPROXIMATED" and r.status == "fail"), None)
+    allocation_note = " ".join(str(k).split(": ", 1)[-1] for k in approximated.sample_keys) if approximated else None
     path = report_dir(settings, run.la_code, run.extract_date) / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
@@ -102,7 +108,8 @@ def write_report(result, settings: Settings) -> Path:
         changes=changes, nights=nights, trend_svg=jinja2.utils.markupsafe.Markup(trend_chart(nights)),
         teams=teams, fault_teams=fault_teams, measures=measures, total_records=int(total_records), accepted=accepted,
         shape=shape,
-        data_docs=_relative(result.data_docs_path, path.parent))
+        data_docs=_relative(result.data_docs_path, path.parent),
+        system=reading[0] if reading else "generic", allocation_note=allocation_note)
     temporary = path.with_suffix(".html.part")
     temporary.write_text(html, encoding="utf-8")
     temporary.replace(path)

@@ -24,6 +24,7 @@ from csc.quality.catalogue import BatchContext, Catalogue, load_catalogue
 from csc.quality.findings import batch_findings, record_findings
 from csc.quality.measures import has_raw_rows, record_measures, stored_measures
 from csc.quality.reference import refresh_reference_data
+from csc.quality.vocabulary import refresh_vocabularies
 from csc.quality.work import create_work_tables, drop_work_tables, work_prefix
 from csc.settings import Settings, get_settings
 from csc.warehouse.bootstrap import LOADER
@@ -134,6 +135,7 @@ def _run(conn: psycopg.Connection, settings: Settings, batch: BatchInfo, dq_run_
     refreshed = refresh_reference_data(conn, settings)
     if any(refreshed.values()):
         say("Reference data refreshed from the seeds: " + ", ".join(k for k, v in refreshed.items() if v))
+    refresh_vocabularies(conn, settings)  # the LAs' profiles and vocabulary: maps, as dbt will read them
     catalogue = load_catalogue(settings)
     ctx = BatchContext(batch_id=batch.batch_id, extract_date=batch.extract_date, previous_batch_id=previous_batch_id,
                        expected_extract_date=expected_extract_date, timezone=_timezone(settings, batch.la_code),

@@ -135,6 +135,9 @@ class QuarterlyReturn:
     dq_run: DataQualityRun | None
     dq_trend_runs: dict[FinancialQuarter, DataQualityRun | None]
     rules_failing: list[RuleFailures] = field(default_factory=list)
+    # What the checks said when allocation had to be approximated for the published extract (data-quality rule
+    # ALLOC_APPROXIMATED: the profile's confirming flag is missing), else None.
+    allocation_note: str | None = None
 
     @property
     def trend_quarters(self) -> list[FinancialQuarter]:

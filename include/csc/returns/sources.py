@@ -92,6 +92,7 @@ def read_return(settings: Settings, la_code: str, quarter: FinancialQuarter,
                 f"The latest complete quarter is {FinancialQuarter.latest_complete(extract_date).name}.")
         dq_runs = _dq_runs_at_quarter_ends(ops, la_code, quarters)
         rules_failing = _rules_failing(ops, dq_runs, quarter)
+        allocation_note = _allocation_note(ops, batch_id)
     with _acting_as(settings, ANALYST) as marts:
         try:
             catalogue = _catalogue(marts)
@@ -110,7 +111,19 @@ def read_return(settings: Settings, la_code: str, quarter: FinancialQuarter,
     return QuarterlyReturn(
         la_code=la_code, quarter=quarter, provenance=provenance, catalogue=catalogue, values=values,
         team_measures=team_measures(), teams=teams,
-        teams_as_at=quarter.end, dq_run=dq_runs[quarter], dq_trend_runs=dq_runs, rules_failing=rules_failing)
+        teams_as_at=quarter.end, dq_run=dq_runs[quarter], dq_trend_runs=dq_runs, rules_failing=rules_failing,
+        allocation_note=allocation_note)
+
+
+def _allocation_note(ops: psycopg.Connection, batch_id: int) -> str | None:
+    """What the latest check of the published batch said when allocation is approximated (ALLOC_APPROXIMATED)."""
+    row = ops.execute(
+        "select r.sample_keys from ops.dq_results r join ops.dq_runs d on d.dq_run_id = r.dq_run_id "
+        "where d.batch_id = %s and r.rule_id = 'ALLOC_APPROXIMATED' and r.status in ('pass', 'fail') "
+        "order by d.dq_run_id desc limit 1", (batch_id,)).fetchone()
+    if row is None or not row[0]:
+        return None
+    return " ".join(str(line).split(": ", 1)[-1] for line in row[0])
 
 
 def _la_name(settings: Settings, la_code: str) -> str:

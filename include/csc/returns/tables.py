@@ -23,6 +23,11 @@ NOT_AVAILABLE_REASONS = {
     "no_population": "the warehouse has no 0-17 population for this LA and year (seeds/reference/la_population.csv), "
                      "so the rate per 10,000 cannot be computed; data-quality rule REF_POPULATION_AVAILABLE names "
                      "the LA and the year",
+    "no_hr_extract": "the LA's extract has no HR workforce files (hr_workers), so caseloads against case-holder FTE "
+                     "and the workforce rates cannot be computed (docs/INDICATORS.md, \"Not available\")",
+    "no_hr_establishment": "the LA's extract has no HR establishment file (hr_establishment), so the funded posts "
+                           "the vacancy rate compares with are unknown",
+    "returns_only": "the figure is reported only in a statutory return, not computed from the nightly extract",
 }
 # The visit rule the marts implement (CPP_VISIT_10WD, CLA_VISIT_TIMELY, the overdue-visit lists and the
 # EXC_*_VISIT_OVERDUE data-quality rules), stated on the Definitions sheet and in the report.
@@ -144,6 +149,9 @@ class ReturnTables:
             ], unit=indicator.unit, rags={10: rag})
         table.notes.append("Percentages are per 100; rates per 10,000 children aged 0-17; change is this quarter's "
                            "value minus the previous quarter's (percentage points for percentages).")
+        if self.ret.allocation_note:
+            table.notes.append("UNALLOCATED, UNALLOCATED_CP, UNALLOCATED_DAYS_MEDIAN and the caseloads are "
+                               "approximated: " + self.ret.allocation_note)
         reasons = sorted({row.not_available_reason for row in self.ret.values.values() if row.not_available_reason})
         if reasons:
             table.notes.append("n/a: the figure is not available, for the reason given: "

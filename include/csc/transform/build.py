@@ -35,6 +35,7 @@ import psycopg
 import yaml
 from psycopg.types.json import Jsonb
 
+from csc.quality.vocabulary import refresh_vocabularies
 from csc.settings import Settings, get_settings
 from csc.transform.environment import dbt_environment, dbt_work_dir
 from csc.transform.targets import sync_targets
@@ -209,6 +210,8 @@ class DbtBuild:
             self.batches = _current_batches(conn)
             # The targets in force are those of each LA's targets file now (config/las.yml `targets:`).
             targets = sync_targets(conn, settings)
+            # The vocabularies staging maps codes and roles through: each LA's profile and its vocabulary: maps.
+            refresh_vocabularies(conn, settings)
             self.build_id = conn.execute(
                 "insert into ops.dbt_builds (started_at, status, publication_suffix, selection, builds_every_model, "
                 "batches) values (now(), 'running', %s, %s, %s, %s) returning build_id",

@@ -40,6 +40,11 @@ OPS_TABLES: list[dict[str, Any]] = [
                     "backlog)."},
     {"name": "la_indicator_targets",
      "description": "Per LA, the rows of the targets file config/las.yml names for it, synced by every csc build."},
+    {"name": "batch_source_systems",
+     "description": "Per batch: the source-system profile it is read with, its allocation rule and worker columns."},
+    {"name": "batch_vocabulary",
+     "description": "Per batch: every known source value of each vocabulary of its profile (with the LA's "
+                    "vocabulary: overrides) and its DfE code or product role."},
 ]
 
 

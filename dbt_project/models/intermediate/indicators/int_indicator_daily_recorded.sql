@@ -4,6 +4,7 @@
     rebuilds it). A batch that has not been published yet (a checked candidate) is re-recorded at each build, so a
     corrected build replaces its figures; once a batch is published its figures are never rewritten.
     marts.indicator_daily publishes the rows of published batches and of the batch being published.
+    New columns are appended (not_available_reason, added later, is blank on rows recorded before it existed).
 #}
 {{
     config(
@@ -11,7 +12,7 @@
         incremental_strategy='delete+insert',
         unique_key=['batch_id', 'indicator_id'],
         full_refresh=false,
-        on_schema_change='fail'
+        on_schema_change='append_new_columns'
     )
 }}
 
@@ -33,7 +34,8 @@ final as (
         indicator_values.indicator_id,
         indicator_values.numerator,
         indicator_values.denominator,
-        indicator_values.value
+        indicator_values.value,
+        indicator_values.not_available_reason
     from indicator_values
     inner join build_batches on indicator_values.la_code = build_batches.la_code
     where indicator_values.period_type = 'day'

@@ -7,9 +7,11 @@
     the year of the mid-year estimate within the financial year of the period end; value is rounded to 4 decimal
     places, half away from zero (round(numeric, 4)), and NULL when the denominator is 0. Counts and the
     median carry value = numerator and no denominator. docs/INTERFACES.md is the contract.
-    A population rate of an LA with no population row for that year is not available, never blank without a word:
-    numerator, denominator and value NULL and not_available_reason 'no_population' (the data-quality rule
-    REF_POPULATION_AVAILABLE warns, naming the LA and the year).
+    "Not available" is one convention (docs/INDICATORS.md): the row exists with numerator, denominator and value
+    NULL and a reason code, never zero. 'no_population': a population rate of an LA with no population row for
+    that year (the data-quality rule REF_POPULATION_AVAILABLE warns, naming the LA and the year); 'no_hr_extract':
+    a workforce indicator of an LA whose batch has no hr_workers; 'no_hr_establishment': the vacancy rate without
+    hr_establishment (var indicator_inputs). The first reason that applies is given.
 #}
 with
 
@@ -27,6 +29,32 @@ contributions as (
 
 la_population as (
     select * from {{ ref('la_population') }}
+),
+
+build_batches as (
+    select * from {{ ref('stg_ops__build_batches') }}
+),
+
+missing_inputs as (
+    -- indicators an LA's batch lacks an input for (var indicator_inputs), with the reason
+    {%- set inputs = var('indicator_inputs') %}
+    {%- for input_table, rule in inputs.items() %}
+    select
+        build_batches.la_code,
+        missing.indicator_id,
+        '{{ rule.reason }}' as reason,
+        {{ loop.index }} as reason_order
+    from build_batches
+    cross join (values {% for i in rule.indicators %}('{{ i }}'){{ ', ' if not loop.last }}{% endfor %}) as missing (indicator_id)
+    where not build_batches.has_{{ input_table }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+first_missing_inputs as (
+    select distinct on (la_code, indicator_id) la_code, indicator_id, reason
+    from missing_inputs
+    order by la_code, indicator_id, reason_order
 ),
 
 indicator_periods as (
@@ -164,6 +192,7 @@ exact_figures as (
             when 'population' then round(la_population.population_0_17::numeric / 10000, 4)
         end as denominator,
         case
+            when first_missing_inputs.reason is not null then first_missing_inputs.reason
             when indicator_periods.denominator_basis = 'population' and la_population.population_0_17 is null
                 then 'no_population'
         end as not_available_reason
@@ -178,6 +207,9 @@ exact_figures as (
         and indicator_periods.indicator_id = medians.indicator_id
         and indicator_periods.period_type = medians.period_type
         and indicator_periods.period_start = medians.period_start
+    left join first_missing_inputs
+        on indicator_periods.la_code = first_missing_inputs.la_code
+        and indicator_periods.indicator_id = first_missing_inputs.indicator_id
     left join la_population
         on indicator_periods.la_code = la_population.la_code
         and la_population.year = extract(year from indicator_periods.period_end)::int
@@ -194,7 +226,7 @@ final as (
         period_end,
         period_label,
         case when not_available_reason is null then numerator end as numerator,
-        denominator,
+        case when not_available_reason is null then denominator end as denominator,
         case
             when not_available_reason is not null then null
             when unit in ('count', 'days') then round(numerator, 4)

@@ -79,6 +79,7 @@ final as (
         history.numerator,
         history.denominator,
         history.value,
+        history.not_available_reason,
         targets_in_force.target,
         targets_in_force.amber_threshold,
         {{ rag_rating('history.value', 'catalogue.polarity', 'targets_in_force.target',

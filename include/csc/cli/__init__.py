@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "csc.cli.run",
     "csc.cli.returns",
     "csc.cli.load",
+    "csc.cli.extract",
     "csc.cli.generate",
     "csc.cli.check",
     "csc.cli.dq",

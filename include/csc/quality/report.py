@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from csc.ingest.changes import read_changes
 from csc.quality import history
 from csc.quality.catalogue import load_catalogue
 from csc.settings import Settings
@@ -78,6 +79,7 @@ def write_report(result, settings: Settings) -> Path:
         fault_teams = history.top_teams(conn, run, "fault", limit=10)
         measures = history.measures_compared(conn, run)
         accepted = history.accepted_findings(conn, run)
+        extract_changes = read_changes(conn, run.batch_id)
         total_records = conn.execute(
             "select coalesce(sum(value), 0) from ops.dq_batch_measures where batch_id = %s and measure like 'rows:%%'",
             (run.batch_id,)).fetchone()[0]
@@ -99,7 +101,7 @@ def write_report(result, settings: Settings) -> Path:
         families=catalogue.families, family_title=catalogue.family_title,
         changes=changes, nights=nights, trend_svg=jinja2.utils.markupsafe.Markup(trend_chart(nights)),
         teams=teams, fault_teams=fault_teams, measures=measures, total_records=int(total_records), accepted=accepted,
-        data_docs=_relative(result.data_docs_path, path.parent))
+        extract_changes=extract_changes, data_docs=_relative(result.data_docs_path, path.parent))
     temporary = path.with_suffix(".html.part")
     temporary.write_text(html, encoding="utf-8")
     temporary.replace(path)

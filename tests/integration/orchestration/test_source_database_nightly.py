@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import psycopg
 import pytest
-from orch_helpers import LA, PERFORMANCE
+from orch_helpers import LA, PERFORMANCE, local_today
 from psycopg import sql
 
 from csc.contract import load_contract
@@ -31,7 +31,11 @@ from dbt_truth import indicator_differences, read_truth_indicators, warehouse_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.dags, pytest.mark.slow]
 
-FIRST, LAST = date(2026, 10, 1), date(2026, 10, 2)
+# A source database holds only its current state: an extract is of last night, taken this morning. The two nights are
+# yesterday and the day before, extracted minutes apart here (a day apart in life): the freshness rule allows 72 hours.
+LAST = local_today() - timedelta(days=1)
+FIRST = LAST - timedelta(days=1)
+FRESHNESS = {"CSC_DQ_MAX_EXTRACT_AGE_HOURS": "72"}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +59,8 @@ def nights(orchestration, pg_server):
                                  "--database-night", night.isoformat())
             assert generated.returncode == 0, generated.stderr
             runs[night] = orch.csc("backfill", "--la", LA, "--from", night.isoformat(), "--to", night.isoformat(),
-                                   extra_env={**env, "CSC_INJECT_TRANSIENT_FAILURE": f"extract:{marker}"})
+                                   extra_env={**env, **FRESHNESS,
+                                              "CSC_INJECT_TRANSIENT_FAILURE": f"extract:{marker}"})
         yield SimpleNamespace(orch=orch, runs=runs, out=out, marker=marker)
     finally:
         with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:

@@ -190,10 +190,21 @@ def extract_step(run: RunRef, settings: Settings | None = None) -> dict[str, Any
     victim, timeout, a rebuild that kept interfering) raise :class:`csc.extract.SourceTransient`, a
     ``ConnectionError`` that the nightly task retries with backoff; a refusal fails the run at once.
     """
-    from csc.extract import extract_source
+    from datetime import UTC, datetime, timedelta
+
+    from csc.extract import SourceRefused, extract_source
 
     settings = settings or get_settings()
     with recorded_step(run, "extract", settings) as detail:
+        la = local_authority(run.la_code, settings)
+        too_late = la.deadline_for(run.extract_date) + timedelta(days=1) < datetime.now(UTC)
+        if too_late and extract_arrived(run.la_code, run.extract_date, settings) is None:
+            from csc.ingest import loaded_batch
+
+            if loaded_batch(run.la_code, run.extract_date, settings) is None:
+                raise SourceRefused("too_late", f"the night of {run.extract_date} cannot be extracted any more: "
+                                                f"LA {run.la_code}'s source database holds only its current state "
+                                                "(a catch-up night of a source database is not run)")
         result = extract_source(run.la_code, run.extract_date, settings)
         detail.update(status=result.status, skipped=result.status == "skipped", folder=str(result.folder),
                       rows=result.total_rows, attempts=result.attempts, message=result.message)

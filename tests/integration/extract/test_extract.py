@@ -193,3 +193,14 @@ def _waiting_on_lock(source) -> bool:
     with psycopg.connect(source.conninfo, autocommit=True) as conn:
         return bool(conn.execute("select count(*) from pg_stat_activity where application_name = 'csc extract' "
                                  "and wait_event_type = 'Lock'").fetchone()[0])
+
+
+def test_a_catch_up_night_is_not_extracted_from_the_current_state(source):
+    from csc.pipeline import extract_step, start_run
+
+    source.fill(LAST)
+    run = start_run(LA, FIRST, settings=source.settings)  # a night whose deadline passed long ago
+    with pytest.raises(SourceRefused) as refused:
+        extract_step(run, source.settings)
+    assert refused.value.reason == "too_late" and "current state" in str(refused.value)
+    assert visible(landing(source)) == []

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
-from orch_helpers import LA, PERFORMANCE, local_today
+from orch_helpers import PERFORMANCE, local_today
 from psycopg import sql
 
 from csc.contract import load_contract
@@ -36,6 +36,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.dags, pytest.mark.slow]
 LAST = local_today() - timedelta(days=1)
 FIRST = LAST - timedelta(days=1)
 FRESHNESS = {"CSC_DQ_MAX_EXTRACT_AGE_HOURS": "72"}
+LA = "901"  # Tinyshire: a tiny LA, whose population seed is the tiny extract's (rates equal the truth)
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +46,10 @@ def nights(orchestration, pg_server):
     with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     target = pg_server.for_database(name)
-    orch.write_las(source={"connection": "csc_ssd_999", "retry_wait": "PT1S"})
+    orch.write_las(code=LA, name="Tinyshire", source={"connection": "csc_ssd_901", "retry_wait": "PT1S"})
     connection = json.dumps({"conn_type": "postgres", "host": target.host, "port": target.port,
                              "login": target.user, "schema": target.dbname})
-    env = {"AIRFLOW_CONN_CSC_SSD_999": connection}
+    env = {"AIRFLOW_CONN_CSC_SSD_901": connection}
     out = orch.generated / "source"
     marker = orch.settings.home / "extract-connection-lost-once"
     runs = {}

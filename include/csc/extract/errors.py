@@ -34,7 +34,9 @@ MSSQL_TRANSIENT = {3961: "rebuild_interfered", 1205: "deadlock_victim", 1222: "l
 def classify(exc: BaseException) -> SourceTransient | None:
     """The transient error ``exc`` is, if it is one (lost connection, deadlock victim, timeout, rebuild)."""
     import psycopg
+    import psycopg2
     from psycopg import errors as pg
+    from psycopg2 import errors as pg2
 
     seen: set[int] = set()
     item: BaseException | None = exc
@@ -42,14 +44,16 @@ def classify(exc: BaseException) -> SourceTransient | None:
         seen.add(id(item))
         if isinstance(item, SourceTransient):
             return item
-        if isinstance(item, pg.DeadlockDetected | pg.SerializationFailure):
+        if isinstance(item, pg.DeadlockDetected | pg.SerializationFailure | pg2.DeadlockDetected
+                      | pg2.SerializationFailure):
             return SourceTransient("deadlock_victim", f"the source chose this session as a deadlock victim: {item}")
-        if isinstance(item, pg.QueryCanceled | pg.LockNotAvailable):
+        if isinstance(item, pg.QueryCanceled | pg.LockNotAvailable | pg2.QueryCanceled | pg2.LockNotAvailable):
             return SourceTransient("timeout", f"the source timed out: {item}")
-        if isinstance(item, pg.UndefinedTable | pg.UndefinedObject) and "relation" in str(item):
+        if isinstance(item, pg.UndefinedTable | pg2.UndefinedTable) and "relation" in str(item):
             return SourceTransient("rebuild_interfered", f"a table went away during the extract (a rebuild "
                                                          f"dropping and recreating it): {item}")
-        if isinstance(item, psycopg.OperationalError | psycopg.InterfaceError):
+        if isinstance(item, psycopg.OperationalError | psycopg.InterfaceError | psycopg2.OperationalError
+                      | psycopg2.InterfaceError):
             return SourceTransient("connection_lost", f"the connection to the source was lost: {item}")
         number = _mssql_number(item)
         if number in MSSQL_TRANSIENT:

@@ -47,9 +47,3 @@ def copy_statement(name: str, columns: Sequence[str], schema: str | None) -> str
     query = compile_sql(table_select(name, columns, schema), "postgresql")
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
 
-
-SNAPSHOT_BEGIN = {
-    "postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-    "mssql": "SET TRANSACTION ISOLATION LEVEL SNAPSHOT; BEGIN TRANSACTION",
-}
-SNAPSHOT_END = {"postgresql": "COMMIT", "mssql": "COMMIT TRANSACTION"}

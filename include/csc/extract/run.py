@@ -37,7 +37,7 @@ from pathlib import Path
 from csc.contract import Table, load_contract
 from csc.extract.connection import SourceUrl, resolve_source
 from csc.extract.errors import SourceRefused, SourceTransient, classify
-from csc.extract.queries import SNAPSHOT_BEGIN, SNAPSHOT_END, columns_query, compile_sql, copy_statement, table_select
+from csc.extract.queries import columns_query, compile_sql, copy_statement, table_select
 from csc.las import LocalAuthority, SourceDatabase
 from csc.settings import Settings, get_settings
 
@@ -250,39 +250,49 @@ def _read_snapshot(source: SourceUrl, config: SourceDatabase, tables: list[Table
 
 def _read_postgres(source: SourceUrl, schema: str | None, tables: list[Table], folder: Path,
                    say) -> tuple[datetime, list[TableRead]]:
-    import psycopg
+    """COPY TO STDOUT of every table in one REPEATABLE READ READ ONLY transaction.
 
-    with psycopg.connect(source.psycopg_conninfo(), autocommit=True,
-                         application_name="csc extract") as conn:
-        conn.execute(SNAPSHOT_BEGIN["postgresql"])
-        extracted_at = conn.execute("select now()").fetchone()[0].astimezone(UTC)
-        present = _present_columns(conn.execute(compile_sql(columns_query("postgresql", schema,
-                                                                          [t.name for t in tables]),
-                                                            "postgresql")).fetchall(), tables, "postgresql")
-        reads = []
-        for t in tables:
-            started = time.monotonic()
-            digest = hashlib.sha256()
-            size = 0
-            with (folder / t.file_name).open("wb") as out, conn.cursor() as cur:
-                with cur.copy(copy_statement(t.name, present[t.name], schema)) as copy:
-                    buffer = bytearray()
-                    for data in copy:
-                        buffer += data
-                        if len(buffer) >= CHUNK:
-                            digest.update(buffer)
-                            out.write(buffer)
-                            size += len(buffer)
-                            buffer.clear()
-                    digest.update(buffer)
-                    out.write(buffer)
-                    size += len(buffer)
+    Through psycopg2's ``copy_expert`` into a buffered file: its C loop hands each row to the file without Python
+    code per row (psycopg 3's COPY iterator runs Python per row: about twice psql's time on the county extract).
+    Each file is hashed once written, from the page cache.
+    """
+    import psycopg2
+
+    conn = psycopg2.connect(source.psycopg_conninfo(), application_name="csc extract")
+    try:
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with conn.cursor() as cur:
+            cur.execute("select now()")  # the snapshot starts with the transaction's first statement
+            extracted_at = cur.fetchone()[0].astimezone(UTC)
+            cur.execute(compile_sql(columns_query("postgresql", schema, [t.name for t in tables]), "postgresql"))
+            present = _present_columns(cur.fetchall(), tables, "postgresql")
+            reads = []
+            for t in tables:
+                started = time.monotonic()
+                path = folder / t.file_name
+                with path.open("wb", buffering=CHUNK) as out:
+                    cur.copy_expert(copy_statement(t.name, present[t.name], schema), out)
                 rows = cur.rowcount
-            reads.append(TableRead(t.name, _qualified(schema, t.name), rows, size, digest.hexdigest(),
-                                   round(time.monotonic() - started, 3)))
-            say(f"  {t.name:<28} {rows:>10,} rows {size / 1e6:>9.1f} MB {reads[-1].seconds:7.2f} s")
-        conn.execute(SNAPSHOT_END["postgresql"])
+                size, sha256 = _file_digest(path)
+                reads.append(TableRead(t.name, _qualified(schema, t.name), rows, size, sha256,
+                                       round(time.monotonic() - started, 3)))
+                say(f"  {t.name:<28} {rows:>10,} rows {size / 1e6:>9.1f} MB {reads[-1].seconds:7.2f} s")
+        conn.rollback()  # read only: nothing to commit
+    finally:
+        conn.close()
     return extracted_at, reads
+
+
+def _file_digest(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb", buffering=0) as handle:
+        buffer = bytearray(CHUNK)
+        view = memoryview(buffer)
+        while count := handle.readinto(buffer):
+            digest.update(view[:count])
+            size += count
+    return size, digest.hexdigest()
 
 
 def _read_mssql(source: SourceUrl, schema: str | None, tables: list[Table], folder: Path,

@@ -112,3 +112,18 @@ def test_a_night_changing_nearly_every_row_is_a_warning():
     assert "re-keyed" in volume_warning(new=100, changed=0, deleted=100, unchanged=0, settings=settings)
     assert volume_warning(new=5, changed=10, deleted=2, unchanged=90, settings=settings) is None
     assert volume_warning(new=0, changed=10, deleted=0, unchanged=0, settings=settings) is None  # too small
+
+
+def test_sql_server_values_are_written_as_the_loader_reads_them():
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from csc.extract.run import _text
+    from csc.ingest.dates import is_date
+
+    assert _text(datetime(2024, 12, 10)) == "2024-12-10 00:00:00"
+    assert _text(datetime(2024, 12, 10, 9, 30, 0, 123000)) == "2024-12-10 09:30:00.123000"
+    assert is_date(_text(datetime(2024, 12, 10, 9, 30, 0, 123000)).encode())  # as the loader's date check reads it
+    assert _text(date(2024, 12, 10)) == "2024-12-10"
+    assert _text(None) is None and _text("") == ""
+    assert _text(Decimal("0.50")) == "0.50" and _text(0.5) == "0.5" and _text(7) == "7"

@@ -18,6 +18,7 @@ rows come through a cursor in batches. Per-table rows, bytes and seconds go to `
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import fcntl
 import hashlib
@@ -26,6 +27,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -158,7 +160,9 @@ def _extract_with_retries(la: LocalAuthority, config: SourceDatabase, source: So
                 f"trying again in {wait:.0f} s")
             time.sleep(wait)
             continue
+        synced = time.monotonic()
         _write_manifest(partial, la, source, extract_date, extracted_at, reads)
+        say(f"  files synced to disk and manifest.json written in {time.monotonic() - synced:.2f} s")
         if final.exists():
             shutil.rmtree(final)  # a folder without its manifest: an incomplete delivery
         partial.rename(final)
@@ -252,9 +256,9 @@ def _read_postgres(source: SourceUrl, schema: str | None, tables: list[Table], f
                    say) -> tuple[datetime, list[TableRead]]:
     """COPY TO STDOUT of every table in one REPEATABLE READ READ ONLY transaction.
 
-    Through psycopg2's ``copy_expert`` into a buffered file: its C loop hands each row to the file without Python
-    code per row (psycopg 3's COPY iterator runs Python per row: about twice psql's time on the county extract).
-    Each file is hashed once written, from the page cache.
+    Through psycopg2's ``copy_expert``: its C loop hands each row to a buffered pipe without Python code per row
+    (psycopg 3's COPY iterator runs Python per row: about twice psql's time on the county extract). A thread reads
+    the pipe a megabyte at a time, hashes and writes the file, so hashing overlaps the COPY.
     """
     import psycopg2
 
@@ -269,11 +273,10 @@ def _read_postgres(source: SourceUrl, schema: str | None, tables: list[Table], f
             reads = []
             for t in tables:
                 started = time.monotonic()
-                path = folder / t.file_name
-                with path.open("wb", buffering=CHUNK) as out:
-                    cur.copy_expert(copy_statement(t.name, present[t.name], schema), out)
+                with _HashingPipe(folder / t.file_name) as sink:
+                    cur.copy_expert(copy_statement(t.name, present[t.name], schema), sink.writer)
                 rows = cur.rowcount
-                size, sha256 = _file_digest(path)
+                size, sha256 = sink.size, sink.sha256
                 reads.append(TableRead(t.name, _qualified(schema, t.name), rows, size, sha256,
                                        round(time.monotonic() - started, 3)))
                 say(f"  {t.name:<28} {rows:>10,} rows {size / 1e6:>9.1f} MB {reads[-1].seconds:7.2f} s")
@@ -283,16 +286,50 @@ def _read_postgres(source: SourceUrl, schema: str | None, tables: list[Table], f
     return extracted_at, reads
 
 
-def _file_digest(path: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb", buffering=0) as handle:
+class _HashingPipe:
+    """A buffered pipe (``writer``) whose bytes a thread hashes and writes to ``path``, a megabyte at a time."""
+
+    def __init__(self, path: Path) -> None:
+        read_end, write_end = os.pipe()
+        with contextlib.suppress(OSError):  # the default pipe size (64 KiB) only costs more wake-ups
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, CHUNK)
+        self.path = path
+        self.writer = open(write_end, "wb", buffering=CHUNK)  # noqa: SIM115 (closed by __exit__)
+        self._reader = open(read_end, "rb", buffering=0)  # noqa: SIM115 (closed by the thread)
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name=f"csc-extract-{path.stem}", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
         buffer = bytearray(CHUNK)
         view = memoryview(buffer)
-        while count := handle.readinto(buffer):
-            digest.update(view[:count])
-            size += count
-    return size, digest.hexdigest()
+        try:
+            with self._reader, self.path.open("wb", buffering=0) as out:
+                while count := self._reader.readinto(buffer):
+                    if self._error is None:
+                        try:
+                            self._digest.update(view[:count])
+                            out.write(view[:count])
+                            self.size += count
+                        except BaseException as exc:  # keep draining: the COPY must not block on a full pipe
+                            self._error = exc
+        except BaseException as exc:
+            self._error = self._error or exc
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def __enter__(self) -> _HashingPipe:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.writer.close()
+        self._thread.join()
+        if self._error is not None and exc_info[0] is None:
+            raise self._error
 
 
 def _read_mssql(source: SourceUrl, schema: str | None, tables: list[Table], folder: Path,

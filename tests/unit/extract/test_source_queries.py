@@ -127,3 +127,22 @@ def test_sql_server_values_are_written_as_the_loader_reads_them():
     assert _text(date(2024, 12, 10)) == "2024-12-10"
     assert _text(None) is None and _text("") == ""
     assert _text(Decimal("0.50")) == "0.50" and _text(0.5) == "0.5" and _text(7) == "7"
+
+
+@pytest.mark.parametrize("uri", [
+    "mssql://csc%5Freader:p%40ss%2Fword@sql.council.example:1433/Reporting%20DB?tds_version=7.4&login_timeout=30",
+    "postgres://reader@%2Frun%2Fpostgresql/eclipse",
+    "postgres://reader:pw@db.example/eclipse?__extra__=%7B%22sslmode%22%3A+%22require%22%7D",
+])
+def test_the_environment_connection_reads_as_airflow_reads_it(uri):
+    from airflow.models.connection import Connection
+
+    from csc.extract.connection import _from_environment
+
+    theirs = Connection(conn_id="x", uri=uri)
+    ours = _from_environment(uri)
+    assert (ours.conn_type, ours.host, ours.login, ours.password, ours.port, ours.schema) == (
+        theirs.conn_type, theirs.host or None, theirs.login or None, theirs.password or None, theirs.port,
+        theirs.schema or None)
+    # Airflow reads "30" in a URI as a number: the URL built from either is the same text.
+    assert {k: str(v) for k, v in (ours.extra or {}).items()} == {k: str(v) for k, v in theirs.extra_dejson.items()}

@@ -112,9 +112,19 @@ def run_psql(socket: str, port: int, folder: Path) -> float:
     lines.append("commit;")
     psql = [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socket, "-p", str(port),
             "-U", "postgres", "-d", "csc_source"]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     subprocess.run(psql, input="\n".join(lines) + "\n", text=True, check=True)
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    print(f"  psql: CPU {_children_cpu() - cpu_before:.2f} s", flush=True)
+    return elapsed
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_extract(args, env: dict) -> tuple[float, float, int, int]:

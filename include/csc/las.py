@@ -139,6 +139,8 @@ class SourceDatabase(BaseModel):
     ready_poll: timedelta = timedelta(minutes=1)
     # Attempts when the rebuild interferes with the snapshot (SQL Server error 3961, a table truncated meanwhile).
     attempts: int = Field(default=3, ge=1, le=20)
+    # PostgreSQL: connections reading tables at once, all in the same snapshot (SQL Server: always one).
+    parallel: int = Field(default=2, ge=1, le=8)
     retry_wait: timedelta = timedelta(minutes=5)
 
 

@@ -248,42 +248,82 @@ def _present_columns(rows: list[tuple[str, str]], tables: list[Table], kind: str
 def _read_snapshot(source: SourceUrl, config: SourceDatabase, tables: list[Table], folder: Path,
                    say) -> tuple[datetime, list[TableRead]]:
     if source.kind == "postgresql":
-        return _read_postgres(source, config.db_schema, tables, folder, say)
+        return _read_postgres(source, config.db_schema, tables, folder, say, config.parallel)
     return _read_mssql(source, config.db_schema, tables, folder, say)
 
 
-def _read_postgres(source: SourceUrl, schema: str | None, tables: list[Table], folder: Path,
-                   say) -> tuple[datetime, list[TableRead]]:
-    """COPY TO STDOUT of every table in one REPEATABLE READ READ ONLY transaction.
+def _read_postgres(source: SourceUrl, schema: str | None, tables: list[Table], folder: Path, say,
+                   parallel: int = 2) -> tuple[datetime, list[TableRead]]:
+    """COPY TO STDOUT of every table, all in one snapshot, over ``parallel`` connections.
 
-    Through psycopg2's ``copy_expert``: its C loop hands each row to a buffered pipe without Python code per row
-    (psycopg 3's COPY iterator runs Python per row: about twice psql's time on the county extract). A thread reads
-    the pipe a megabyte at a time, hashes and writes the file, so hashing overlaps the COPY.
+    The first connection opens a REPEATABLE READ READ ONLY transaction and exports its snapshot
+    (``pg_export_snapshot()``); the others adopt it (``SET TRANSACTION SNAPSHOT``), so every table is read as of the
+    same moment while the server formats two tables at once. Each connection streams through psycopg2's
+    ``copy_expert``, whose C loop hands each row to a buffered pipe without Python code per row (psycopg 3's COPY
+    iterator runs Python per row: about twice psql's time on the county extract); a thread per file reads the pipe
+    a megabyte at a time, hashes and writes it.
     """
+    import queue
+
     import psycopg2
 
-    conn = psycopg2.connect(source.psycopg_conninfo(), application_name="csc extract")
+    conninfo = source.psycopg_conninfo()
+    connections = [psycopg2.connect(conninfo, application_name="csc extract")]
     try:
-        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
-        with conn.cursor() as cur:
-            cur.execute("select now()")  # the snapshot starts with the transaction's first statement
-            extracted_at = cur.fetchone()[0].astimezone(UTC)
+        first = connections[0]
+        first.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with first.cursor() as cur:
+            cur.execute("select now(), pg_export_snapshot()")  # the snapshot starts with this statement
+            now, snapshot = cur.fetchone()
+            extracted_at = now.astimezone(UTC)
             cur.execute(compile_sql(columns_query("postgresql", schema, [t.name for t in tables]), "postgresql"))
             present = _present_columns(cur.fetchall(), tables, "postgresql")
-            reads = []
-            for t in tables:
-                started = time.monotonic()
-                with _HashingPipe(folder / t.file_name) as sink:
-                    cur.copy_expert(copy_statement(t.name, present[t.name], schema), sink.writer)
-                rows = cur.rowcount
-                size, sha256 = sink.size, sink.sha256
-                reads.append(TableRead(t.name, _qualified(schema, t.name), rows, size, sha256,
-                                       round(time.monotonic() - started, 3)))
-                say(f"  {t.name:<28} {rows:>10,} rows {size / 1e6:>9.1f} MB {reads[-1].seconds:7.2f} s")
-        conn.rollback()  # read only: nothing to commit
+        for _ in range(max(1, min(parallel, len(tables))) - 1):
+            conn = psycopg2.connect(conninfo, application_name="csc extract")
+            conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
+            with conn.cursor() as cur:
+                cur.execute("set transaction snapshot %s", (snapshot,))
+            connections.append(conn)
+        pending: queue.SimpleQueue[Table] = queue.SimpleQueue()
+        for t in tables:
+            pending.put(t)
+        done: dict[str, TableRead] = {}
+        failures: list[BaseException] = []
+
+        def read_tables(conn) -> None:
+            with conn.cursor() as cur:
+                while not failures:
+                    try:
+                        t = pending.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
+                        started = time.monotonic()
+                        with _HashingPipe(folder / t.file_name) as sink:
+                            cur.copy_expert(copy_statement(t.name, present[t.name], schema), sink.writer)
+                        read = TableRead(t.name, _qualified(schema, t.name), cur.rowcount, sink.size, sink.sha256,
+                                         round(time.monotonic() - started, 3))
+                    except BaseException as exc:
+                        failures.append(exc)
+                        return
+                    done[t.name] = read
+                    say(f"  {t.name:<28} {read.rows:>10,} rows {read.bytes / 1e6:>9.1f} MB {read.seconds:7.2f} s")
+
+        workers = [threading.Thread(target=read_tables, args=(conn,), name="csc-extract-reader", daemon=True)
+                   for conn in connections[1:]]
+        for worker in workers:
+            worker.start()
+        read_tables(first)
+        for worker in workers:
+            worker.join()
+        if failures:
+            raise failures[0]
+        for conn in connections:
+            conn.rollback()  # read only: nothing to commit
     finally:
-        conn.close()
-    return extracted_at, reads
+        for conn in connections:
+            conn.close()
+    return extracted_at, [done[t.name] for t in tables]
 
 
 class _HashingPipe:

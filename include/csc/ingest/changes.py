@@ -45,8 +45,11 @@ def stable_key(table: Table, profile: Any = None) -> StableKey:
     by them, the random key left out of the row hash), or to ``"content"`` / an empty list (rows matched by their
     whole content, without the random key: only new and deleted, never changed).
     """
-    natural = (getattr(profile, "natural_keys", None) or {}) if profile is not None else {}
-    chosen = natural.get(table.name) if isinstance(natural, dict) else None
+    if profile is not None and callable(getattr(profile, "natural_key", None)):
+        chosen = profile.natural_key(table.name)  # csc.contract.profiles.Profile: a tuple, or None
+    else:
+        natural = (getattr(profile, "natural_keys", None) or {}) if profile is not None else {}
+        chosen = natural.get(table.name) if isinstance(natural, dict) else None
     if chosen is None:
         return StableKey("primary_key", tuple(table.primary_key), tuple(table.column_names))
     without_random_key = tuple(c for c in table.column_names if c not in table.primary_key)

@@ -14,12 +14,10 @@ import psycopg
 import pytest
 import yaml
 from psycopg import sql
+from source_db_setup import LA, LAST
 
 from csc.settings import Settings
 from csc.warehouse.connection import Target
-
-LA = "901"
-FIRST, LAST = date(2026, 10, 1), date(2026, 10, 2)
 
 
 @dataclass

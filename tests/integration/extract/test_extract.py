@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import FIRST, LA, LAST
+from source_db_setup import FIRST, LA, LAST
 
 from csc import batches
 from csc.contract import load_contract

@@ -102,6 +102,10 @@ def test_stable_key_follows_the_profile():
     natural = stable_key(care_leavers, SimpleNamespace(natural_keys={"ssd_care_leavers": [person_col]}))
     assert natural.compared_by == "natural_key" and natural.columns == (person_col,)
     assert not set(care_leavers.primary_key) & set(natural.hashed), "the random key is not part of the row hash"
+    # A csc.contract.profiles.Profile answers through natural_key(table): a tuple, or None for the primary key.
+    profile = SimpleNamespace(natural_key=lambda table: (person_col,) if table == "ssd_care_leavers" else None)
+    assert stable_key(care_leavers, profile).compared_by == "natural_key"
+    assert stable_key(load_contract().table("ssd_person"), profile).compared_by == "primary_key"
     content = stable_key(care_leavers, SimpleNamespace(natural_keys={"ssd_care_leavers": "content"}))
     assert content.compared_by == "content_hash" and content.columns == ()
 

@@ -7,6 +7,9 @@ nights since the LA's ``start_date`` are processed oldest first (``csc backfill`
 
 * ``wait_for_extract`` defers to the triggerer until ``<landing>/<la>/<date>/manifest.json`` is there; after the LA's
   ``extract_wait`` it alerts the LA's data engineers (``late-extract:<dag>:<run>``) and fails.
+* An LA with a ``source:`` database in las.yml has an ``extract`` task instead: ``csc extract`` reads the SSD from
+  its reporting database in one snapshot into landing; lost connections, deadlocks, timeouts and a rebuild that
+  interferes are retried with backoff, like every transient failure.
 * ``build`` is one astronomer-cosmos task running the whole ``dbt build`` into shadow schemas; per-model status and
   timings are in its log (from ``ops.dbt_model_runs``). ``publish`` swaps them in and updates the LA's marts asset,
   on which the LA's quarterly-return DAG is scheduled.
@@ -116,9 +119,19 @@ def nightly_dag(la: LocalAuthority, settings):
             run_step("purge", run, purge_step, get_current_context())
             return published
 
+        @task
+        def extract(run: dict) -> str:
+            from csc.orchestration.steps import run_step
+            from csc.pipeline import extract_step
+
+            return run_step("extract", run, extract_step, get_current_context())["folder"]
+
         run = start_run()
-        arrived = ExtractArrivedSensor(task_id="wait_for_extract", run=run)
-        checked = check(run, load(run, arrived.output))
+        if la.source is not None:
+            folder = extract(run)
+        else:
+            folder = ExtractArrivedSensor(task_id="wait_for_extract", run=run).output
+        checked = check(run, load(run, folder))
         built = CscDbtBuildOperator(task_id="build", run=run, checked=checked)
         finish(run, purge(run, publish(run, built.output)))  # purge: retention (csc.retention)
 

@@ -172,6 +172,29 @@ class Retention(BaseModel):
     logs: int | None = Field(default=None, ge=1)  # Airflow task logs and csc logs of the LA's runs
 
 
+class SourceDatabase(BaseModel):
+    """The LA's reporting database, read each night by ``csc extract`` (README: "Reading the SSD from the LA's
+    reporting database"). The credentials are in the Airflow connection, never here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    # Airflow connection id: AIRFLOW_CONN_<ID> in the environment, or the Airflow UI (metadata database).
+    connection: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    # Schema of the SSD tables (default: the login's default, dbo on SQL Server, public on PostgreSQL).
+    db_schema: str | None = Field(default=None, alias="schema", pattern=r"^[A-Za-z0-9_]+$")
+    # Read hr_workers and hr_establishment (views the LA provides) from the same database.
+    hr: bool = True
+    # A query whose first value is true once the night's SSD rebuild has finished (none: no check).
+    ready_query: str | None = None
+    ready_wait: timedelta = timedelta(hours=2)
+    ready_poll: timedelta = timedelta(minutes=1)
+    # Attempts when the rebuild interferes with the snapshot (SQL Server error 3961, a table truncated meanwhile).
+    attempts: int = Field(default=3, ge=1, le=20)
+    # PostgreSQL: connections reading tables at once, all in the same snapshot (SQL Server: always one).
+    parallel: int = Field(default=2, ge=1, le=8)
+    retry_wait: timedelta = timedelta(minutes=5)
+
+
 def export_format(las_config: Path, la_code: str | None) -> ExportFormat:
     """How LA ``la_code``'s export job writes its extract (``export:``); the defaults for an LA not configured."""
     if la_code is not None and Path(las_config).exists():
@@ -246,6 +269,10 @@ class LocalAuthority(BaseModel):
         """This LA's population rows from its ``population:`` file (none when it names no file)."""
         path = self.population_path(project_root)
         return read_population_file(path, self.code) if path is not None else []
+
+
+    # The LA's reporting database, when the nightly run reads the SSD from it instead of waiting for a file.
+    source: SourceDatabase | None = None
 
     @field_validator("timezone")
     @classmethod

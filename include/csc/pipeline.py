@@ -170,7 +170,45 @@ def load_step(run: RunRef, settings: Settings | None = None) -> dict[str, Any]:
                       rows=sum(result.rows.values()) if result.rows else 0)
         if result.status == "loaded":
             detail["analyze_seconds"] = analyze_raw(settings)
+            detail["changes"] = record_changes(result.batch_id, settings)
     return {"batch_id": result.batch_id, "status": result.status}
+
+
+def record_changes(batch_id: int, settings: Settings) -> dict[str, int]:
+    """The loaded batch's change summary since the LA's published extract (``csc.ingest.changes``), in ops."""
+    from csc.ingest.changes import compute_changes
+
+    summaries = compute_changes(batch_id, settings)
+    return {"new": sum(s.new for s in summaries), "changed": sum(s.changed for s in summaries),
+            "deleted": sum(s.deleted for s in summaries), "warnings": sum(1 for s in summaries if s.warning)}
+
+
+def extract_step(run: RunRef, settings: Settings | None = None) -> dict[str, Any]:
+    """Read the night's SSD from the LA's source database into landing (``csc.extract``); the load step follows.
+
+    Done already when the night's extract is in landing or loaded. Transient failures (lost connection, deadlock
+    victim, timeout, a rebuild that kept interfering) raise :class:`csc.extract.SourceTransient`, a
+    ``ConnectionError`` that the nightly task retries with backoff; a refusal fails the run at once.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from csc.extract import SourceRefused, extract_source
+
+    settings = settings or get_settings()
+    with recorded_step(run, "extract", settings) as detail:
+        la = local_authority(run.la_code, settings)
+        too_late = la.deadline_for(run.extract_date) + timedelta(days=1) < datetime.now(UTC)
+        if too_late and extract_arrived(run.la_code, run.extract_date, settings) is None:
+            from csc.ingest import loaded_batch
+
+            if loaded_batch(run.la_code, run.extract_date, settings) is None:
+                raise SourceRefused("too_late", f"the night of {run.extract_date} cannot be extracted any more: "
+                                                f"LA {run.la_code}'s source database holds only its current state "
+                                                "(a catch-up night of a source database is not run)")
+        result = extract_source(run.la_code, run.extract_date, settings)
+        detail.update(status=result.status, skipped=result.status == "skipped", folder=str(result.folder),
+                      rows=result.total_rows, attempts=result.attempts, message=result.message)
+    return {"folder": str(result.folder), "status": result.status}
 
 
 def analyze_raw(settings: Settings) -> float:

@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     retry_delay_seconds: float = Field(
         default=60, gt=0, description="Wait before the first retry; doubled on each further retry.")
     max_retry_delay_seconds: float = Field(default=1800, gt=0, description="Longest wait between retries.")
+    change_warn_share: float = Field(
+        default=0.9, gt=0, le=1, description="A night that changes (or re-keys) at least this share of a table's rows "
+                                             "is a warning in the change summary: a source re-keyed or re-formatted.")
+    change_warn_min_rows: int = Field(
+        default=20, ge=1, description="Tables smaller than this are left out of the change-volume warning.")
     extract_poll_seconds: float = Field(
         default=60, gt=0, description="How often the triggerer looks for the night's extract while waiting.")
     inject_transient_failure: str | None = Field(

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "csc.cli.returns",
     "csc.cli.load",
     "csc.cli.profile",
+    "csc.cli.extract",
     "csc.cli.generate",
     "csc.cli.check",
     "csc.cli.dq",

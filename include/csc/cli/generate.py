@@ -49,10 +49,19 @@ def _size(value: str) -> str | int:
 @click.option("--full-ssd/--contract-only", "full_ssd", default=None,
               help="Also write the SSD v1.4.5 tables the product does not load yet (default: for every system "
                    "but generic).")
+@click.option("--to-database", "to_database", default=None, metavar="URL",
+              help="Also rebuild the SSD in this PostgreSQL database as an Eclipse deployment holds it (tables from "
+                   "the contract, TRUNCATE and refill) with the night --database-night; with 2+ nights, the record "
+                   "of what changed between the last two is written to truth/<la>/<date>/changes.csv.")
+@click.option("--database-night", "database_night", default=None, type=click.DateTime(formats=["%Y-%m-%d"]),
+              metavar="YYYY-MM-DD", help="The night written to --to-database (default: --as-of).")
+@click.option("--database-schema", "database_schema", default=None, metavar="NAME",
+              help="Schema of the SSD tables in --to-database (default: the login's default schema).")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def generate(la_code: str | None, size: str | None, seed: int, as_of, out: Path, faults: str, nights: int,
              messy: bool, dialect: str, delimiter: str | None, encoding: str | None, datetime_style: str,
              no_manifest: bool, system: str, allocated_flag: bool | None, full_ssd: bool | None,
+             to_database: str | None, database_night, database_schema: str | None,
              quiet: bool) -> None:
     """Generate a synthetic LA extract (no real personal data) with true indicators, faults and exceptions."""
     from csc.settings import get_settings
@@ -73,6 +82,14 @@ def generate(la_code: str | None, size: str | None, seed: int, as_of, out: Path,
     for night in result.nights:
         click.echo(f"{night.extract_dir}  ({sum(night.rows.values()):,} rows, {night.faults} fault rows; "
                    f"truth in {night.truth_dir})")
+    if to_database:
+        from csc_synthetic.source_database import write_source_night
+
+        try:
+            click.echo(write_source_night(result, to_database, database_night.date() if database_night else None,
+                                          database_schema, rendering_is_csv=dialect == "csv" and not messy))
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @click.command("synthetic-seeds")

@@ -99,6 +99,12 @@ def load(path: str | None, la_code: str | None, force: bool, dialect: str | None
 
         # As the nightly load step does: fresh planner statistics before the checks and dbt read the new batch.
         click.echo(f"  planner statistics of raw refreshed in {analyze_raw(settings):.2f} s")
+        from csc.pipeline import record_changes
+
+        changes = record_changes(result.batch_id, settings)
+        click.echo(f"  since the published extract: {changes['new']:,} rows new, {changes['changed']:,} changed, "
+                   f"{changes['deleted']:,} deleted" + (f"; {changes['warnings']} table(s) with a change-volume "
+                                                       "warning" if changes["warnings"] else ""))
         rate = result.total_rows / result.timings["load"] if result.timings.get("load") else 0
         click.echo(f"  batch {result.batch_id} ({result.la_code} {result.extract_date}); verify "
                    f"{result.timings['verify']:.2f} s, load {result.timings['load']:.2f} s ({rate:,.0f} rows/s), "

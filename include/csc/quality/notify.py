@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from csc.alerts import AlertResult, recipients_for, send_alert
 from csc.alerts.templates import render_alert
+from csc.ingest.changes import alert_section, read_changes
 from csc.quality import history, report
 from csc.quality.catalogue import load_catalogue
 from csc.settings import Settings
@@ -38,6 +39,7 @@ def compose_dq_alert(result, settings: Settings) -> tuple[str, str, str]:
         changes = history.changes_since(conn, run, accepted)
         teams = history.top_teams(conn, run, "exception", limit=5)
         exception_records = history.record_counts(conn, run, accepted)[1]
+        extract_changes = read_changes(conn, run.batch_id)
     accepted_held = sum(1 for f in accepted if f.holds)
     la_name = report.la_name(settings, run.la_code)
     fault_rules = {r for r, row in rules.items() if row.kind == "fault"}
@@ -83,6 +85,7 @@ def compose_dq_alert(result, settings: Settings) -> tuple[str, str, str]:
         lines.append((f"Rules resolved (now passing): {len(changes.rules_resolved)}",
                       ", ".join(changes.rules_resolved)))
         sections.append(("Since the previous check", lines))
+    sections.append(alert_section(extract_changes))
     sections.append(("Top teams by exception count",
                      [(f"{team or '(no team)'} {name}: {n:,}", "") for team, name, n in teams]))
     sections.append(("Where to look", [("Report", report_location(result, settings)),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from csc.ingest.changes import read_changes
 from csc.quality import history
 from csc.quality.catalogue import load_catalogue
 from csc.settings import Settings
@@ -83,6 +84,7 @@ def write_report(result, settings: Settings) -> Path:
         reading = conn.execute(
             "select system, allocation_flag_column from ops.batch_source_systems where batch_id = %s",
             (run.batch_id,)).fetchone()
+        extract_changes = read_changes(conn, run.batch_id)
         total_records = conn.execute(
             "select coalesce(sum(value), 0) from ops.dq_batch_measures where batch_id = %s and measure like 'rows:%%'",
             (run.batch_id,)).fetchone()[0]
@@ -107,7 +109,7 @@ def write_report(result, settings: Settings) -> Path:
         families=catalogue.families, family_title=catalogue.family_title,
         changes=changes, nights=nights, trend_svg=jinja2.utils.markupsafe.Markup(trend_chart(nights)),
         teams=teams, fault_teams=fault_teams, measures=measures, total_records=int(total_records), accepted=accepted,
-        shape=shape,
+        shape=shape, extract_changes=extract_changes,
         data_docs=_relative(result.data_docs_path, path.parent),
         system=reading[0] if reading else "generic", allocation_note=allocation_note)
     temporary = path.with_suffix(".html.part")

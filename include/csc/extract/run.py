@@ -226,17 +226,22 @@ def _run_scalar(source: SourceUrl, query: str):
 
 
 def _present_columns(rows: list[tuple[str, str]], tables: list[Table], kind: str) -> dict[str, list[str]]:
-    """Each table's contract columns the source has; refuses missing tables and missing required columns."""
+    """Each table's contract columns the source has; refuses missing tables and missing required columns.
+
+    An optional table (``optional: true`` in the contract: the HR views, the SSD tables only the returns use) that
+    the source does not have is left out: the loader loads it as empty, with a notice."""
     found: dict[str, set[str]] = {}
     for table_name, column_name in rows:
         found.setdefault(str(table_name).lower(), set()).add(str(column_name).lower())
-    missing = [t.name for t in tables if t.name not in found]
+    missing = [t.name for t in tables if t.name not in found and not t.optional]
     if missing:
         hint = (" Mosaic builds its SSD in ## temporary tables, which vanish with the session that built them: the "
                 "LA must persist them as permanent tables (README, \"Mosaic\")." if kind == "mssql" else "")
         raise SourceRefused("missing_tables", f"the source has no table or view {', '.join(missing)}.{hint}")
     columns = {}
     for t in tables:
+        if t.name not in found:
+            continue  # optional, and not in this source
         absent = [c for c in t.required_columns if c not in found[t.name]]
         if absent:
             raise SourceRefused("missing_columns", f"{t.name} in the source has no column {', '.join(absent)} "
@@ -278,6 +283,7 @@ def _read_postgres(source: SourceUrl, schema: str | None, tables: list[Table], f
             extracted_at = now.astimezone(UTC)
             cur.execute(compile_sql(columns_query("postgresql", schema, [t.name for t in tables]), "postgresql"))
             present = _present_columns(cur.fetchall(), tables, "postgresql")
+            tables = [t for t in tables if t.name in present]
         for _ in range(max(1, min(parallel, len(tables))) - 1):
             conn = psycopg2.connect(conninfo, application_name="csc extract")
             conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
@@ -382,6 +388,7 @@ def _read_mssql(source: SourceUrl, schema: str | None, tables: list[Table], fold
             extracted_at = datetime.now(UTC)
             present = _present_columns(list(conn.execute(columns_query("mssql", schema, [t.name for t in tables]))),
                                        tables, "mssql")
+            tables = [t for t in tables if t.name in present]
             reads = []
             for t in tables:
                 started = time.monotonic()

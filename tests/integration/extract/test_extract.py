@@ -91,8 +91,20 @@ def test_a_source_missing_tables_is_refused_naming_them(source):
     with pytest.raises(SourceRefused) as refused:
         extract_source(LA, LAST, source.settings)
     assert refused.value.reason == "missing_tables"
-    assert "ssd_missing" in str(refused.value) and "hr_workers" in str(refused.value)
+    assert "ssd_missing" in str(refused.value)
+    assert "hr_workers" not in str(refused.value)  # optional: an LA without HR views still extracts
     assert visible(landing(source)) == []
+
+
+def test_a_source_without_the_optional_hr_views_extracts_and_loads(source):
+    source.fill(LAST)
+    source.execute("drop table hr_workers; drop table hr_establishment")
+    result = extract_source(LA, LAST, source.settings)
+    assert result.status == "extracted"
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert {f["table"] for f in manifest["files"]} == {t.name for t in load_contract() if t.source == "ssd"}
+    loaded = load_extract(result.folder, source.settings)
+    assert loaded.status == "loaded" and loaded.rows.get("hr_workers", 0) == 0
 
 
 def test_a_table_emptied_since_the_previous_extract_is_retried_then_refused(source):

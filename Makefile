@@ -11,11 +11,12 @@ PYTEST_ARGS ?=
 CHROMIUM_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test setup validators browser airflow airflow-stop warehouse-stop lint audit clean-state help
+.PHONY: run test test-extended setup validators browser airflow airflow-stop warehouse-stop lint audit clean-state help
 
 help:
 	@echo "make run           set up if needed, then run the nightly pipeline end to end on the demo LA"
 	@echo "make test          set up if needed, then run the test suite against a real PostgreSQL"
+	@echo "make test-extended the test suite plus every combination it samples (each system x dialect on small)"
 	@echo "make airflow       start the Airflow UI and scheduler on 127.0.0.1 (make airflow-stop to stop)"
 	@echo "make validators    the DfE return validators' own environment (tools/dfe-validators/.venv; make test needs it)"
 	@echo "make lint          ruff"
@@ -53,6 +54,10 @@ run: setup
 
 test: setup validators browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The default suite plus every combination it samples (marker `extended`: each system in each dialect on `small`).
+test-extended: setup validators browser
+	$(BIN)/python -m pytest -m "extended or not extended" $(PYTEST_ARGS)
 
 airflow: setup
 	$(BIN)/csc airflow start

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csc.contract import Column, Table, column_order, load_contract
+from csc.contract import Column, Table, load_contract
 from csc.contract.profiles import Profile, code_list, load_profile
 
 SYSTEMS = ("generic", "systemc", "mosaic", "eclipse")
@@ -181,20 +181,16 @@ def _link_columns(frames: dict[str, pd.DataFrame], table: Table, frame: pd.DataF
 
 
 def file_columns(table: Table, profile: Profile, ssd_version: str, frame_columns: list[str]) -> list[str]:
-    """The columns of ``table``'s file for the system, in order: the system's bcp order for the SSD version
-    (``csc.contract.column_order``), with the profile's renames applied, its absent columns left out and the
-    extra columns the rendering added at the end."""
-    order = []
-    for name in column_order(table, ssd_version, profile.name):
-        if profile.is_absent(table.name, name):
-            continue
-        source = profile.source_name(table.name, name)
-        if source not in order:
-            order.append(source)
-    renamed = {c: profile.source_name(table.name, c) for c in frame_columns}
+    """The columns of ``table``'s file for the system, in order: the system's headerless order
+    (``Profile.file_columns``: the bcp order for the SSD version, renames applied, absent columns left out), then
+    the profile's extra columns the rendering wrote, then any other column the rendering added."""
+    renamed = {profile.source_name(table.name, c) for c in frame_columns} | set(frame_columns)
+    order = list(profile.file_columns(table, ssd_version, with_extras=False))
+    order += [c for c in profile.extra_columns.get(table.name, ()) if c in renamed and c not in order]
     for name in frame_columns:
-        if renamed[name] not in order and not profile.is_absent(table.name, name):
-            order.append(renamed[name])
+        source = profile.source_name(table.name, name)
+        if source not in order and not profile.is_absent(table.name, name):
+            order.append(source)
     return order
 
 

@@ -138,9 +138,13 @@ def field_problem(kind: str, value: str) -> str | None:
 
 
 def typed_kinds(table: Table, columns: tuple[str, ...]) -> dict[int, str]:
-    """Field index -> kind of check, for the fields of a headerless file (dates are the record scanner's)."""
+    """Field index -> kind of check, for the fields of a headerless file (dates are the record scanner's). A column
+    beyond the contract (a system's extra column, kept in ``_extra``) is not typed."""
     kinds = {}
+    names = set(table.column_names)
     for index, name in enumerate(columns):
+        if name not in names:
+            continue
         column = table.column(name)
         if column.type in ("flag", "integer", "decimal", "id"):
             kinds[index] = column.type

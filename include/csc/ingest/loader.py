@@ -44,7 +44,6 @@ from csc.ingest.dialects import (
     Dialect,
     DialectFile,
     DialectSource,
-    column_order,
     detect,
     is_dash_line,
     needs_transcoding,
@@ -471,7 +470,11 @@ class _ExtractLoad:
         first = lines[0].rstrip("\r")
         skip = 0
         if not chosen.header:
-            columns = column_order(table, self.manifest.ssd_version or self.export.ssd_version, self.profile.name)
+            version = self.manifest.ssd_version or self.export.ssd_version
+            columns = self.profile.file_columns(table, version)
+            bare = self.profile.file_columns(table, version, with_extras=False)
+            if first and len(bare) != len(columns) and len(first.split(chosen.delimiter)) == len(bare):
+                columns = bare  # the export left out the system's optional extra columns
             fields = [f.strip().lower() for f in first.split(chosen.delimiter)]
             if first and set(fields) & set(table.column_names) and len(fields) > 1:
                 raise ExtractRefused("bad_header", f"a {chosen.name} file has no header, but line 1 holds column "

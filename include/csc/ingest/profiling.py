@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from csc.contract import Contract, Table, column_order, load_contract
+from csc.contract import Contract, Table, load_contract
 from csc.contract.profiles import Profile, code_list, load_profile, normalise
 from csc.ingest.dates import is_date
 from csc.ingest.dialects import Dialect, detect, dialect, is_dash_line, sniff_encoding
@@ -171,7 +171,7 @@ def _read_table(source: ExtractSource, table: Table, chosen: Dialect, profile: P
             return []
         header = [h.replace("\0", "").strip().lower() for h in header]
     else:
-        header = list(column_order(table, ssd_version, profile.name))
+        header = list(profile.file_columns(table, ssd_version))
     renames = profile.renames_for(table.name)
     aliases = {alias: c.name for c in table.columns for alias in c.aliases}
     names = []

@@ -18,25 +18,14 @@ from csc.settings import Settings
 from dbt_extracts import record_dq_findings
 
 
-def las_yml_supports_system() -> bool:
-    from csc.las import LocalAuthority
-
-    return "system" in LocalAuthority.model_fields
-
-
-def configure_las(path: Path, systems: dict[str, str]) -> None:
-    """An las.yml naming each LA's system. Until config/las.yml accepts `system:` (the loader's profile support),
-    the LAs are listed without it and the registry's entries are given their system in this process, where the
-    build refreshes the vocabularies (csc.quality.vocabulary reads `la.system`)."""
-    entries = [{"code": code, "name": f"LA {code}", **({"system": system} if las_yml_supports_system() else {})}
+def configure_las(path: Path, systems: dict[str, str], dialects: dict[str, str] | None = None) -> None:
+    """An las.yml naming each LA's source system (`system:`) and, where given, its export dialect (`export:`)."""
+    dialects = dialects or {}
+    entries = [{"code": code, "name": f"LA {code}", "system": system,
+                **({"export": {"dialect": dialects[code]}} if code in dialects else {})}
                for code, system in systems.items()]
     path.write_text(yaml.safe_dump({"las": entries}), encoding="utf-8")
-    if not las_yml_supports_system():
-        registry = la_registry(path)
-        for code, system in systems.items():
-            la = registry.get(code)
-            object.__setattr__(la, "system", system)  # the LocalAuthority is frozen: set as the loader will
-    assert [getattr(la, "system", None) for la in la_registry(path)] == list(systems.values())
+    assert [la.system for la in la_registry(path)] == list(systems.values())
 
 
 def land_copy(settings: Settings, extract_dir: Path, la_code: str, as_of: date, truth_dir: Path | None) -> int:

@@ -28,7 +28,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from csc.contract import Contract, load_contract
+from csc.contract import Contract, Table, load_contract
 
 PROFILES_DIR = Path(__file__).resolve().parent
 CODE_LISTS_PATH = PROFILES_DIR.parents[3] / "dbt_project" / "seeds" / "reference" / "code_lists.csv"
@@ -160,6 +160,9 @@ class Profile(BaseModel):
     absent_columns: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     natural_keys: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     derived_columns: dict[str, Derivation] = Field(default_factory=dict)  # "<table>.<column>" -> how
+    # Columns beyond the contract that the system's export writes, after the contract's (lower case): kept in raw
+    # ``_extra``; they give a headerless (bcp) file its full column list.
+    extra_columns: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     worker_columns: dict[str, WorkerColumnKind] = Field(default_factory=dict)
     vocabularies: dict[str, Vocabulary] = Field(default_factory=dict)
     allocation: Allocation = Allocation()
@@ -174,6 +177,20 @@ class Profile(BaseModel):
             if target == column:
                 return source
         return column
+
+    def file_columns(self, table: Table, ssd_version: str | None = None, *,
+                     with_extras: bool = True) -> tuple[str, ...]:
+        """The columns of a headerless (bcp) file of ``table`` as this system writes it, in order: the system's
+        order for the SSD version (:func:`csc.contract.column_order`), absent columns left out, renamed columns
+        under the system's names, then the profile's ``extra_columns`` (``with_extras``). The loader and the
+        generator both ask here."""
+        from csc.contract import column_order
+
+        columns = [self.source_name(table.name, c) for c in column_order(table, ssd_version, self.name)
+                   if not self.is_absent(table.name, c)]
+        if with_extras:
+            columns += [c for c in self.extra_columns.get(table.name, ()) if c not in columns]
+        return tuple(columns)
 
     def is_absent(self, table: str, column: str) -> bool:
         return column in self.absent_columns.get(table, ())

@@ -208,11 +208,15 @@ def _make_rule(entry: dict, params: dict, env: jinja2.Environment, settings: Set
     if dotted in entry.get("severity_warn", {}):
         severity, why = "warn", entry["severity_warn"][dotted]
     expectation = entry.get("expectation", "unexpected_rows")
+    sql_template = entry.get("sql")
+    if params.get("convention_systems") and entry.get("convention_sql"):
+        # the column holds something else by some system's convention: a query that leaves those batches out
+        expectation, sql_template = "unexpected_rows", entry["convention_sql"]
     if generated:
         tables = tuple(t.format(**params) for t in entry.get("tables", ["{table}"]))
     else:
         tables = tuple(entry["tables"])
-    if expectation == "unexpected_rows" and not entry.get("sql"):
+    if expectation == "unexpected_rows" and not sql_template:
         raise CatalogueError(f"{where}: an unexpected_rows rule needs sql")
     columns: tuple[str, ...] = ()
     if expectation == "unique":
@@ -233,7 +237,7 @@ def _make_rule(entry: dict, params: dict, env: jinja2.Environment, settings: Set
         column=params.get("column"),
         columns=columns,
         regex=entry.get("regex"),
-        sql_template=entry.get("sql"),
+        sql_template=sql_template,
         requires_previous=bool(entry.get("requires_previous", False)),
         params=params,
     )
@@ -271,7 +275,8 @@ def _expansions(template: dict, contract: Contract) -> Iterator[dict[str, Any]]:
         if kind == "foreign_key":
             for fk in table.foreign_keys:
                 yield {"table": table.name, "column": fk.column, "ref_table": fk.table,
-                       "ref_column": fk.referenced_column}
+                       "ref_column": fk.referenced_column,
+                       "convention_systems": _convention_systems(template, f"{table.name}.{fk.column}")}
             continue
         if kind == "person_reference":
             linked = {fk.column for fk in table.foreign_keys if fk.references == "ssd_person.pers_person_id"}
@@ -284,11 +289,26 @@ def _expansions(template: dict, contract: Contract) -> Iterator[dict[str, Any]]:
         for col in table.columns:
             dotted = f"{table.name}.{col.name}"
             if COLUMN_SELECTORS[kind](col) and dotted not in planned:
-                params = {"table": table.name, "column": col.name, "column_type": col.type}
+                params = {"table": table.name, "column": col.name, "column_type": col.type,
+                          "convention_systems": _convention_systems(template, dotted)}
+                if template.get("only_with_convention") and not params["convention_systems"]:
+                    continue  # a rule about a system's convention, and no system has it for this column
                 if kind == "code_column":
                     params.update(code_list=col.code_list, event_date=event_dates.get(dotted),
                                   vocabulary=vocabularies.get(dotted))
                 yield params
+
+
+def _convention_systems(template: dict, dotted: str) -> list[str]:
+    """The source systems whose profile makes ``dotted``'s values valid by convention for this rule
+    (``convention: worker_column | blank_by_design`` in the template): their batches are not flagged."""
+    conventions = template.get("convention") or []
+    from csc.contract.profiles import systems_with
+
+    found: list[str] = []
+    for convention in [conventions] if isinstance(conventions, str) else conventions:
+        found += [s for s in systems_with(convention, dotted) if s not in found]
+    return found
 
 
 def _validate(rules: list[Rule], families: dict, contract: Contract) -> None:

@@ -164,6 +164,9 @@ class Profile(BaseModel):
     # ``_extra``; they give a headerless (bcp) file its full column list.
     extra_columns: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     worker_columns: dict[str, WorkerColumnKind] = Field(default_factory=dict)
+    # Contract columns the system leaves blank on some records by design ("<table>.<column>"): SystemC writes no
+    # professional on a team-only involvement. Such a blank is valid data, not a missing value.
+    blank_by_design: tuple[str, ...] = ()
     vocabularies: dict[str, Vocabulary] = Field(default_factory=dict)
     allocation: Allocation = Allocation()
 
@@ -293,10 +296,25 @@ def check_profile(profile: Profile, contract: Contract) -> None:
             missing = [c for c in key if c not in contract.table(table).column_names]
             if missing:
                 raise ValueError(f"{where}: natural key of {table} names unknown columns {missing}")
-    for qualified in [*profile.worker_columns, *(v.column for v in profile.vocabularies.values())]:
+    for qualified in [*profile.worker_columns, *profile.blank_by_design,
+                      *(v.column for v in profile.vocabularies.values())]:
         table, column = qualified.split(".", 1)
         if column not in contract.table(table).column_names:
             raise ValueError(f"{where}: {qualified} is not a contract column")
     role = profile.vocabularies.get("involvement_role")
     if role is not None and profile.allocation.role not in role.map.values():
         raise ValueError(f"{where}: no involvement role maps to the allocation role {profile.allocation.role!r}")
+
+
+def systems_with(convention: Literal["worker_column", "blank_by_design", "derived"], qualified: str) -> list[str]:
+    """The source systems whose profile declares ``qualified`` ("<table>.<column>") a worker column (a name or a
+    staff id), blank by design, or derived at load: the checks treat those values by the system's convention in
+    those systems' batches."""
+    out = []
+    for name in available_systems():
+        profile = load_profile(name)
+        declared = {"worker_column": profile.worker_columns, "blank_by_design": profile.blank_by_design,
+                    "derived": profile.derived_columns}[convention]
+        if qualified in declared:
+            out.append(name)
+    return out

@@ -76,7 +76,9 @@ def land(settings: Settings, generated: Path, la_code: str) -> int:
 
 @pytest.mark.parametrize(("system", "size", "dialect"), [
     # every profile and every dialect in the default suite (tiny), every combination under the slow marker (small)
-    ("systemc", "tiny", "bcp"), pytest.param("mosaic", "tiny", "ssms", marks=MOSAIC_KNOWN_GAP), ("eclipse", "tiny", "csv"),
+    ("systemc", "tiny", "bcp"),
+    pytest.param("mosaic", "tiny", "ssms", marks=MOSAIC_KNOWN_GAP),
+    ("eclipse", "tiny", "csv"),
     *[pytest.param(s, "small", d, marks=[pytest.mark.slow, pytest.mark.extended]
                    + ([MOSAIC_KNOWN_GAP] if s == "mosaic" else [])) for s in SYSTEMS for d in DIALECTS],
 ])

@@ -137,4 +137,5 @@ def send_readiness_alert(settings: Settings, la_code: str, batch_id: int | None,
                          sections=[("Return readiness (DfE validators)", readiness.alert_lines()),
                                    ("Where to look", [("Report", location + "#return-readiness")])])
     return send_alert("data_quality", f"readiness:{la_code}:{batch_id}",
-                      recipients_for(la_code, "data_quality", settings), alert.subject, alert.text, settings, la_code=la_code, batch_id=batch_id)
+                      recipients_for(la_code, "data_quality", settings), alert.subject, alert.text,
+                      settings, la_code=la_code, batch_id=batch_id)

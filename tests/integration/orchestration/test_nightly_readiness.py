@@ -128,20 +128,17 @@ def test_without_the_validators_environment_the_step_says_not_run(nights, tmp_pa
     """An install whose validators' environment is missing: "not run" in ops, the step and the report."""
     orch = nights.orch
     import csc.statutory.validate as validate
-    from csc.pipeline import RunRef, readiness_step
+    from csc.pipeline import readiness_step, start_run
     from csc.statutory.readiness import latest
 
     monkeypatch.setattr(validate, "VALIDATORS_DIR", tmp_path / "no-validators")
-    run_id, batch_id = orch.query(
-        "select run_id, batch_id from ops.pipeline_runs where detail->>'extract_date' = %s", (NIGHTS[1].isoformat(),))[0]
-    orch.query("insert into ops.pipeline_runs (la_code, started_at, status, detail) values (%s, now(), 'running', "
-               "%s) returning run_id", (LA, '{"extract_date": "%s"}' % NIGHTS[1].isoformat()))
-    fresh = orch.query("select max(run_id) from ops.pipeline_runs")[0][0]
-    assert fresh != run_id
-    out = readiness_step(RunRef(fresh, LA, NIGHTS[1]), batch_id, orch.settings)
+    batch_id = orch.query("select batch_id from ops.extract_batches where extract_date = %s", (NIGHTS[1],))[0][0]
+    run = start_run(LA, NIGHTS[1], settings=orch.settings)  # a run of its own (a re-run of night 2 would skip)
+    out = readiness_step(run, batch_id, orch.settings)
     assert out["status"] == "not_run" and "make validators" in out["reason"]
-    assert orch.query("select status from ops.pipeline_steps where run_id = %s and step = 'readiness'", (fresh,)) == \
-        [("skipped",)]
+    step = orch.query("select status, detail->>'reason' from ops.pipeline_steps where run_id = %s "
+                      "and step = 'readiness'", (run.run_id,))
+    assert step == [("skipped", out["reason"])]
     now = latest(orch.settings, LA)
     assert now.status == "not_run" and now.readiness is None
     assert any("NOT RUN" in head for head, _ in now.alert_lines())

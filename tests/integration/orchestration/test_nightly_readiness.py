@@ -52,6 +52,8 @@ def nights(orchestration):
     run_night(orch, NIGHTS[0])
     first = SimpleNamespace(steps=steps_of(orch, NIGHTS[0]), report=report_of(orch, NIGHTS[0]),
                             emails=list(orch.emails("[CSC return readiness]")),
+                            alerts=orch.query("select alert_key, status, subject, last_error from ops.alerts"),
+                            detail=orch.query("select detail from ops.pipeline_steps where step = 'readiness'"),
                             runs=orch.query("select return_kind, validation_run_id from ops.statutory_validation_runs "
                                             "order by validation_run_id"))
     # Night 1 as if one rule's errors had been another's: tonight they are new, and the renamed ones resolved.
@@ -93,7 +95,8 @@ def test_the_first_night_shows_return_readiness_in_the_report_and_the_leads_emai
     assert 'id="return-readiness"' in report and "Collection year 2026-27" in report
     assert "(first run: nothing to compare with)" in report
     assert f"<code>{nights.rule}</code>" in report and "Children to fix" in report
-    assert len(nights.first.emails) == 1
+    assert len(nights.first.emails) == 1, (nights.first.alerts, nights.first.detail,
+                                           [m.subject for m in nights.orch.sink.messages])
     email = nights.first.emails[0]
     assert email.recipients == [PERFORMANCE]
     assert email.message["X-CSC-Alert-Key"].startswith(f"readiness:{LA}:")

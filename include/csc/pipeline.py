@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -285,9 +286,17 @@ def readiness_step(run: RunRef, batch_id: int, settings: Settings | None = None)
             if status == "not_run":
                 detail.update(_readiness_outputs(run, batch_id, settings))
             return {"batch_id": batch_id, "status": status, "reason": reason}
-        result = nightly_readiness(settings, run.la_code, run.extract_date, ons_code=la.ons_code)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        folders = settings.outputs_dir / "statutory" / run.la_code
+        folder = folders / f"readiness-{detail['collection_year']}-{stamp}"
+        result = nightly_readiness(settings, run.la_code, run.extract_date, ons_code=la.ons_code, folder=folder)
         record(settings, run.la_code, run.extract_date, "done", run_id=run.run_id, batch_id=batch_id,
                validation_run_ids=[r.validation_run_id for r in result.returns])
+        # The files carry child ids and their verdict is in ops: only the latest night's are kept.
+        for old in folders.glob("readiness-*"):
+            if old != folder and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+        detail["folder"] = str(folder)
         detail.update(status="done", returns={
             r.kind: {"ruleset": r.ruleset, "validation_run_id": r.validation_run_id, "errors": r.errors,
                      "rules": len(r.errors_by_rule), "new": len(r.new), "resolved": len(r.resolved),

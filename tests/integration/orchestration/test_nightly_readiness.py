@@ -82,12 +82,14 @@ def test_the_readiness_step_runs_after_publication_and_does_not_fail_the_night(n
                         "where s.step = 'readiness' and r.detail->>'extract_date' = %s", (NIGHTS[0].isoformat(),))
     returns = detail[0][0]["returns"]
     assert returns["903"]["errors"] > 0, "the synthetic postcodes alone give the 903 errors; the night succeeded"
-    # The CIN census carries the LA's DfE number (las.yml dfe_code) as its LEA.
+    # The CIN census carries the LA's DfE number (las.yml dfe_code) as its LEA. Only the latest night's files are kept.
     from pathlib import Path
 
-    census = Path(orch.query("select files_folder from ops.statutory_validation_runs where validation_run_id = %s",
-                             (dict(nights.first.runs)["cin"],))[0][0])
-    assert "<LEA>850</LEA>" in census.read_text(encoding="utf-8")
+    folders = [Path(r[0]) for r in orch.query("select files_folder from ops.statutory_validation_runs "
+                                              "where return_kind = 'cin' order by validation_run_id")]
+    assert not folders[0].exists()
+    assert "<LEA>850</LEA>" in folders[1].read_text(encoding="utf-8")
+    assert [p.name for p in (orch.settings.outputs_dir / "statutory" / LA).iterdir()] == [folders[1].parents[1].name]
 
 
 def test_the_first_night_shows_return_readiness_in_the_report_and_the_leads_email(nights):

@@ -19,6 +19,10 @@ nights since the LA's ``start_date`` are processed oldest first (``csc backfill`
 * A run not finished by the LA's deadline raises one lateness alert (``late-run:<dag>:<run>``).
 * ``purge``, before the run is finished, deletes what the LA's local stores keep past its retention (``retention:`` in
   config/las.yml; never this night's files nor the last published extract's).
+* ``readiness``, after publication, builds the current collection year's SSDA903 and CIN files and runs the DfE
+  validators on them (csc.statutory.readiness): errors by rule, new and resolved since the last night, children to
+  fix per team, in the DQ report and the performance leads' e-mail. Validator errors do not fail the night; a crash
+  does. ``statutory_readiness: false`` in config/las.yml (or CSC_STATUTORY_READINESS=false) switches it off.
 * Every task is safe to re-run: each step finds its work already done and says so.
 
 Nothing here touches a database, the network or an extract at import time.
@@ -126,6 +130,14 @@ def nightly_dag(la: LocalAuthority, settings):
 
             return run_step("extract", run, extract_step, get_current_context())["folder"]
 
+        @task
+        def readiness(run: dict, published: dict) -> dict:
+            from csc.orchestration.steps import run_step
+            from csc.pipeline import readiness_step
+
+            run_step("readiness", run, lambda ref: readiness_step(ref, published["batch_id"]), get_current_context())
+            return published
+
         run = start_run()
         if la.source is not None:
             folder = extract(run)
@@ -133,7 +145,8 @@ def nightly_dag(la: LocalAuthority, settings):
             folder = ExtractArrivedSensor(task_id="wait_for_extract", run=run).output
         checked = check(run, load(run, folder))
         built = CscDbtBuildOperator(task_id="build", run=run, checked=checked)
-        finish(run, purge(run, publish(run, built.output)))  # purge: retention (csc.retention)
+        # purge: retention (csc.retention); readiness: the DfE validators on the year's returns (csc.statutory)
+        finish(run, readiness(run, purge(run, publish(run, built.output))))
 
     return nightly()
 

@@ -235,6 +235,26 @@ class LocalAuthority(BaseModel):
     # ONS mid-year population estimates of the LA's children (0-17) by year: a CSV with columns year and
     # population_0_17 (csc.quality.reference). Relative paths are relative to the repository.
     population: Path | None = None
+    # The LA's identity in national data: its ONS code (E06/E08/E09/E10 and six digits, one of the upper-tier LAs in
+    # include/csc/reference/english_las.csv; the DfE validators' LA rules need it) and its three-digit DfE LA number
+    # (the CIN census's LEA). None: not known (the validators'
+    # LA rules then fail, and the CIN census carries the LA's ``code``).
+    ons_code: str | None = Field(default=None, pattern=r"^E(06|08|09|10)[0-9]{6}$")
+    dfe_code: str | None = Field(default=None, pattern=r"^[0-9]{3}$")
+    # Nightly return readiness (csc.statutory.readiness) after each publication; also CSC_STATUTORY_READINESS.
+    statutory_readiness: bool = True
+
+    @field_validator("ons_code")
+    @classmethod
+    def _known_ons_code(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from csc.reference.english_las import TARGET, read
+
+        if value not in read():
+            raise ValueError(f"ons_code {value} is not an English LA with children's social care duties (upper tier) "
+                             f"in {TARGET.name}")
+        return value
 
     @field_validator("system")
     @classmethod
@@ -380,3 +400,16 @@ def la_registry(source: Settings | Path | None = None) -> LARegistry:
         registry = LARegistry(path, load_las(path))
         _registries[path] = (version, registry)
         return registry
+
+
+def identity_codes(source: Settings | Path | None, la_code: str) -> tuple[str | None, str | None]:
+    """(ONS code, DfE LA number) of LA ``la_code`` from its ``ons_code:`` and ``dfe_code:``; None for what is not
+    configured (also for an LA the file does not list, or no file)."""
+    try:
+        registry = la_registry(source)
+    except FileNotFoundError:
+        return None, None
+    if la_code not in registry:
+        return None, None
+    la = registry.get(la_code)
+    return la.ons_code, la.dfe_code

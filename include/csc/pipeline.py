@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +279,87 @@ def purge_step(run: RunRef, settings: Settings | None = None) -> dict[str, Any]:
         for error in report.errors:
             log.warning("retention: %s", error)
     return report.as_detail()
+
+
+def readiness_step(run: RunRef, batch_id: int, settings: Settings | None = None) -> dict[str, Any]:
+    """Nightly return readiness (csc.statutory.readiness), after publication: build the current collection year's
+    903 and CIN files, run the DfE validators, store their verdict, then write the night's DQ report again with its
+    "Return readiness" section and e-mail that section to the performance leads.
+
+    Validator errors are what it reports, not a failure of the night. It is switched off by las.yml
+    ``statutory_readiness: false`` or CSC_STATUTORY_READINESS=false; without the validators' environment it records
+    and reports "not run" (never a silent pass). A crash raises: the task fails and is alerted like any other."""
+    from csc.statutory.readiness import current_year, nightly_readiness, record
+    from csc.statutory.validate import validators_python
+    from csc.statutory.years import StatutoryError
+
+    settings = settings or get_settings()
+    la = local_authority(run.la_code, settings)
+    with recorded_step(run, "readiness", settings) as detail:
+        detail["collection_year"] = current_year(run.extract_date).name
+        reason = None
+        status = "not_run"
+        if not settings.statutory_readiness or not la.statutory_readiness:
+            status = "disabled"
+            reason = ("switched off by CSC_STATUTORY_READINESS=false" if not settings.statutory_readiness
+                      else f"switched off for LA {la.code} (statutory_readiness: false in {settings.las_config})")
+        else:
+            try:
+                validators_python()
+            except StatutoryError as exc:
+                reason = str(exc)
+                log.warning("return readiness of LA %s not run: %s", run.la_code, reason)
+        with connect(settings, role=LOADER) as conn:
+            before = {r[0] for r in conn.execute(
+                "select status from ops.statutory_readiness where run_id = %s and batch_id = %s",
+                (run.run_id, batch_id)).fetchall()}
+        if "done" in before:
+            detail.update(skipped=True, reason=f"readiness of batch {batch_id} already done in this run")
+            return {"batch_id": batch_id, "status": "already done"}
+        if reason is not None:
+            if status not in before:  # a re-run of a switched-off night records nothing new
+                record(settings, run.la_code, run.extract_date, status, run_id=run.run_id, batch_id=batch_id,
+                       detail=reason)
+            detail.update(skipped=True, status=status, reason=reason)
+            if status == "not_run":
+                detail.update(_readiness_outputs(run, batch_id, settings))
+            return {"batch_id": batch_id, "status": status, "reason": reason}
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        folders = settings.outputs_dir / "statutory" / run.la_code
+        folder = folders / f"readiness-{detail['collection_year']}-{stamp}"
+        result = nightly_readiness(settings, run.la_code, run.extract_date, ons_code=la.ons_code, folder=folder)
+        record(settings, run.la_code, run.extract_date, "done", run_id=run.run_id, batch_id=batch_id,
+               validation_run_ids=[r.validation_run_id for r in result.returns])
+        # The files carry child ids and their verdict is in ops: only the latest night's are kept.
+        for old in folders.glob("readiness-*"):
+            if old != folder and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+        detail["folder"] = str(folder)
+        detail.update(status="done", returns={
+            r.kind: {"ruleset": r.ruleset, "validation_run_id": r.validation_run_id, "errors": r.errors,
+                     "rules": len(r.errors_by_rule), "new": len(r.new), "resolved": len(r.resolved),
+                     "not_run": r.not_run} for r in result.returns})
+        detail.update(_readiness_outputs(run, batch_id, settings))
+    return {"batch_id": batch_id, "status": "done"}
+
+
+def _readiness_outputs(run: RunRef, batch_id: int, settings: Settings) -> dict[str, Any]:
+    """The DQ report written again and the leads' e-mail; neither may fail the step (logged and recorded)."""
+    from csc.quality.notify import send_readiness_alert
+    from csc.quality.report import rewrite_report
+
+    out: dict[str, Any] = {}
+    report_path = None
+    try:
+        report_path = rewrite_report(settings, batch_id)
+        out["report"] = str(report_path) if report_path else None
+    except Exception as exc:
+        log.exception("return readiness: the DQ report of batch %s could not be written again", batch_id)
+        out["report_error"] = f"{type(exc).__name__}: {exc}"
+    try:
+        alert = send_readiness_alert(settings, run.la_code, batch_id, report_path)
+        out["alert"] = f"{alert.key}: {alert.status}" if alert else None
+    except Exception as exc:
+        log.exception("return readiness: the performance leads' e-mail of batch %s could not be sent", batch_id)
+        out["alert_error"] = f"{type(exc).__name__}: {exc}"
+    return out

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
         description="Reporting periods (and the population years the rates need) reach back this many years before "
                     "the extract date: an SSD extract keeps six years of history.")
     dq_data_docs: bool = Field(default=True, description="Also build Great Expectations Data Docs for every run.")
+    statutory_readiness: bool = Field(
+        default=True, description="Nightly return readiness after each publication (build and validate the year's "
+                                  "903 and CIN files); false: off for every LA (las.yml statutory_readiness: per LA).")
 
     # --- alerts (include/csc/alerts) -------------------------------------------------------------------------------
     smtp_conn_id: str = Field(

@@ -82,7 +82,7 @@ def test_every_dag_has_owner_tags_retries_and_failure_callback(dagbag):
 
 def test_the_nightly_dag_runs_the_steps_in_order(dagbag):
     dag = dagbag.dags["csc_nightly_999"]
-    order = ["start_run", "wait_for_extract", "load", "check", "build", "publish", "purge", "finish"]
+    order = ["start_run", "wait_for_extract", "load", "check", "build", "publish", "purge", "readiness", "finish"]
     for upstream, downstream in zip(order, order[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids, f"{upstream} -> {downstream}"
 

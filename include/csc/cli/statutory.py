@@ -90,7 +90,8 @@ def cin(la_code: str, year, out: Path | None) -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="New or empty folder for the files validated (default: under outputs/statutory/CODE).")
 @click.option("--ons-code", default=None, metavar="E0NNNNNNN",
-              help="The LA's ONS code for the 903 validator's LA rules (default: none; those rules then fail).")
+              help="The LA's ONS code for the 903 validator's LA rules (default: the LA's ons_code in las.yml; "
+                   "none: those rules then fail).")
 def validate(la_code: str, year, out: Path | None, ons_code: str | None) -> None:
     """Build the 903 and CIN files of a year, run the DfE's validators on them and store every issue in ops.
 
@@ -105,6 +106,10 @@ def validate(la_code: str, year, out: Path | None, ons_code: str | None) -> None
     ensure_warehouse(settings)
     folder = _out(settings, la_code, "validate", year.name, out)
     try:
+        if ons_code is None:
+            from csc.las import identity_codes
+
+            ons_code = identity_codes(settings, la_code)[0]
         run = validate_year(settings, la_code, year, folder, ons_code=ons_code, progress=click.echo)
     except StatutoryError as exc:
         raise click.ClickException(str(exc)) from None
@@ -120,7 +125,8 @@ def validate(la_code: str, year, out: Path | None, ons_code: str | None) -> None
 @click.option("--la", "la_code", required=True, metavar="CODE", help="LA code, e.g. 999.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="The night (default: the extract date of the LA's latest published batch).")
-@click.option("--ons-code", default=None, metavar="E0NNNNNNN", help="The LA's ONS code for the 903 validator.")
+@click.option("--ons-code", default=None, metavar="E0NNNNNNN",
+              help="The LA's ONS code for the 903 validator (default: the LA's ons_code in las.yml).")
 def readiness(la_code: str, as_of, ons_code: str | None) -> None:
     """Return readiness: build and validate the current collection year's 903 and CIN files; print the errors by
     rule, the new and resolved errors since the last run, and the children to fix per team."""

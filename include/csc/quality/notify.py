@@ -88,6 +88,9 @@ def compose_dq_alert(result, settings: Settings) -> tuple[str, str, str]:
     sections.append(alert_section(extract_changes))
     sections.append(("Top teams by exception count",
                      [(f"{team or '(no team)'} {name}: {n:,}", "") for team, name, n in teams]))
+    readiness = report.return_readiness(settings, run.la_code, run.extract_date)
+    if readiness is not None and readiness.status != "disabled":
+        sections.append(("Return readiness (DfE validators)", readiness.alert_lines()))
     sections.append(("Where to look", [("Report", report_location(result, settings)),
                                        ("Records", f"ops.dq_failing_records, run {result.dq_run_id}")]
                      + ([("Accepted findings", f"{accepted_held:,} not repeated here (csc dq accepted; listed in "
@@ -119,3 +122,23 @@ def send_run_alerts(result, settings: Settings) -> list[AlertResult]:
             recipients_for(result.la_code, "failures", settings), blocked.subject, blocked.text, settings,
             la_code=result.la_code, batch_id=result.batch_id))
     return sent
+
+
+def send_readiness_alert(settings: Settings, la_code: str, batch_id: int | None, report_path) -> AlertResult | None:
+    """After the nightly readiness: the performance leads' "Return readiness" e-mail (key ``readiness:<la>:<batch>``),
+    counts and rule codes only; the report lists the children."""
+    readiness = report.return_readiness(settings, la_code, None)
+    if readiness is None:
+        return None
+    location = "(the report could not be written; see the pipeline log)"
+    if report_path is not None:
+        location = (settings.reports_base_url.rstrip("/") + "/" + report_path.relative_to(settings.outputs_dir)
+                    .as_posix()) if settings.reports_base_url else str(report_path)
+    errors = sum(r.errors for r in readiness.readiness.returns) if readiness.readiness else None
+    alert = render_alert("readiness_alert", "csc.quality", la_name=report.la_name(settings, la_code),
+                         la_code=la_code, readiness=readiness, errors=errors,
+                         sections=[("Return readiness (DfE validators)", readiness.alert_lines()),
+                                   ("Where to look", [("Report", location + "#return-readiness")])])
+    return send_alert("data_quality", f"readiness:{la_code}:{batch_id}",
+                      recipients_for(la_code, "data_quality", settings), alert.subject, alert.text,
+                      settings, la_code=la_code, batch_id=batch_id)

@@ -8,6 +8,7 @@ the previous night, where the practice backlogs sit (teams), and how the figures
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from csc.warehouse.bootstrap import LOADER
 from csc.warehouse.connection import connect
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
+log = logging.getLogger(__name__)
 
 
 def sparkline(points: list[tuple[date, int | None]], width: int = 120, height: int = 24) -> str:
@@ -90,6 +92,7 @@ def write_report(result, settings: Settings) -> Path:
             (run.batch_id,)).fetchone()[0]
     for row in rules:
         row.trend = series.get(row.rule_id, [])
+    readiness = return_readiness(settings, run.la_code, run.extract_date)
     meta = catalogue.by_id
     failing = [r for r in rules if r.status in ("fail", "error")]
     # How the extract was read: its source-system profile, and whether allocation had to be approximated.
@@ -111,11 +114,42 @@ def write_report(result, settings: Settings) -> Path:
         teams=teams, fault_teams=fault_teams, measures=measures, total_records=int(total_records), accepted=accepted,
         shape=shape, extract_changes=extract_changes,
         data_docs=_relative(result.data_docs_path, path.parent),
-        system=reading[0] if reading else "generic", allocation_note=allocation_note)
+        system=reading[0] if reading else "generic", allocation_note=allocation_note, readiness=readiness)
     temporary = path.with_suffix(".html.part")
     temporary.write_text(html, encoding="utf-8")
     temporary.replace(path)
     return path
+
+
+def return_readiness(settings: Settings, la_code: str, extract_date: date):
+    """The report's "Return readiness": the LA's latest nightly readiness of this night or before (None when it has
+    never run; a failure to read it is logged and shown as not available, never breaking the report)."""
+    from csc.statutory.readiness import latest
+
+    try:
+        return latest(settings, la_code, extract_date)
+    except Exception:
+        log.exception("return readiness of LA %s could not be read for the report", la_code)
+        return None
+
+
+def rewrite_report(settings: Settings, batch_id: int) -> Path | None:
+    """Write the batch's latest data-quality report again (the nightly readiness step, after publication, so that the
+    report carries that night's "Return readiness"). None when the batch has no data-quality run."""
+    from csc.quality.runner import CheckResult
+
+    with connect(settings, role=LOADER) as conn:
+        row = conn.execute(
+            "select r.dq_run_id, r.outcome, r.detail ->> 'data_docs', b.la_code, b.extract_date "
+            "from ops.dq_runs r join ops.extract_batches b using (batch_id) "
+            "where r.batch_id = %s and r.outcome is not null order by r.dq_run_id desc limit 1", (batch_id,)).fetchone()
+    if row is None:
+        return None
+    dq_run_id, outcome, docs, la_code, extract_date = row
+    result = CheckResult(batch_id=batch_id, dq_run_id=dq_run_id, la_code=la_code, extract_date=extract_date,
+                         outcome=outcome, blocking_rules=(), warning_rules=(),
+                         data_docs_path=Path(docs) if docs else None)
+    return write_report(result, settings)
 
 
 @dataclass(frozen=True)

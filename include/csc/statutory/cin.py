@@ -159,7 +159,7 @@ def _group(rows: list[dict], key: str) -> dict:
 
 
 def build_message(data: dict[str, list[dict]], la_code: str, year: CollectionYear,
-                  now: datetime | None = None) -> etree._Element:
+                  now: datetime | None = None, lea: str | None = None) -> etree._Element:
     """The census message (an lxml tree) from the collected rows."""
     now = now or datetime.now(UTC)
     message = etree.Element("Message")
@@ -170,7 +170,7 @@ def build_message(data: dict[str, list[dict]], la_code: str, year: CollectionYea
     _add(details, "ReferenceDate", year.end)
     source = etree.SubElement(header, "Source")
     _add(source, "SourceLevel", "L")
-    _add(source, "LEA", la_code)
+    _add(source, "LEA", lea or la_code)  # lea: the LA's DfE number (las.yml dfe_code)
     _add(source, "SoftwareCode", "csc-pipeline")
     _add(source, "Release", __version__)
     _add(source, "SerialNo", 1)
@@ -278,7 +278,9 @@ def write_cin(settings: Settings, la_code: str, year: CollectionYear, out: Path,
     if not data["referrals"]:
         raise StatutoryError(f"LA {la_code}: no children in need in {year.name} in the warehouse "
                              "(has an extract been loaded and built?)")
-    message = build_message(data, la_code, year)
+    from csc.las import identity_codes
+
+    message = build_message(data, la_code, year, lea=identity_codes(settings, la_code)[1])
     tree = etree.ElementTree(message)
     # Rebuilt from the serialised text so that errors carry line numbers of the file as written.
     text = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)

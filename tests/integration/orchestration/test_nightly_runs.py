@@ -188,7 +188,8 @@ def test_rerunning_finished_and_failed_nights_adds_no_row_and_no_alert(blocked):
     steps = orch.query("select s.step, s.status from ops.pipeline_steps s join ops.pipeline_runs r using (run_id) "
                        "where r.detail->>'extract_date' = %s order by s.started_at", (LAST.isoformat(),))
     assert steps == [("load", "skipped"), ("check", "skipped"), ("build", "skipped"), ("publish", "skipped"),
-                     ("purge", "success")]  # retention runs every night (nothing here is old enough to delete)
+                     ("purge", "success"), ("readiness", "skipped")]  # retention runs every night (nothing here is
+    # old enough to delete); return readiness is switched off (orch_helpers.write_las)
     failed = orch.csc("backfill", "--la", LA, "--from", blocked.night.isoformat(), "--to",
                       blocked.night.isoformat())
     assert failed.returncode == 1 and f"Stopped at {blocked.night}" in failed.stdout

@@ -1,0 +1,150 @@
+"""Nightly return readiness for real: the nightly DAG (``dag.test()`` through ``csc backfill``) on two generated tiny
+nights, the DfE validators in their own environment, the DQ report and the performance leads' e-mails (real SMTP on
+loopback).
+
+1. night 1: the ``readiness`` step runs after ``purge`` and before ``finish``, validates the 2026-27 903 and CIN files,
+   does not fail the night although the validators report errors, and the report and the leads' e-mail carry the
+   "Return readiness" section (errors by rule, first run, children to fix per team);
+2. night 2: new and resolved errors since night 1 (night 1's stored issues of one rule are renamed, so that rule's
+   errors are new tonight and the renamed ones resolved), in the report and the e-mail; the night's DQ e-mail, sent
+   before publication, carries night 1's readiness;
+3. without the validators' environment the step records and reports "not run", never a pass.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from orch_helpers import LA, PERFORMANCE
+
+pytestmark = [pytest.mark.integration, pytest.mark.dags, pytest.mark.slow]
+
+LAST = date(2026, 7, 1)
+NIGHTS = [LAST - timedelta(days=1), LAST]
+
+
+def steps_of(orch, night: date) -> list[tuple[str, str]]:
+    return orch.query("select s.step, s.status from ops.pipeline_steps s join ops.pipeline_runs r using (run_id) "
+                      "where r.detail->>'extract_date' = %s order by s.started_at", (night.isoformat(),))
+
+
+def report_of(orch, night: date) -> str:
+    return (orch.settings.outputs_dir / "dq" / LA / night.isoformat() / "report.html").read_text(encoding="utf-8")
+
+
+def run_night(orch, night: date):
+    done = orch.csc("backfill", "--la", LA, "--from", night.isoformat(), "--to", night.isoformat())
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def nights(orchestration):
+    from csc.statutory.validate import VALIDATORS_DIR
+
+    assert (VALIDATORS_DIR / ".venv" / "bin" / "python").is_file(), "run `make validators` (make test does)"
+    orch = orchestration
+    orch.write_las(statutory_readiness=True, ons_code="E10000014", dfe_code="850")
+    for extract in orch.generate(LAST, nights=2):
+        orch.land(extract)
+    run_night(orch, NIGHTS[0])
+    first = SimpleNamespace(steps=steps_of(orch, NIGHTS[0]), report=report_of(orch, NIGHTS[0]),
+                            emails=list(orch.emails("[CSC return readiness]")),
+                            alerts=orch.query("select alert_key, status, subject, last_error from ops.alerts"),
+                            detail=orch.query("select detail from ops.pipeline_steps where step = 'readiness'"),
+                            runs=orch.query("select return_kind, validation_run_id from ops.statutory_validation_runs "
+                                            "order by validation_run_id"))
+    # Night 1 as if one rule's errors had been another's: tonight they are new, and the renamed ones resolved.
+    run_903 = dict(first.runs)["903"]
+    rule = orch.query("select rule_code from ops.statutory_issues i join ops.statutory_rule_results r "
+                      "using (validation_run_id, rule_code) where validation_run_id = %s and r.status = 'failed' "
+                      "and r.severity = 'error' group by 1 order by count(*) desc, 1 limit 1", (run_903,))[0][0]
+    orch.query("with moved as (update ops.statutory_issues set rule_code = 'GONE' where validation_run_id = %s "
+               "and rule_code = %s returning 1) "
+               "insert into ops.statutory_rule_results (validation_run_id, rule_code, description, severity, status) "
+               "values (%s, 'GONE', 'a rule of last night', 'error', 'failed') returning 1", (run_903, rule, run_903))
+    run_night(orch, NIGHTS[1])
+    return SimpleNamespace(orch=orch, first=first, rule=rule, run_903=run_903)
+
+
+def test_the_readiness_step_runs_after_publication_and_does_not_fail_the_night(nights):
+    orch = nights.orch
+    assert nights.first.steps[-2:] == [("purge", "success"), ("readiness", "success")]
+    assert orch.query("select detail->>'extract_date', status from ops.pipeline_runs order by run_id") == \
+        [(d.isoformat(), "success") for d in NIGHTS]
+    rows = orch.query("select extract_date, collection_year, status, cardinality(validation_run_ids) "
+                      "from ops.statutory_readiness order by readiness_id")
+    assert rows == [(d, "2026-27", "done", 2) for d in NIGHTS]
+    assert [k for k, _ in nights.first.runs] == ["903", "cin"]
+    detail = orch.query("select s.detail from ops.pipeline_steps s join ops.pipeline_runs r using (run_id) "
+                        "where s.step = 'readiness' and r.detail->>'extract_date' = %s", (NIGHTS[0].isoformat(),))
+    returns = detail[0][0]["returns"]
+    assert returns["903"]["errors"] > 0, "the synthetic postcodes alone give the 903 errors; the night succeeded"
+    # The CIN census carries the LA's DfE number (las.yml dfe_code) as its LEA. Only the latest night's files are kept.
+    from pathlib import Path
+
+    folders = [Path(r[0]) for r in orch.query("select files_folder from ops.statutory_validation_runs "
+                                              "where return_kind = 'cin' order by validation_run_id")]
+    assert not folders[0].exists()
+    assert "<LEA>850</LEA>" in folders[1].read_text(encoding="utf-8")
+    assert [p.name for p in (orch.settings.outputs_dir / "statutory" / LA).iterdir()] == [folders[1].parents[1].name]
+
+
+def test_the_first_night_shows_return_readiness_in_the_report_and_the_leads_email(nights):
+    report = nights.first.report
+    assert 'id="return-readiness"' in report and "Collection year 2026-27" in report
+    assert "(first run: nothing to compare with)" in report
+    assert f"<code>{nights.rule}</code>" in report and "Children to fix" in report
+    assert len(nights.first.emails) == 1, (nights.first.alerts, nights.first.detail,
+                                           [m.subject for m in nights.orch.sink.messages])
+    email = nights.first.emails[0]
+    assert email.recipients == [PERFORMANCE]
+    assert email.message["X-CSC-Alert-Key"].startswith(f"readiness:{LA}:")
+    body = email.body()
+    assert "903 (lac2026_27):" in body and "(first run: no previous night)" in body
+    assert "errors by rule" in body and nights.rule in body and "children to fix per team" in body
+    assert "cin (" in body.lower()
+
+
+def test_the_second_night_shows_new_and_resolved_errors(nights):
+    orch = nights.orch
+    from csc.statutory.readiness import latest
+
+    tonight = latest(orch.settings, LA)
+    ssda = next(r for r in tonight.readiness.returns if r.kind == "903")
+    assert ssda.previous_run_id == nights.run_903
+    assert nights.rule in {code for code, *_ in ssda.new}
+    assert {code for code, *_ in ssda.resolved} >= {"GONE"}
+    report = report_of(orch, NIGHTS[1])
+    assert f"{len(ssda.new)} new and {len(ssda.resolved)} resolved since the previous night" in report
+    assert "<td>resolved</td><td><code>GONE</code>" in report
+    emails = orch.emails("[CSC return readiness]")
+    assert len(emails) == 2
+    assert f"{len(ssda.new):,} new, {len(ssda.resolved):,} resolved since the previous night" in emails[1].body()
+    # The night's data-quality e-mail goes out before publication: it carries the latest readiness, night 1's.
+    dq = [m for m in orch.emails("[CSC data quality]") if NIGHTS[1].strftime("%d %b %Y") in m.subject]
+    assert len(dq) == 1 and "Return readiness (DfE validators)" in dq[0].body()
+    assert f"after the publication of the extract of {NIGHTS[0]:%d %b %Y}" in dq[0].body()
+
+
+def test_without_the_validators_environment_the_step_says_not_run(nights, tmp_path, monkeypatch):
+    """An install whose validators' environment is missing: "not run" in ops, the step and the report."""
+    orch = nights.orch
+    import csc.statutory.validate as validate
+    from csc.pipeline import readiness_step, start_run
+    from csc.statutory.readiness import latest
+
+    monkeypatch.setattr(validate, "VALIDATORS_DIR", tmp_path / "no-validators")
+    batch_id = orch.query("select batch_id from ops.extract_batches where extract_date = %s", (NIGHTS[1],))[0][0]
+    run = start_run(LA, NIGHTS[1], settings=orch.settings)  # a run of its own (a re-run of night 2 would skip)
+    out = readiness_step(run, batch_id, orch.settings)
+    assert out["status"] == "not_run" and "make validators" in out["reason"]
+    step = orch.query("select status, detail->>'reason' from ops.pipeline_steps where run_id = %s "
+                      "and step = 'readiness'", (run.run_id,))
+    assert step == [("skipped", out["reason"])]
+    now = latest(orch.settings, LA)
+    assert now.status == "not_run" and now.readiness is None
+    assert any("NOT RUN" in head for head, _ in now.alert_lines())
+    assert "<strong>Not run:</strong>" in report_of(orch, NIGHTS[1])

@@ -702,7 +702,8 @@ class _Builder:
         age_first = completed_years(dob, first)
         # UN1 (not of school age): only a child under 4 on the extract date; an older child has started school and
         # has a UPN (or another reason it is not known)
-        upn = np.where(completed_years(dob, np.full(n, self.horizon)) < 4, "UN1", np.where(rng.random(n) < 0.05, choose(rng, {
+        under_school_age = completed_years(dob, np.full(n, self.horizon)) < 4
+        upn = np.where(under_school_age, "UN1", np.where(rng.random(n) < 0.05, choose(rng, {
             "UN2": 0.3, "UN3": 0.1, "UN4": 0.3, "UN5": 0.3}, n), ""))
         legacy = np.where(rng.random(n) < float(ctx.p.children.legacy_id_share),
                           np.char.add("L", (500_000 + referenced).astype(str)), "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc_synthetic import ids
+from csc_synthetic import ids, postcodes
 from csc_synthetic.calendar import add_months, add_working_days, add_years, as_days, completed_years
 from csc_synthetic.context import Context
 from csc_synthetic.sampling import choose, days, integers, intervals_with_lateness, lognormal, recurring
@@ -107,24 +107,120 @@ def placements(ctx: Context, rng: np.random.Generator, periods: pd.DataFrame) ->
     rows = rows[~_after_adoption(rows)]
     p_idx = rows["period"].to_numpy()
     rows["start"] = start[p_idx] + days(rows["offset"].to_numpy())
+    rows = _spans(rows, end, dob)
+    rows["type"] = _placement_types(rng, rows)
+    rows = _temporary_returns(rng, rows, end, dob)
+    reason = choose(rng, {"CARPL": 0.38, "CREQB": 0.15, "CREQO": 0.08, "STAND": 0.05, "ALLEG": 0.02,
+                          "CHILD": 0.06, "LAREQ": 0.08, "CLOSE": 0.03, "PLACE": 0.05, "OTHER": 0.1}, len(rows))
+    # the reason a placement ended is the reason of the move that follows it; a temporary placement (T0-T4) and
+    # the placement it interrupts have none (the child is away for a few days, then returns)
+    following = rows.groupby("period")["move"].shift(-1).fillna("")
+    reason = np.where(following.isin(["adoption", "sixteen"]), "CARPL", reason)
+    temporary = rows["type"].isin(TEMPORARY).to_numpy()
+    before_temporary = rows.groupby("period")["type"].shift(-1).isin(TEMPORARY).to_numpy()
+    rows["change_reason"] = np.where(rows["last"] | temporary | before_temporary, "", reason)
+    rows["distance"] = np.round(rng.exponential(11.0, len(rows)) + 0.3, 1)
+    return rows.drop(columns=["offset"]).reset_index(drop=True)
+
+
+TEMPORARY = ["T0", "T1", "T2", "T3", "T4"]
+# placement types that need the Ofsted URN of the provider (DfE SSDA903 rules 218 and 222): all but these
+NO_URN = {"P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14"}
+
+
+def _spans(rows: pd.DataFrame, end: np.ndarray, dob: np.ndarray) -> pd.DataFrame:
+    """End (the next placement's start, else the period's end), last-of-period flag and age at start."""
+    rows = rows.sort_values(["period", "start"], kind="stable").reset_index(drop=True)
+    p_idx = rows["period"].to_numpy()
     next_start = rows.groupby("period")["start"].shift(-1)
     rows["end"] = np.where(next_start.isna(), end[p_idx], as_days(next_start.to_numpy()))
     rows["last"] = next_start.isna().to_numpy()
     rows["age"] = completed_years(dob[p_idx], as_days(rows["start"]))
-    rows["type"] = _placement_types(rng, rows)
-    rows["provider"] = _providers(rng, rows["type"].to_numpy())
-    reason = choose(rng, {"CARPL": 0.38, "CREQB": 0.15, "CREQO": 0.08, "STAND": 0.05, "ALLEG": 0.02,
-                          "CHILD": 0.06, "LAREQ": 0.08, "CLOSE": 0.03, "PLACE": 0.05, "OTHER": 0.1}, len(rows))
-    # the reason a placement ended is the reason of the move that follows it
-    following = rows.groupby("period")["move"].shift(-1).fillna("")
-    reason = np.where(following.isin(["adoption", "sixteen"]), "CARPL", reason)
-    rows["change_reason"] = np.where(rows["last"], "", reason)
-    residential = np.isin(rows["type"], ["K1", "K2", "K3", "H5", "R1", "S1"])
-    urn = ids.padded("SC9", rng.integers(0, 100_000, len(rows)), 5)
-    rows["urn"] = np.where(residential, urn, "")
-    rows["distance"] = np.round(rng.exponential(11.0, len(rows)) + 0.3, 1)
-    rows["postcode"] = postcodes(rng, ctx.la.postcode_area, len(rows))
-    return rows.drop(columns=["offset"]).reset_index(drop=True)
+    return rows
+
+
+def _temporary_returns(rng: np.random.Generator, rows: pd.DataFrame, end: np.ndarray, dob: np.ndarray
+                       ) -> pd.DataFrame:
+    """A temporary placement (T4) lasts 1-7 days; then the child returns to the placement it interrupted (the same
+    carer, type and address: ``returns_to`` names that placement's row)."""
+    rows = rows.copy()
+    rows["returns_to"] = -1
+    home = pd.Series(np.where(rows["type"].isin(TEMPORARY), np.nan, np.arange(len(rows), dtype=float)))
+    home = home.groupby(rows["period"].to_numpy()).ffill().shift(1)
+    same_period = rows["period"].shift(1) == rows["period"]
+    temporary = rows["type"].isin(TEMPORARY).to_numpy() & same_period.to_numpy() & home.notna().to_numpy()
+    away = integers(rng, (1, 7), len(rows))
+    back = as_days(rows["start"]) + days(away)
+    fits = back < as_days(rows["end"])
+    # a temporary placement too short to return from and followed by a move is an ordinary placement
+    ordinary = temporary & ~fits & ~rows["last"].to_numpy()
+    rows["type"] = np.where(ordinary, np.where(rows["age"].to_numpy() >= 12, "K2", "U6"), rows["type"])
+    idx = np.flatnonzero(temporary & fits)
+    if idx.size == 0:
+        return rows
+    returns = pd.DataFrame({"period": rows["period"].to_numpy()[idx], "offset": 0, "move": "return",
+                            "start": back[idx], "home_row": home.to_numpy()[idx].astype(np.int64)})
+    rows["home_row"] = np.arange(len(rows))
+    merged = pd.concat([rows.drop(columns=["returns_to"]), returns], ignore_index=True)
+    merged = _spans(merged, end, dob)
+    is_return = (merged["move"] == "return").to_numpy()
+    position = pd.Series(np.arange(len(merged)), index=merged["home_row"].where(~is_return, -1).to_numpy())
+    position = position[position.index >= 0]
+    returns_to = np.full(len(merged), -1, dtype=np.int64)
+    returns_to[is_return] = position.reindex(merged["home_row"].to_numpy()[is_return]).to_numpy()
+    merged["returns_to"] = returns_to
+    merged["type"] = np.where(is_return, merged["type"].to_numpy()[np.maximum(returns_to, 0)], merged["type"])
+    return merged.drop(columns=["home_row"])
+
+
+def fit_to_legal_status(ctx: Context, rng: np.random.Generator, rows: pd.DataFrame, legal: pd.DataFrame
+                        ) -> pd.DataFrame:
+    """Placement types as the legal status allows them, then provider, Ofsted URN and address of each placement.
+
+    No child accommodated under section 20 (V2) is placed with parents (P1); a placement for adoption with the
+    current foster carers (A5) starts with the placement order (the carers do not change, the legal basis does); a
+    temporary placement (T4) is a placement move alone, never the start of a period or of a legal status."""
+    rows = rows.reset_index(drop=True).copy()
+    starts = set(zip(legal["period"].to_numpy().tolist(), as_days(legal["start"]).astype(str).tolist(), strict=True))
+    key = list(zip(rows["period"].to_numpy().tolist(), as_days(rows["start"]).astype(str).tolist(), strict=True))
+    with_legal_change = np.array([k in starts for k in key], dtype=bool)
+    types = rows["type"].to_numpy(dtype=object).copy()
+    types = np.where((types == "A5") & ~with_legal_change, "A6", types)
+    types = np.where(np.isin(types, TEMPORARY) & with_legal_change, "U6", types)
+    v2 = legal[legal["status"] == "V2"][["period", "start", "end"]]
+    spans = rows[["period", "start", "end"]].assign(row=np.arange(len(rows)))
+    overlap = spans.merge(v2, on="period", suffixes=("", "_ls"))
+    overlap = overlap[(as_days(overlap["start_ls"]) < as_days(overlap["end"]))
+                      & (as_days(overlap["end_ls"]) > as_days(overlap["start"]))]
+    under_s20 = np.zeros(len(rows), dtype=bool)
+    under_s20[overlap["row"].to_numpy()] = True
+    types = np.where((types == "P1") & under_s20, "U6", types)
+    returns_to = rows["returns_to"].to_numpy()
+    is_return = returns_to >= 0
+    home_type = types[np.maximum(returns_to, 0)]
+    back_home = is_return & ~((home_type == "P1") & under_s20) & ~np.isin(home_type, TEMPORARY)
+    types = np.where(back_home, home_type, types)
+    returns_to = np.where(back_home, returns_to, -1)
+    rows["type"] = types.astype(object)
+    rows["returns_to"] = returns_to
+    rows["provider"] = _providers(rng, types)
+    own = rows["provider"].to_numpy() == "PR1"
+    # the LA's own fostering service and adoption agency have one URN each; other providers their own
+    service = np.where(np.char.startswith(types.astype(str), "A"), "02", "01")
+    own_urn = np.char.add(f"SC8{ctx.la.code}", service)
+    urn = np.where(own & (np.char.startswith(types.astype(str), "U") | np.isin(types, ["A5", "A6"])), own_urn,
+                   ids.padded("SC9", rng.integers(0, 100_000, len(rows)), 5))
+    rows["urn"] = np.where(np.isin(types, list(NO_URN)), "", urn).astype(object)
+    # own provision and supported accommodation (K3) are in the LA's area; others mostly
+    inside = own | (types == "K3") | (rng.random(len(rows)) < float(ctx.p.care.placed_inside_share))
+    rows["postcode"] = postcodes.placement_postcodes(rng, ctx.la, inside)
+    # a return is to the same carer at the same address
+    back = np.flatnonzero(returns_to >= 0)
+    for column in ("provider", "urn", "postcode", "distance"):
+        values = rows[column].to_numpy().copy()
+        values[back] = values[returns_to[back]]
+        rows[column] = values
+    return rows.drop(columns=["returns_to"])
 
 
 def _after_adoption(rows: pd.DataFrame) -> pd.Series:
@@ -151,6 +247,8 @@ def _placement_types(rng: np.random.Generator, rows: pd.DataFrame) -> np.ndarray
     to_semi = sixteen_plus & ((move == "sixteen") | (rng.random(n) < 0.25))
     types = np.where(to_semi, semi, types)
     types = np.where(move == "adoption", np.where(rng.random(n) < 0.4, "A5", "A6"), types)
+    # a period of care never starts in a temporary placement (T0-T4)
+    types = np.where((move == "first") & np.isin(types, TEMPORARY), np.where(age >= 12, "K2", "U6"), types)
     # no temporary (T4) or K1 placement as the first one of an infant
     types = np.where((age < 1) & ~np.isin(types, ["A5", "A6"]), np.where(rng.random(n) < 0.7, "U6", "U3"), types)
     return types.astype(object)
@@ -168,19 +266,15 @@ def _providers(rng: np.random.Generator, types: np.ndarray) -> np.ndarray:
     return out.astype(object)
 
 
-def postcodes(rng: np.random.Generator, area: str, n: int) -> np.ndarray:
-    """Made-up postcodes in the LA's configured area (letters no real postcode area uses)."""
-    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-    district = rng.integers(1, 20, n).astype(str)
-    sector = rng.integers(0, 10, n).astype(str)
-    unit = np.char.add(letters[rng.integers(0, len(letters), n)], letters[rng.integers(0, len(letters), n)])
-    return np.char.add(np.char.add(np.char.add(area, district), " "), np.char.add(sector, unit)).astype(object)
-
-
 # ---------------------------------------------------------------------------------------------------------------
-def legal_statuses(ctx: Context, rng: np.random.Generator, periods: pd.DataFrame) -> pd.DataFrame:
+def legal_statuses(ctx: Context, rng: np.random.Generator, periods: pd.DataFrame,
+                   placement_rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Legal status spells of each period: emergency protection first, interim then full care orders, placement
-    orders before adoption; accommodation under section 20 for many older children."""
+    orders before adoption; accommodation under section 20 for many older children.
+
+    With ``placement_rows`` (of the same periods), a child placed for adoption (A5, A6) is placed under a placement
+    order (E1): made on the day of the placement when the current foster carers adopt (A5), else at the latest that
+    day (a placement order made at the final hearing replaces the full care order)."""
     c = ctx.p.care
     n = len(periods)
     start = as_days(periods["start"])
@@ -196,7 +290,9 @@ def legal_statuses(ctx: Context, rng: np.random.Generator, periods: pd.DataFrame
     t = np.zeros(n, dtype=np.int64)
 
     emergency = np.isin(status, ["L1", "L2"])
-    t = np.where(emergency, integers(rng, c.emergency_to_next_days, n), t)
+    # police protection (L1) lasts at most 72 hours, an emergency protection order (L2) at most 8 days
+    t = np.where(emergency, np.where(status == "L1", integers(rng, c.police_protection_days, n),
+                                     integers(rng, c.emergency_to_next_days, n)), t)
     to = np.where((kind == "adoption") | (rng.random(n) < 0.7), "C1", "V2")
     steps.append((np.where(emergency, t, -1), to))
     status = np.where(emergency, to, status)
@@ -208,12 +304,24 @@ def legal_statuses(ctx: Context, rng: np.random.Generator, periods: pd.DataFrame
 
     to_full = status == "C1"
     t = np.where(to_full, t + integers(rng, c.interim_to_full_order_days, n), t)
-    steps.append((np.where(to_full, t, -1), np.full(n, "C2", dtype=object)))
 
     length = (end - start).astype(np.int64)
     placement_order = (kind == "adoption") & to_full
     t_e1 = np.maximum(t + 30, length - integers(rng, (200, 400), n))
-    steps.append((np.where(placement_order & (t_e1 < length - 30), t_e1, -1), np.full(n, "E1", dtype=object)))
+    in_time = t_e1 < length - 30
+    if placement_rows is not None:
+        adoption = placement_rows[placement_rows["type"].isin(["A5", "A6"])].drop_duplicates("period")
+        placed_on = np.full(n, -1, dtype=np.int64)
+        placed_on[adoption["period"].to_numpy()] = (as_days(adoption["start"])
+                                                    - start[adoption["period"].to_numpy()]).astype(np.int64)
+        with_carers = np.zeros(n, dtype=bool)
+        with_carers[adoption["period"].to_numpy()] = (adoption["type"] == "A5").to_numpy()
+        placed = placement_order & (placed_on > 0)
+        t_e1 = np.where(placed, np.where(with_carers, placed_on, np.minimum(t_e1, placed_on)), t_e1)
+        in_time = np.where(placed, True, in_time)
+    steps.append((np.where(to_full & ~(placement_order & in_time & (t_e1 <= t)), t, -1),
+                  np.full(n, "C2", dtype=object)))
+    steps.append((np.where(placement_order & in_time, t_e1, -1), np.full(n, "E1", dtype=object)))
 
     frames = []
     for offset, code in steps:

@@ -48,6 +48,8 @@ class SyntheticLA:
     size: str
     source_system: str
     postcode_area: str
+    ons_code: str = ""
+    neighbours: tuple[str, ...] = ()
 
 
 class GeneratorConfig:
@@ -58,7 +60,8 @@ class GeneratorConfig:
         self.params = _namespace(document)
         self.las = {
             str(code): SyntheticLA(code=str(code), name=body["name"], size=body["size"],
-                                   source_system=body["source_system"], postcode_area=body["postcode_area"])
+                                   source_system=body["source_system"], postcode_area=body["postcode_area"],
+                                   ons_code=body["ons_code"], neighbours=tuple(body["neighbours"]))
             for code, body in document["las"].items()
         }
         self.sizes = {name: Size(name=name, population_0_17=int(body["population_0_17"]),

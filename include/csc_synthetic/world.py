@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from csc.contract import load_contract
-from csc_synthetic import allocation, care, casework, ids, names, outcomes, workforce
+from csc_synthetic import allocation, care, casework, ids, names, outcomes, postcodes, workforce
 from csc_synthetic.calendar import (
     add_months,
     add_years,
@@ -104,6 +104,7 @@ class _Builder:
         self.contract = load_contract()
         self.tables: dict[str, pd.DataFrame] = {}
         self.person_id = ids.numbered("person", len(children))
+        self.looked_after_children = np.zeros(0, dtype=np.int64)
         self.referral_id = ids.numbered("referral", len(all_cases))
         self.team_rows = teams.assign(team_id=ids.padded("T", np.arange(len(teams)) + 101, 4))
         team_id_of = dict(zip(self.team_rows["key"], self.team_rows["team_id"], strict=True))
@@ -469,7 +470,10 @@ class _Builder:
         regular = (all_periods["kind"] != "short_break").to_numpy()
         period_id = ids.numbered("cla_period", len(all_periods))
 
-        pl = care.placements(ctx, rng, all_periods[regular].reset_index(drop=True))
+        regular_periods = all_periods[regular].reset_index(drop=True)
+        pl = care.placements(ctx, rng, regular_periods)
+        legal = care.legal_statuses(ctx, rng, regular_periods, pl)
+        pl = care.fit_to_legal_status(ctx, rng, pl, legal)
         pl["period"] = np.flatnonzero(regular)[pl["period"].to_numpy()]
         sb_idx = np.flatnonzero(~regular)
         sb_pl = pd.DataFrame({"period": sb_idx, "start": as_days(all_periods["start"])[sb_idx],
@@ -477,17 +481,18 @@ class _Builder:
                               "type": np.where(rng.random(sb_idx.size) < 0.5, "K2", "U6"), "provider": "PR1",
                               "change_reason": "", "urn": "", "age": 0})
         sb_pl["distance"] = np.round(rng.exponential(6.0, sb_idx.size) + 0.3, 1)
-        sb_pl["postcode"] = care.postcodes(rng, ctx.la.postcode_area, sb_idx.size)
+        # short breaks with the LA's own carers (foster carers, its children's home), in its area
+        sb_pl["postcode"] = postcodes.placement_postcodes(rng, ctx.la, np.ones(sb_idx.size, dtype=bool))
         sb_pl["urn"] = np.where(sb_pl["type"] == "K2", ids.padded("SC9", rng.integers(0, 100_000, sb_idx.size), 5),
-                                "")
+                                f"SC8{ctx.la.code}01")
         pl = pd.concat([pl, sb_pl], ignore_index=True).sort_values(["period", "start"]).reset_index(drop=True)
-        legal = care.legal_statuses(ctx, rng, all_periods[regular].reset_index(drop=True))
         legal["period"] = np.flatnonzero(regular)[legal["period"].to_numpy()]
         legal = pd.concat([legal, pd.DataFrame({"period": sb_idx, "status": "V3",
                                                 "start": as_days(all_periods["start"])[sb_idx],
                                                 "end": as_days(all_periods["end"])[sb_idx]})], ignore_index=True)
         legal = legal.sort_values(["period", "start"]).reset_index(drop=True)
         ep = care.episodes(all_periods, pl, legal)
+        self.looked_after_children = np.unique(all_periods["child"].to_numpy()).astype(np.int64)
 
         p_case = all_periods["case"].to_numpy()
         p_child = all_periods["child"].to_numpy()
@@ -509,6 +514,11 @@ class _Builder:
 
         e_period = ep["period"].to_numpy()
         need = self.all_cases["need"].to_numpy()[p_case[e_period]]
+        # a looked-after child's category of need is one of N1-N8: N0 (not stated) and N9 (case other than child in
+        # need) are CIN census codes the SSDA903 refuses, and the need is assessed by the time a child is in care
+        cla_need = choose(ctx.rng("cla_need"), {k: v for k, v in vars(ctx.p.referrals.primary_need).items()
+                                                 if k not in ("N0", "N9")}, len(all_periods))[e_period]
+        need = np.where(np.isin(need, ["N0", "N9"]), cla_need, need).astype(object)
         self.put("ssd_cla_episodes", {
             "clae_cla_episode_id": ids.numbered("cla_episode", len(ep)),
             "clae_person_id": self.person_id[p_child[e_period]],
@@ -672,6 +682,10 @@ class _Builder:
         ch = self.children.iloc[referenced].reset_index(drop=True)
         n = len(ch)
         sex = ch["sex"].to_numpy(dtype=object)
+        # a looked-after child's sex is known (the SSDA903 refuses U, rule 232)
+        looked_after = np.isin(referenced, self.looked_after_children)
+        known = np.where(ctx.rng("cla_sex").random(n) < 0.51, "M", "F")
+        sex = np.where(looked_after & (sex == "U"), known, sex).astype(object)
         dob = as_days(ch["dob"])
         fore = names.forenames(rng, sex)
         sur = names.surnames(rng, n)
@@ -686,7 +700,10 @@ class _Builder:
             dtype="datetime64[D]")
         first = as_days(ch["first_date"])
         age_first = completed_years(dob, first)
-        upn = np.where(age_first < 4, "UN1", np.where(rng.random(n) < 0.05, choose(rng, {
+        # UN1 (not of school age): only a child under 4 on the extract date; an older child has started school and
+        # has a UPN (or another reason it is not known)
+        under_school_age = completed_years(dob, np.full(n, self.horizon)) < 4
+        upn = np.where(under_school_age, "UN1", np.where(rng.random(n) < 0.05, choose(rng, {
             "UN2": 0.3, "UN3": 0.1, "UN4": 0.3, "UN5": 0.3}, n), ""))
         legacy = np.where(rng.random(n) < float(ctx.p.children.legacy_id_share),
                           np.char.add("L", (500_000 + referenced).astype(str)), "")

@@ -33,17 +33,11 @@ pytestmark = [
 
 # DfE rules that fail on fault-free generator extracts because of how the generator shapes its data, not because of
 # the transformation: each is a generator change reported in issue 13 (see the README, "Statutory returns").
-GENERATOR_CAUSED_903 = {
-    "169", "179", "392c", "1015", "241",  # synthetic postcodes (DM...) are not real postcode districts
-    "218",  # placements of types that need an Ofsted URN carry none
-    "209",  # UN1 (not of school age) given to children of school age
-    "145",  # CLA episodes with category of need N0/N9 (valid in the CIN census, not in the 903)
-    "361",  # police protection (L1) lasting longer than 72 hours
-    "378",  # placed with parents (P1) under a single period of s20 accommodation (V2)
-    "380",  # a period of care starting in a temporary placement (T0-T4)
-    "217",  # placed for adoption with current foster carers (A3/A5) after a change of placement only
-    "232",  # sex U
-}
+GENERATOR_CAUSED_903: set[str] = set()
+# Rule 218 wants an Ofsted URN on short-break episodes (V3/V4) too, which the 903 builder leaves without placement
+# location or URN (see test_903_episodes_chain_...): not the generator's; the builder's to settle (issue 13). Only
+# short-break rows may fail it.
+SHORT_BREAK_URN_903 = {"218"}
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -131,7 +125,10 @@ def test_both_validators_pass_the_clean_extract_but_for_known_skips_and_store_ev
     assert not [r for r in cin.rules if r["status"] == "not_run"]
     # SSDA903: every failing rule is one the generator causes (see GENERATOR_CAUSED_903), none the transformation
     failed = {r["code"] for r in ssda.rules if r["status"] == "failed"}
-    assert failed <= GENERATOR_CAUSED_903, f"failing because of the transformation: {failed - GENERATOR_CAUSED_903}"
+    known = GENERATOR_CAUSED_903 | SHORT_BREAK_URN_903
+    assert failed <= known, f"failing because of the transformation: {failed - known}"
+    episodes = _read_csv(next((tmp_path / "validate").rglob("episodes.csv")))
+    assert {episodes[i["row"]]["LS"] for i in ssda.issues if i["rule"] in SHORT_BREAK_URN_903} <= {"V3", "V4"}
     # a crashed rule is "not run", never "passed"; the known crashes are named
     not_run = {r["code"] for r in ssda.rules if r["status"] == "not_run"}
     assert {"231", "233"} <= not_run <= set(KNOWN_CRASHES["903"])

@@ -1,0 +1,128 @@
+"""A clean extract is shaped as a real LA's data is, so that the DfE SSDA903 validator's rules hold on it (rule
+numbers of csc-validator-be-903 0.1.17; the end-to-end check is tests/integration/statutory)."""
+
+from __future__ import annotations
+
+import ast
+import csv
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csc.settings import PROJECT_ROOT
+from csc_synthetic import postcodes
+from csc_synthetic.care import NO_URN, TEMPORARY
+from csc_synthetic.config import load_config
+
+pytestmark = pytest.mark.unit
+
+DATES = {"ssd_cla_placement": ["clap_cla_placement_start_date", "clap_cla_placement_end_date"],
+         "ssd_legal_status": ["lega_legal_status_start_date", "lega_legal_status_end_date"],
+         "ssd_cla_episodes": ["clae_cla_episode_start_date", "clae_cla_episode_ceased_date"],
+         "ssd_person": ["pers_dob"]}
+
+
+def _table(result, name: str) -> pd.DataFrame:
+    frame = pd.read_csv(result.nights[0].extract_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+    for column in DATES.get(name, []):
+        frame[column] = pd.to_datetime(frame[column].str[:10], errors="coerce")
+    return frame
+
+
+@pytest.fixture(scope="module", params=["tiny", "small"])
+def extract(request):
+    return request.getfixturevalue(request.param)
+
+
+def _la(result):
+    return load_config().la(result.nights[0].extract_dir.parent.name)
+
+
+def test_the_postcode_sample_covers_every_area_and_the_sampling_script_agrees_with_the_config():
+    config = load_config()
+    areas = postcodes.by_area()
+    wanted = {la.ons_code for la in config.las.values()} | {n for la in config.las.values() for n in la.neighbours}
+    assert wanted == set(areas)
+    assert all(len(values) >= 100 for values in areas.values())
+    script = (PROJECT_ROOT / "tools" / "postcodes" / "sample_postcodes.py").read_text(encoding="utf-8")
+    assigned = next(node.value for node in ast.parse(script).body
+                    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "AREAS")
+    assert set(ast.literal_eval(assigned)) == wanted
+    with postcodes.POSTCODES_PATH.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert all(r["postcode"] == r["postcode"].upper() and len(r["postcode"].split(" ")) == 2 for r in rows)
+
+
+def test_placement_postcodes_are_real_and_own_provision_is_in_the_la_area(extract):
+    la = _la(extract)
+    pl = _table(extract, "ssd_cla_placement")
+    areas = postcodes.by_area()
+    own = set(areas[la.ons_code])
+    anywhere = own.union(*(set(areas[n]) for n in la.neighbours))
+    given = pl[pl["clap_cla_placement_postcode"] != ""]
+    assert len(given) == len(pl) > 5
+    assert set(given["clap_cla_placement_postcode"]) <= anywhere
+    inside = given[(given["clap_cla_placement_provider"] == "PR1") | (given["clap_cla_placement_type"] == "K3")]
+    assert len(inside) and set(inside["clap_cla_placement_postcode"]) <= own
+
+
+def test_ofsted_urn_exactly_where_the_placement_type_needs_one(extract):
+    pl = _table(extract, "ssd_cla_placement")
+    needs = ~pl["clap_cla_placement_type"].isin(NO_URN)
+    assert (pl.loc[needs, "clap_cla_placement_urn"].str.fullmatch(r"SC\d{6}")).all()
+    assert (pl.loc[~needs, "clap_cla_placement_urn"] == "").all()
+
+
+def test_legal_statuses_fit_the_placements(small):
+    pl = _table(small, "ssd_cla_placement")
+    legal = _table(small, "ssd_legal_status")
+    # police protection lasts at most 72 hours (rule 361)
+    l1 = legal[legal["lega_legal_status"] == "L1"]
+    assert len(l1) and ((l1["lega_legal_status_end_date"] - l1["lega_legal_status_start_date"]).dt.days <= 3).all()
+    # nobody accommodated under section 20 is placed with parents (rule 378)
+    both = pl.merge(legal[legal["lega_legal_status"] == "V2"], left_on="clap_person_id", right_on="lega_person_id")
+    far = pd.Timestamp("2100-01-01")
+    end = both["clap_cla_placement_end_date"].where(both["clap_cla_placement_end_date"].notna(), far)
+    ls_end = both["lega_legal_status_end_date"].where(both["lega_legal_status_end_date"].notna(), far)
+    overlap = (both["lega_legal_status_start_date"] < end) & (ls_end > both["clap_cla_placement_start_date"])
+    assert not (overlap & (both["clap_cla_placement_type"] == "P1")).any()
+    # a placement for adoption is under a placement order (rule 408), made that day for current carers (rule 217)
+    adopted = pl[pl["clap_cla_placement_type"].isin(["A5", "A6"])]
+    assert len(adopted)
+    orders = legal[legal["lega_legal_status"] == "E1"].groupby("lega_person_id")["lega_legal_status_start_date"].min()
+    made = adopted["clap_person_id"].map(orders)
+    assert (made <= adopted["clap_cla_placement_start_date"]).all()
+    a5 = adopted["clap_cla_placement_type"] == "A5"
+    assert (made[a5] == adopted.loc[a5, "clap_cla_placement_start_date"]).all()
+
+
+def test_temporary_placements_last_a_week_at_most_and_the_child_returns(small):
+    pl = _table(small, "ssd_cla_placement").sort_values(["clap_cla_id", "clap_cla_placement_start_date"])
+    seen = 0
+    for _, rows in pl.groupby("clap_cla_id"):
+        rows = rows.reset_index(drop=True)
+        assert rows.loc[0, "clap_cla_placement_type"] not in TEMPORARY, "a period never starts temporarily (380)"
+        for i in np.flatnonzero(rows["clap_cla_placement_type"].isin(TEMPORARY)):
+            seen += 1
+            span = rows.loc[i, "clap_cla_placement_end_date"] - rows.loc[i, "clap_cla_placement_start_date"]
+            assert span.days <= 7, "rule 379"
+            assert rows.loc[i, "clap_cla_placement_change_reason"] == ""
+            assert rows.loc[i - 1, "clap_cla_placement_change_reason"] == "", "rule 226"
+            if i + 1 < len(rows):  # rule 383: back to the same placement type and address
+                for column in ("clap_cla_placement_type", "clap_cla_placement_postcode"):
+                    assert rows.loc[i + 1, column] == rows.loc[i - 1, column]
+    assert seen
+
+
+def test_children_in_care_have_a_903_need_a_known_sex_and_a_upn_once_of_school_age(extract):
+    episodes = _table(extract, "ssd_cla_episodes")
+    assert set(episodes["clae_cla_primary_need_code"]) <= {f"N{k}" for k in range(1, 9)}
+    person = _table(extract, "ssd_person")
+    in_care = person[person["pers_person_id"].isin(episodes["clae_person_id"])]
+    assert len(in_care) and "U" not in set(in_care["pers_sex"])
+    as_of = pd.Timestamp(str(extract.nights[0].extract_dir.name))
+    age = (as_of - person["pers_dob"]).dt.days / 365.25
+    un1 = person["pers_upn_unknown"] == "UN1"
+    assert un1.any() and (age[un1] < 4).all()
+    assert (person.loc[~un1 & (person["pers_upn_unknown"] == ""), "pers_upn"] != "").all()

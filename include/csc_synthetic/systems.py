@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from csc.contract import Column, Table, column_order, load_contract
+from csc_synthetic.full_ssd import simulated_contract
 from csc.contract.profiles import Profile, code_list, load_profile
 
 SYSTEMS = ("generic", "systemc", "mosaic", "eclipse")
@@ -69,7 +70,7 @@ def shape(tables: dict[str, pd.DataFrame], extra: dict[str, tuple[Table, pd.Data
     """Every file of the night in ``system``'s conventions: the contract tables (generic rendering: unchanged),
     then ``extra`` (tables beyond the contract, by name: their shape and frame). ``faulty``: (table, primary key)
     of rows an injected fault touched, which keep their values."""
-    contract = load_contract()
+    contract = simulated_contract()
     profile = profile_of(system)
     generic = load_profile("generic")
     frames = {name: frame for name, frame in tables.items()}

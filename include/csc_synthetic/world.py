@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csc.contract import load_contract
+from csc_synthetic.full_ssd import simulated_contract
 from csc_synthetic import allocation, care, casework, ids, names, outcomes, workforce
 from csc_synthetic.calendar import (
     add_months,
@@ -101,7 +101,7 @@ class _Builder:
         self.all_cases = all_cases
         self.cases = cases
         self.involvements = involvements
-        self.contract = load_contract()
+        self.contract = simulated_contract()
         self.tables: dict[str, pd.DataFrame] = {}
         self.person_id = ids.numbered("person", len(children))
         self.referral_id = ids.numbered("referral", len(all_cases))

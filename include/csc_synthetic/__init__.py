@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csc.contract import Table, load_contract
+from csc.contract import Table
 from csc_synthetic import faults as fault_catalogue
 from csc_synthetic import full_ssd, render, snapshot, systems, truth, world
 from csc_synthetic import nights as night_changes

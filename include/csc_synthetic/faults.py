@@ -22,12 +22,12 @@ import pandas as pd
 import yaml
 
 from csc.contract import load_contract
-from csc_synthetic.full_ssd import simulated_contract
 from csc_synthetic import outcomes
 from csc_synthetic.calendar import add_years, as_days, completed_years
 from csc_synthetic.codes import code_lists
 from csc_synthetic.config import GeneratorConfig
 from csc_synthetic.context import Context
+from csc_synthetic.full_ssd import simulated_contract
 
 FAULT_COLUMNS = ["fault_id", "fault_type", "family", "table", "primary_key", "detail"]
 DAY = np.timedelta64(1, "D")

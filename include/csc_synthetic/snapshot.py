@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc_synthetic.full_ssd import simulated_contract
 from csc_synthetic.allocation import ALLOCATED
 from csc_synthetic.calendar import add_months, as_days
 from csc_synthetic.context import Context
+from csc_synthetic.full_ssd import simulated_contract
 from csc_synthetic.world import HIDDEN, World
 
 NAT = np.datetime64("NaT", "D")

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csc.contract import Column, Table, column_order, load_contract
-from csc_synthetic.full_ssd import simulated_contract
+from csc.contract import Column, Table, column_order
 from csc.contract.profiles import Profile, code_list, load_profile
+from csc_synthetic.full_ssd import simulated_contract
 
 SYSTEMS = ("generic", "systemc", "mosaic", "eclipse")
 TEAM_ONLY_SYSTEMS = ("systemc",)  # write a team holding a case as an involvement without a professional

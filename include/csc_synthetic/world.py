@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csc_synthetic.full_ssd import simulated_contract
 from csc_synthetic import allocation, care, casework, ids, names, outcomes, workforce
 from csc_synthetic.calendar import (
     add_months,
@@ -23,6 +22,7 @@ from csc_synthetic.calendar import (
     next_working_day_on_or_after,
 )
 from csc_synthetic.context import Context
+from csc_synthetic.full_ssd import simulated_contract
 from csc_synthetic.sampling import choose, days, integers, intervals_with_lateness, recurring
 
 NAT = np.datetime64("NaT", "D")

@@ -32,7 +32,7 @@ SIZE = 1500  # children: the smallest size holding every kind of messiness (abou
 FILE_FAULTS = {
     "manifest_row_count_mismatch": "ssd_cin_visits", "manifest_checksum_mismatch": "ssd_cp_visits",
     "truncated_last_line": "ssd_cla_visits", "missing_required_column": "ssd_missing",
-    "unknown_extra_file": "ssd_sdq_scores",
+    "unknown_extra_file": "ssd_voice_of_child",
 }
 
 
@@ -159,7 +159,7 @@ def test_generated_extra_table_is_recorded_not_refused(generated, warehouse_sett
     """The generator's "unknown_extra_file" fault (an SSD table the contract does not hold) used to be refused; a
     real SSD carries about 23 such tables, so it is now recorded and skipped (issue 11)."""
     clean, faulty = generated
-    landed = _land_with_one_fault(clean, faulty, ["ssd_sdq_scores"], landing)
+    landed = _land_with_one_fault(clean, faulty, ["ssd_voice_of_child"], landing)
     result = load_extract(landed, warehouse_settings)
     assert result.status == "loaded"
-    assert [n.table for n in result.notes if n.kind == "extra_table"] == ["ssd_sdq_scores"]
+    assert [n.table for n in result.notes if n.kind == "extra_table"] == ["ssd_voice_of_child"]

@@ -1,5 +1,6 @@
 """Fixtures of the statutory-return tests: one warehouse per session holding a fault-free generated extract of the
-demo LA with the full SSD table set (two of its teams renamed to formula-like names), loaded, checked, built by dbt and published."""
+demo LA with the full SSD table set (two of its teams renamed to formula-like names), loaded, checked, built by dbt
+and published."""
 
 from __future__ import annotations
 

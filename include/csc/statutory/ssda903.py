@@ -13,6 +13,7 @@ fields are listed in :data:`NOT_YET_HELD` with the SSD table they need.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -337,6 +338,29 @@ class Return903:
     folder: Path
     files: dict[str, Path] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    # file or field -> the optional SSD table the LA's extract did not carry (the file is not written, the field is
+    # left blank)
+    not_held: dict[str, str] = field(default_factory=dict)
+
+
+# The 903 files and fields that read an optional SSD table: without the table in the LA's built extract, a file is
+# not written (the validator skips its rules) and a field is left blank, rather than written as if nothing happened.
+OPTIONAL_SOURCES: dict[str, tuple[str, ...]] = {
+    "header.MC_DOB": ("ssd_mother",),
+    "episodes.HOME_POST": ("ssd_address",),
+    "uasc": ("ssd_immigration_status",),
+    "oc2": ("ssd_cla_health", "ssd_cla_immunisations", "ssd_cla_substance_misuse", "ssd_cla_convictions",
+            "ssd_sdq_scores"),
+    "ad1": ("ssd_permanence",),
+    "placed_for_adoption": ("ssd_permanence",),
+    "previous_permanence": ("ssd_cla_previous_permanence",),
+}
+
+ABSENT_TABLES_SQL = """
+select distinct s.table_name from ops.extract_shape s
+join ops.build_batches b on b.batch_id = s.batch_id
+where b.la_code = %(la)s and s.kind = 'missing_table'
+"""
 
 
 def _fmt(value: object) -> str:
@@ -447,7 +471,7 @@ def continuously_looked_after(rows: list[tuple], year: CollectionYear) -> set[st
 def _uasc_rows(uasc: dict[str, tuple], dob_of: dict, sex_of: dict, year: CollectionYear) -> list[tuple]:
     """UASC: the children looked after in the year who were unaccompanied asylum-seeking children
     (ssd_immigration_status); DUC, the date the status ceased: its end or the 18th birthday, if in or before the
-    year."""
+    year). Children whose status ceased before the year are left out."""
     out = []
     for child, (_since, until) in sorted(uasc.items()):
         dob = dob_of.get(child)
@@ -455,6 +479,8 @@ def _uasc_rows(uasc: dict[str, tuple], dob_of: dict, sex_of: dict, year: Collect
             continue
         eighteenth = _add_years(dob, 18)
         ceased = min(until, eighteenth) if until is not None else eighteenth
+        if ceased < year.start:  # no longer UASC before the year: not in this year's table (rule 104)
+            continue
         out.append((child, sex_of.get(child) or "U", dob, ceased if ceased <= year.end else None))
     return out
 
@@ -470,7 +496,7 @@ def _oc2_rows(inputs: list[tuple], continuous: set[str], dob_of: dict, year: Col
             continue
         age_end, age_start = _age_on(dob, year.end), _age_on(dob, year.start)
         score = reason = None
-        if age_start >= 4 and age_end <= 16:
+        if age_end >= 4 and age_start <= 16:  # aged 4 to 16 at some time in the year (rules 197B, 187, 188)
             if sdq:
                 value, text = (sdq.strip("()").split(",") + [""])[:2]
                 score = value.strip('" ') or None
@@ -499,12 +525,12 @@ def _ad1_rows(permanence: list[tuple], year: CollectionYear) -> list[tuple]:
 
 
 def _placed_rows(permanence: list[tuple], year: CollectionYear) -> list[tuple]:
-    """Placed for adoption: every placement for adoption (or decision) live in the year (ssd_permanence), with the
-    date and reason the decision was reversed where it was."""
+    """Placed for adoption: every decision that the child should be placed for adoption (ssd_permanence) live in the
+    year (DATE_PLACED: the decision, the same date as AD1 DATE_INT), with the date and reason it was reversed."""
     out = []
-    for (child, dob, decided, _m, _c, _n, _s, _l, placed, reversed_on, reversed_reason, order_on,
+    for (child, dob, decided, _m, _c, _n, _s, _l, _placed, reversed_on, reversed_reason, order_on,
          is_adoption) in permanence:
-        started = placed or decided
+        started = decided  # DATE_PLACED: the date of the decision that the child should be placed for adoption
         if not is_adoption or started is None or started > year.end:
             continue
         if reversed_on is not None and reversed_on < year.start:
@@ -521,16 +547,46 @@ def previous_permanence_code(text: str | None) -> str:
     return next((code for phrase, code in PREVIOUS_PERMANENCE_CODES if phrase in lowered), "Z1")
 
 
-def _previous_rows(previous: list[tuple], looked_after: set[str], year: CollectionYear) -> list[tuple]:
-    """Previous permanence: for the children looked after in the year (ssd_cla_previous_permanence): the option
-    (P1 adoption, P2 special guardianship, P3 child arrangements order, Z1 not known), the LA and the date."""
+def _previous_rows(previous: list[tuple], starters: dict[str, date], la_code: str) -> list[tuple]:
+    """Previous permanence: every child who started to be looked after in the year (RNE S, rule 630), with the
+    option of ssd_cla_previous_permanence (P1 adoption, P2 special guardianship, P3 child arrangements order) or Z1
+    (not known, no record); LA_PERM a DfE LA code (the LA's own for "same LA"), else blank."""
+    held = {row[0]: row for row in previous}
     out = []
-    for child, dob, option, la, order_date in previous:
-        if child not in looked_after:
+    for child, dob in sorted(starters.items()):
+        row = held.get(child)
+        code = previous_permanence_code(row[2]) if row is not None else "Z1"
+        if row is None or code == "Z1":
+            out.append((child, dob, "Z1", None, None))
             continue
-        out.append((child, dob, previous_permanence_code(option), la, order_date))
+        out.append((child, dob, code, _la_perm(row[3], la_code), row[4]))
     return out
 
+
+def _la_perm(text: str | None, la_code: str) -> str | None:
+    value = (text or "").strip().upper()
+    if re.fullmatch(r"\d{3}", value) or value in ("WAL", "SCO", "NUK", "NIR"):
+        return value
+    if value.startswith("SAME") or value in ("THIS LA", "OWN LA"):
+        return la_code
+    return None
+
+
+OC2_FIELDS_BY_TABLE: dict[str, tuple[str, ...]] = {
+    "ssd_sdq_scores": ("SDQ_SCORE", "SDQ_REASON"),
+    "ssd_cla_convictions": ("CONVICTED",),
+    "ssd_cla_health": ("HEALTH_CHECK", "TEETH_CHECK", "HEALTH_ASSESSMENT"),
+    "ssd_cla_immunisations": ("IMMUNISATIONS",),
+    "ssd_cla_substance_misuse": ("SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"),
+}
+
+
+def _blank_absent_oc2(rows: list[tuple], absent: set[str]) -> list[tuple]:
+    """OC2 fields of a table the extract did not carry: blank, not 0."""
+    blank = {COLUMNS["oc2"].index(f) for t, fields in OC2_FIELDS_BY_TABLE.items() if t in absent for f in fields}
+    if not blank:
+        return rows
+    return [tuple(None if i in blank else v for i, v in enumerate(r)) for r in rows]
 
 def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path) -> Return903:
     """Write the SSDA903 CSV files of ``year`` into ``out`` (created owner-only); return the files and row counts."""
@@ -556,6 +612,7 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
         oc2_inputs = conn.execute(OC2_SQL, scoped).fetchall()
         permanence = conn.execute(PERMANENCE_SQL, scoped).fetchall()
         previous = conn.execute(PREVIOUS_PERMANENCE_SQL, scoped).fetchall()
+        absent = {r[0] for r in conn.execute(ABSENT_TABLES_SQL, params).fetchall()}
     oc3 = []
     for child, dob, in_touch, activ, text, suitability, left_on in leavers:
         accom = accommodation_code(text, suitability)
@@ -585,6 +642,7 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
     dob_of = {r[0]: r[2] for r in header}
     sex_of = {r[0]: r[1] for r in header}
     continuous = continuously_looked_after(episode_rows, year)
+    starters = {r[0]: dob_of.get(r[0]) for r in episode_rows if r[2] == "S" and r[1] >= year.start}
     tables: dict[str, list[tuple]] = {
         "header": header_rows,
         "episodes": episode_rows,
@@ -595,11 +653,24 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
         "oc2": _oc2_rows(oc2_inputs, continuous, dob_of, year),
         "ad1": _ad1_rows(permanence, year),
         "placed_for_adoption": _placed_rows(permanence, year),
-        "previous_permanence": _previous_rows(previous, looked_after, year),
+        "previous_permanence": _previous_rows(previous, starters, la_code),
     }
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)
     result = Return903(folder=out)
+    for item, sources in OPTIONAL_SOURCES.items():
+        missing = [t for t in sources if t in absent]
+        if not missing or (item == "oc2" and len(missing) < len(sources)):
+            continue  # OC2 is written while one of its tables is held (the others' fields left blank)
+        result.not_held[item] = ", ".join(missing)
+        if "." in item:
+            table, column = item.split(".")
+            index = COLUMNS[table].index(column)
+            tables[table] = [(*r[:index], None, *r[index + 1:]) for r in tables[table]]
+        else:
+            del tables[item]
+    if "oc2" in tables:
+        tables["oc2"] = _blank_absent_oc2(tables["oc2"], absent)
     for name, rows in tables.items():
         path = out / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:

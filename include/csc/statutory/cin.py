@@ -208,7 +208,7 @@ def build_message(data: dict[str, list[dict]], la_code: str, year: CollectionYea
         child = etree.SubElement(children, "Child")
         ids = etree.SubElement(child, "ChildIdentifiers")
         _add(ids, "LAchildID", person["person_id"])
-        upn = person["upn"] if person["upn"] and UPN_PATTERN.match(person["upn"]) else None
+        upn = person.get("upn") if person.get("upn") and UPN_PATTERN.match(person["upn"]) else None
         former = former_upns.get(child_key)
         _add(ids, "UPN", upn)
         _add(ids, "FormerUPN", former if former and UPN_PATTERN.match(former) and former != upn else None)

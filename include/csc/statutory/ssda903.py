@@ -433,6 +433,20 @@ def _age_on(dob: date, day: date) -> int:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
+
+def header_rows_of(header: list[tuple], first_child: dict[str, date], asked: set[str]) -> list[tuple]:
+    """Header rows: UPN the UPN itself, else the UPN-unknown reason; MOTHER for the girls of ``asked`` (looked after
+    in the year, not on short breaks only): 1 when ssd_person.pers_is_mother or a child in ssd_mother, else 0;
+    MC_DOB the date of birth of her first child (ssd_mother)."""
+    rows = []
+    for child, sex, dob, ethnic, upn, upn_unknown, mother in header:
+        girl = sex == "F" and child in asked
+        is_mother = bool(mother) or child in first_child
+        rows.append((child, sex or "U", dob, ethnic, upn or upn_unknown,
+                     ("1" if is_mother else "0") if girl else None,
+                     first_child.get(child) if girl and is_mother else None))
+    return rows
+
 def _with_home_postcodes(rows: list[tuple], addresses: list[tuple]) -> list[tuple]:
     """HOME_POST: the child's home postcode on the day the episode started (ssd_address: the home address open
     that day, else any address open that day); none for short breaks, as for PL_POST."""
@@ -630,15 +644,7 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
     looked_after = {r[0] for r in episode_rows}
     # children looked after only under short-break legal statuses (V3, V4): no mother field, no reviews
     short_breaks_only = looked_after - {r[0] for r in episode_rows if r[3] not in SHORT_BREAK}
-    header_rows = []
-    for c, sex, dob, eth, upn, upn_unknown, mother in header:
-        # MOTHER: for girls looked after in the year (not short breaks only): 1 mother (ssd_person.pers_is_mother
-        # or a child in ssd_mother), 0 not; MC_DOB: the date of birth of her first child (ssd_mother)
-        asked = sex == "F" and c in looked_after - short_breaks_only
-        is_mother = bool(mother) or c in first_child
-        header_rows.append((c, sex or "U", dob, eth, upn or upn_unknown,
-                            ("1" if is_mother else "0") if asked else None,
-                            first_child.get(c) if asked and is_mother else None))
+    header_rows = header_rows_of(header, first_child, looked_after - short_breaks_only)
     dob_of = {r[0]: r[2] for r in header}
     sex_of = {r[0]: r[1] for r in header}
     continuous = continuously_looked_after(episode_rows, year)

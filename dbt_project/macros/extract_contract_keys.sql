@@ -49,3 +49,9 @@
         },
     }) }}
 {%- endmacro %}
+
+{# The optional SSD tables only the statutory returns read (an LA may export them or not): the indicators
+   of the whole extract (DQ_PASS_RATE) leave them out, so that exporting them does not move the figure. #}
+{% macro extract_returns_only_tables() -%}
+    {{ return(['ssd_address', 'ssd_immigration_status', 'ssd_mother', 'ssd_cla_health', 'ssd_cla_immunisations', 'ssd_cla_substance_misuse', 'ssd_cla_convictions', 'ssd_sdq_scores', 'ssd_permanence', 'ssd_cla_previous_permanence', 'ssd_cla_care_plan', 'ssd_early_help_episodes', 'ssd_family', 'ssd_linked_identifiers', 'ssd_pre_proceedings']) }}
+{%- endmacro %}

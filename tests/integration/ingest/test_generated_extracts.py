@@ -24,6 +24,7 @@ from csc.contract import load_contract
 from csc.ingest import ExtractRefused, load_extract
 from csc.warehouse.connection import connect
 from csc_synthetic import generate
+from csc_synthetic.full_ssd import simulated_contract
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +73,7 @@ def test_every_cell_of_a_messy_extract_lands_unchanged(generated, warehouse_sett
     expected, features = {}, dict.fromkeys(
         ["apostrophe", "accent", "comma", "quote", "line break", "pound in cp1252", "emoji in utf-8", "bom", "crlf",
          "upper-case header", "shuffled header"], 0)
-    for table in load_contract():
+    for table in simulated_contract():
         data = (source / table.file_name).read_bytes()
         encoding, records, header = _read_as_written(data)
         expected[table.name] = (records, [h.lower() for h in header])
@@ -98,7 +99,7 @@ def test_every_cell_of_a_messy_extract_lands_unchanged(generated, warehouse_sett
     loaded = load_extract(landed, warehouse_settings)
     assert loaded.total_rows == sum(len(records) for records, _ in expected.values())
     with connect(warehouse_settings) as conn:
-        for table in load_contract():
+        for table in simulated_contract():
             records, header = expected[table.name]
             columns = ", ".join(["_line_no", *header])
             stored = conn.execute(f"select {columns} from raw.{table.name} where _batch_id = %s order by _line_no",
@@ -123,7 +124,7 @@ def _land_with_one_fault(clean: Path, faulty: Path, tables: list[str], landing: 
 def test_faulty_extract_differs_from_the_clean_one_only_where_faults_were_injected(generated):
     clean, faulty = generated
     damaged = {*FILE_FAULTS.values(), "ssd_contacts"}  # duplicate keys land in ssd_contacts and the visit files
-    for table in load_contract():
+    for table in simulated_contract():
         if table.name not in damaged and not table.name.endswith("_visits"):
             assert (clean / table.file_name).read_bytes() == (faulty / table.file_name).read_bytes(), table.name
 

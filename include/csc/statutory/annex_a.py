@@ -9,8 +9,9 @@ of teams and workers from staging (as the casework lists do). The windows, relat
   months; List 7 child protection plans open at any time in them; List 8 children looked after at any time in them
   (one row per child, their latest episode); List 9 care leavers: the care-leaver records of children aged 16-25 on D.
 
-Lists 2 (early help), 10 (adoption) and 11 (adopters) need SSD tables the warehouse does not hold yet
-(:data:`NOT_PRODUCED`), as do some columns of the others (:data:`BLANK_COLUMNS`): they are left blank, never guessed.
+Lists 2 (early help), 10 (adoption) and 11 (adopters) are not produced (:data:`NOT_PRODUCED`), and some columns of
+the others are left blank (:data:`BLANK_COLUMNS`), never guessed. List 8 and 9 take UASC, the permanence plan and the
+last health and dental checks from the optional SSD tables (empty when the extract does not carry them).
 Text is written as text: a value that looks like a formula gets Excel's quote prefix (csc.returns.formula_safety).
 """
 
@@ -79,8 +80,8 @@ TITLES = {"List 1": "Contacts", "List 3": "Referrals", "List 4": "Assessments", 
           "List 9": "Care leavers"}
 
 NOT_PRODUCED: dict[str, str] = {
-    "List 2 (early help)": "needs ssd_early_help_episodes",
-    "List 10 (adoption)": "needs ssd_permanence",
+    "List 2 (early help)": "not built yet (the data are in ssd_early_help_episodes)",
+    "List 10 (adoption)": "not built yet (the data are in ssd_permanence)",
     "List 11 (adopters)": "adopters are not in the SSD",
 }
 

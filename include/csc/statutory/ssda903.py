@@ -1,13 +1,15 @@
 """The SSDA903 return (children looked after) of one collection year, in the DfE's CSV layout.
 
 One file per table, with the DfE's column names (the same as the validator's ``lac_validator.config``):
-header, episodes, reviews, missing and OC3 from the warehouse's staging tables. An episode row starts at every
+header, episodes, reviews, missing and OC3 from the warehouse's staging tables; UASC, OC2, AD1, placed for adoption
+and previous permanence (and the header's UPN and MC_DOB, the episodes' HOME_POST) from the optional SSD tables
+(:data:`OPTIONAL_SOURCES`). An episode row starts at every
 change of period of care, placement or legal status (RNE S; P placement only; L legal status only; T both; U both,
 into placement for adoption with the current foster carers, A3/A5). B (new placement with the same carers) is never
 produced: the SSD does not say whether the carers stayed the same; the rows before a change end with REC X1.
 
-Tables the warehouse cannot fill yet are not written (the validator then skips the rules that need them); their
-fields are listed in :data:`NOT_YET_HELD` with the SSD table they need.
+Files the warehouse cannot fill (the extract lacks their optional table, or the SSD does not hold them:
+:data:`NOT_YET_HELD`) are not written, and the validator then skips the rules that need them.
 """
 
 from __future__ import annotations

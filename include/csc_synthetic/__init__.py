@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csc.contract import Table, load_contract
+from csc.contract import Table
 from csc_synthetic import faults as fault_catalogue
 from csc_synthetic import full_ssd, render, snapshot, systems, truth, world
 from csc_synthetic import nights as night_changes
@@ -91,7 +91,7 @@ def generate(la_code: str, size: str | int | None, seed: int, as_of: date, out: 
             f"la_population.csv do not describe this {chosen_size.name} extract: use truth/{la.code}/<date>/"
             f"population.csv for its rates")
     simulated = world.build(ctx, say)
-    contract = load_contract()
+    contract = full_ssd.simulated_contract()
     results = []
     previous_rows: dict[str, int] | None = None
     for index, night in enumerate(ctx.night_dates):

@@ -27,6 +27,7 @@ from csc_synthetic.calendar import add_years, as_days, completed_years
 from csc_synthetic.codes import code_lists
 from csc_synthetic.config import GeneratorConfig
 from csc_synthetic.context import Context
+from csc_synthetic.full_ssd import simulated_contract
 
 FAULT_COLUMNS = ["fault_id", "fault_type", "family", "table", "primary_key", "detail"]
 DAY = np.timedelta64(1, "D")
@@ -46,7 +47,7 @@ FILE_FAULTS = ("manifest_row_count_mismatch", "manifest_checksum_mismatch", "tru
                "missing_required_column", "unknown_extra_file")
 DEFAULT_FILE_TABLES = {"manifest_row_count_mismatch": "ssd_cin_visits", "manifest_checksum_mismatch": "ssd_cp_visits",
                        "truncated_last_line": "ssd_cla_visits", "missing_required_column": "ssd_missing",
-                       "unknown_extra_file": "ssd_sdq_scores"}
+                       "unknown_extra_file": "ssd_voice_of_child"}
 VOLUME_TABLE = "ssd_contacts"
 
 # Tables whose end may be set before the start, with the end column (see docs/INDICATOR_RULES.md section 4).
@@ -224,7 +225,7 @@ class _Injector:
         # text columns as plain objects: setting single cells of pandas' string dtype is slow
         self.tables = {name: frame.astype({c: object for c in frame.columns if pd.api.types.is_string_dtype(
             frame[c]) and not pd.api.types.is_datetime64_any_dtype(frame[c])}) for name, frame in tables.items()}
-        self.contract = load_contract()
+        self.contract = simulated_contract()
         self.rows: list[dict] = []
         self.used_children: set[str] = set()
         self.used_records: set[tuple[str, str]] = set()

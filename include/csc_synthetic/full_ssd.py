@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 import csc.contract
-from csc.contract import Column, Table, load_contract
+from csc.contract import Column, Contract, Table, load_contract
 
 COLUMNS_CSV = Path(csc.contract.__file__).with_name("ssd_v1.4.5_systemc_columns.csv")
 NAT = np.datetime64("NaT", "D")
@@ -34,16 +34,35 @@ DAY = np.timedelta64(1, "D")
 
 
 @cache
-def extra_tables() -> dict[str, Table]:
-    """The v1.4.5 tables the contract does not hold, in the deployment's column order."""
+def simulated_contract() -> Contract:
+    """The contract tables the simulation builds every night: all but the optional SSD tables the returns read
+    (``ssd_address``, ``ssd_mother``...), which a full SSD carries and this module writes with ``--full-ssd``."""
     contract = load_contract()
+    return Contract(version=contract.version,
+                    tables={name: table for name, table in contract.tables.items()
+                            if not (table.optional and table.source == "ssd")})
+
+
+@cache
+def extra_tables() -> dict[str, Table]:
+    """The v1.4.5 tables beyond the simulated contract tables, in the deployment's column order: the optional
+    contract tables (their contract shape) and the tables the contract does not hold (recorded, not loaded)."""
+    contract = load_contract()
+    simulated = simulated_contract()
     rows: dict[str, list[dict]] = defaultdict(list)
     with COLUMNS_CSV.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
-            if row["table"] not in contract.tables:
+            if row["table"] not in simulated.tables:
                 rows[row["table"]].append(row)
     out = {}
     for name, columns in rows.items():
+        if name in contract.tables:
+            table = contract.table(name)
+            order = [c["column"] for c in columns]
+            if sorted(order) != sorted(table.column_names):
+                raise AssertionError(f"{name}: the contract's columns differ from the v1.4.5 deployment's")
+            out[name] = table.model_copy(update={"columns": tuple(table.column(c) for c in order)})
+            continue
         out[name] = Table(
             name=name, source="ssd", description="SSD v1.4.5 table the product does not load yet",
             primary_key=tuple(c["column"] for c in columns if c["primary_key"] == "Y"),

@@ -125,9 +125,9 @@ def messy_style(table: Table, seed: int, frame: pd.DataFrame) -> FileStyle:
     """A stable per-file rendering for a messy extract (the same every night for a given seed, as a source system
     exports the same way each time). The variations are spread over the files so that every one of them occurs:
     each encoding, date form, line ending and header style is used by some file."""
-    from csc.contract import load_contract
+    from csc_synthetic.full_ssd import simulated_contract
 
-    names = [t.name for t in load_contract()]
+    names = [t.name for t in simulated_contract()]
     order = np.random.default_rng([seed, 11]).permutation(len(names))
     rank = int(np.flatnonzero(np.array(names)[order] == table.name)[0])
     encoding = ("utf-8", "utf-8-sig", "cp1252")[rank % 3]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc.contract import load_contract
 from csc_synthetic.allocation import ALLOCATED
 from csc_synthetic.calendar import add_months, as_days
 from csc_synthetic.context import Context
+from csc_synthetic.full_ssd import simulated_contract
 from csc_synthetic.world import HIDDEN, World
 
 NAT = np.datetime64("NaT", "D")
@@ -39,7 +39,7 @@ PEOPLE_AND_STAFF = {"ssd_person", "ssd_disability", "ssd_professionals", "hr_wor
 
 def take(ctx: Context, world: World, night: np.datetime64) -> dict[str, pd.DataFrame]:
     """The extract tables of one night (contract columns only, in contract order)."""
-    contract = load_contract()
+    contract = simulated_contract()
     window_start = ctx.window_start(night)
     case_in = (world.case_start <= night) & (world.case_end > window_start)
     out: dict[str, pd.DataFrame] = {}

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csc.contract import Column, Table, load_contract
+from csc.contract import Column, Table
 from csc.contract.profiles import Profile, code_list, load_profile
+from csc_synthetic.full_ssd import simulated_contract
 
 SYSTEMS = ("generic", "systemc", "mosaic", "eclipse")
 TEAM_ONLY_SYSTEMS = ("systemc",)  # write a team holding a case as an involvement without a professional
@@ -69,7 +70,7 @@ def shape(tables: dict[str, pd.DataFrame], extra: dict[str, tuple[Table, pd.Data
     """Every file of the night in ``system``'s conventions: the contract tables (generic rendering: unchanged),
     then ``extra`` (tables beyond the contract, by name: their shape and frame). ``faulty``: (table, primary key)
     of rows an injected fault touched, which keep their values."""
-    contract = load_contract()
+    contract = simulated_contract()
     profile = profile_of(system)
     generic = load_profile("generic")
     frames = {name: frame for name, frame in tables.items()}

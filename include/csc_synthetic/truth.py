@@ -17,9 +17,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from csc.contract import load_contract
 from csc_synthetic.calendar import add_months, add_working_days, as_days, completed_years, financial_year_start
 from csc_synthetic.calendar import working_days_between as wd
+from csc_synthetic.full_ssd import simulated_contract
 
 DAY = np.timedelta64(1, "D")
 ALLOCATED_ROLE = "ALLOCATED CASE WORKER"
@@ -150,7 +150,7 @@ class Records:
     @cached_property
     def _people(self) -> pd.Index:
         values: set[str] = set()
-        for table in load_contract():
+        for table in simulated_contract():
             for column in table.columns:
                 if column.identifies == "person":
                     values.update(self.col(table.name, column.name))

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csc.contract import load_contract
 from csc_synthetic import allocation, care, casework, ids, names, outcomes, postcodes, workforce
 from csc_synthetic.calendar import (
     add_months,
@@ -23,6 +22,7 @@ from csc_synthetic.calendar import (
     next_working_day_on_or_after,
 )
 from csc_synthetic.context import Context
+from csc_synthetic.full_ssd import simulated_contract
 from csc_synthetic.sampling import choose, days, integers, intervals_with_lateness, recurring
 
 NAT = np.datetime64("NaT", "D")
@@ -101,7 +101,7 @@ class _Builder:
         self.all_cases = all_cases
         self.cases = cases
         self.involvements = involvements
-        self.contract = load_contract()
+        self.contract = simulated_contract()
         self.tables: dict[str, pd.DataFrame] = {}
         self.person_id = ids.numbered("person", len(children))
         self.looked_after_children = np.zeros(0, dtype=np.int64)

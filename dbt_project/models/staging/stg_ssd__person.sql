@@ -35,6 +35,7 @@ renamed as (
         {{ normalise_sex('source.pers_sex') }} as sex,
         {{ clean_text('source.pers_gender') }} as gender,
         {{ clean_code('source.pers_ethnicity') }} as ethnicity,
+        {{ clean_code('source.pers_upn') }} as upn,
         {{ clean_code('source.pers_upn_unknown') }} as upn_unknown_reason,
         {{ clean_text('source.pers_nationality') }} as nationality,
 

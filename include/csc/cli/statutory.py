@@ -58,6 +58,8 @@ def ssda903(la_code: str, year, out: Path | None) -> None:
     click.echo(str(result.folder))
     for name, rows in result.rows.items():
         click.echo(f"  {name}.csv: {rows} rows")
+    for item, tables in result.not_held.items():
+        click.echo(f"  notice: {item} not written: the extract does not carry {tables}")
 
 
 @statutory.command("cin")

@@ -9,13 +9,15 @@ of teams and workers from staging (as the casework lists do). The windows, relat
   months; List 7 child protection plans open at any time in them; List 8 children looked after at any time in them
   (one row per child, their latest episode); List 9 care leavers: the care-leaver records of children aged 16-25 on D.
 
-Lists 2 (early help), 10 (adoption) and 11 (adopters) need SSD tables the warehouse does not hold yet
-(:data:`NOT_PRODUCED`), as do some columns of the others (:data:`BLANK_COLUMNS`): they are left blank, never guessed.
+Lists 2 (early help), 10 (adoption) and 11 (adopters) are not produced (:data:`NOT_PRODUCED`), and some columns of
+the others are left blank (:data:`BLANK_COLUMNS`), never guessed. List 8 and 9 take UASC, the permanence plan and the
+last health and dental checks from the optional SSD tables (empty when the extract does not carry them).
 Text is written as text: a value that looks like a formula gets Excel's quote prefix (csc.returns.formula_safety).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -78,17 +80,12 @@ TITLES = {"List 1": "Contacts", "List 3": "Referrals", "List 4": "Assessments", 
           "List 9": "Care leavers"}
 
 NOT_PRODUCED: dict[str, str] = {
-    "List 2 (early help)": "needs ssd_early_help_episodes",
-    "List 10 (adoption)": "needs ssd_permanence",
+    "List 2 (early help)": "not built yet (the data are in ssd_early_help_episodes)",
+    "List 10 (adoption)": "not built yet (the data are in ssd_permanence)",
     "List 11 (adopters)": "adopters are not in the SSD",
 }
 
 BLANK_COLUMNS: dict[str, str] = {
-    "List 8: Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)": "ssd_immigration_status",
-    "List 9: Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)":
-        "ssd_immigration_status",
-    "List 8: What is the permanence plan for this child?": "ssd_cla_care_plan",
-    "List 8: Date of Last Health Assessment, Date of Last Dental Check": "ssd_cla_health",
     "List 8: Placement Location, LA of Placement": "ssd_address and a postcode lookup",
     "List 4: Was the child assessed as requiring LA children's social care support?": "the assessment outcome codes",
     "List 6: Date Child Was Last Seen": "CIN visits are held but not linked to the episode (left blank)",
@@ -275,7 +272,22 @@ QUERIES: dict[str, str] = {
                (select count(*) from staging.stg_ssd__missing m where m.la_code = f.la_code
                 and m.child_key = f.child_key and upper(m.missing_type_code) = 'A' and m.missing_start_date > %(y)s
                 and m.missing_start_date <= %(d)s),
-               mi.return_interview_offered, mi.return_interview_accepted
+               mi.return_interview_offered, mi.return_interview_accepted,
+               exists (select 1 from staging.stg_ssd__immigration_status u where u.la_code = f.la_code
+                       and u.child_key = f.child_key and upper(u.immigration_status) like 'UASC%%'
+                       and u.immigration_status_start_date <= %(d)s
+                       and (u.immigration_status_end_date is null or u.immigration_status_end_date > %(y)s)),
+               (select cp.cla_care_plan_json from staging.stg_ssd__cla_care_plan cp where cp.la_code = f.la_code
+                and cp.child_key = f.child_key and cp.cla_care_plan_start_date <= %(d)s
+                order by cp.cla_care_plan_start_date desc limit 1),
+               (select max(h.health_check_date) from staging.stg_ssd__cla_health h where h.la_code = f.la_code
+                and h.child_key = f.child_key and h.health_check_date <= %(d)s
+                and lower(h.health_check_type) like '%%health%%'
+                and lower(coalesce(h.health_check_status, 'completed')) like 'complete%%'),
+               (select max(h.health_check_date) from staging.stg_ssd__cla_health h where h.la_code = f.la_code
+                and h.child_key = f.child_key and h.health_check_date <= %(d)s
+                and lower(h.health_check_type) like '%%dental%%'
+                and lower(coalesce(h.health_check_status, 'completed')) like 'complete%%')
         from marts.fct_cla_episodes f """ + PERSON + """
         left join marts.dim_child dc on dc.la_code = f.la_code and dc.child_key = f.child_key
         left join lateral (select l.legal_status_start_date, l.legal_status_code from staging.stg_ssd__legal_status l
@@ -297,7 +309,10 @@ QUERIES: dict[str, str] = {
         select distinct on (pe.person_id)
                pe.person_id, pe.sex, pe.ethnicity, pe.date_of_birth, dc.has_disability, dt.team_name,
                wk.worker_name, f.personal_advisor, f.eligibility, f.pathway_plan_review_date, f.in_touch_code,
-               f.latest_contact_date, f.accommodation, f.accommodation_suitability, f.activity_code
+               f.latest_contact_date, f.accommodation, f.accommodation_suitability, f.activity_code,
+               exists (select 1 from staging.stg_ssd__immigration_status u where u.la_code = f.la_code
+                       and u.child_key = f.child_key and upper(u.immigration_status) like 'UASC%%'
+                       and u.immigration_status_start_date <= %(d)s)
         from staging.stg_ssd__care_leavers f """ + PERSON + """
         left join marts.dim_child dc on dc.la_code = f.la_code and dc.child_key = f.child_key""" + TEAM_WORKER + """
         where f.la_code = %(la)s
@@ -340,6 +355,20 @@ def _accommodation(text: str | None) -> str | None:
     return ACCOMMODATION_LABELS.get(letter, text) if text else None
 
 
+def _permanence_plan(plan_json: str | None) -> str | None:
+    """The permanence plan of ssd_cla_care_plan's JSON: the key(s) flagged Y (e.g. REMAINSTAY), or its text."""
+    if not plan_json:
+        return None
+    try:
+        document = json.loads(plan_json)
+    except ValueError:
+        return plan_json
+    if isinstance(document, dict):
+        chosen = [str(k) for k, v in document.items() if str(v).strip().upper() in ("Y", "YES", "1", "TRUE")]
+        return ", ".join(chosen) or None
+    return str(document)
+
+
 def _shape(name: str, row: tuple, as_of: date) -> list:
     """The list's row: the common columns, then the list's own, labelled as Ofsted publishes them."""
     child, sex, ethnicity, dob, *rest = row
@@ -369,18 +398,19 @@ def _shape(name: str, row: tuple, as_of: date) -> list:
                previous, team, worker]
     elif name == "List 8":
         (disabled, started, need, second, ls_start, ls, review, visit, iro, placements, ceased, reason,
-         pl_start, pl_type, provider, postcode, urn, missing, absent, offered, accepted) = rest
-        own = [None, _yes_no(disabled, True), started, NEED.get(need or "", "N0 - Not stated"),
+         pl_start, pl_type, provider, postcode, urn, missing, absent, offered, accepted, uasc, plan, health,
+         dental) = rest
+        own = [_yes_no(uasc), _yes_no(disabled, True), started, NEED.get(need or "", "N0 - Not stated"),
                "a) Yes" if second else "b) No", ls_start, LEGAL_STATUS.get((ls or "").upper(), ls), review, visit,
-               None, iro, None, None, placements, ceased, reason, pl_start, pl_type,
+               _permanence_plan(plan), iro, health, dental, placements, ceased, reason, pl_start, pl_type,
                PROVIDER.get((provider or "").upper(), provider), postcode, urn, None, None, missing, absent,
                _yes_no(offered, True) if offered is not None else None,
                _yes_no(accepted, True) if accepted is not None else None, None, None]
     else:  # List 9
         (disabled, team, worker, advisor, eligibility, pathway, in_touch, contact, accommodation, suitability,
-         activity) = rest
+         activity, uasc) = rest
         suitable = (suitability or "").strip().lower()
-        own = [None, _yes_no(disabled, True), team, worker, advisor, _eligibility(eligibility), pathway,
+        own = [_yes_no(uasc), _yes_no(disabled, True), team, worker, advisor, _eligibility(eligibility), pathway,
                IN_TOUCH.get((in_touch or "").upper(), in_touch), contact, _accommodation(accommodation),
                "a) Suitable" if suitable == "suitable" else "b) Unsuitable" if suitable else None, activity]
     return common + own

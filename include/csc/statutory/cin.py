@@ -9,6 +9,7 @@ that does not validate is never left behind as if it were a return.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,11 +23,14 @@ from csc.settings import Settings
 from csc.statutory.years import CollectionYear, StatutoryError
 from csc.warehouse.connection import connect
 
-# Items of the census the warehouse cannot fill yet (issue 13 item 1, later).
+# Items of the census the warehouse cannot fill yet (issue 13). The UPN comes from ssd_person.pers_upn and the
+# former UPN from ssd_linked_identifiers (optional: without it, no FormerUPN).
 NOT_YET_HELD: dict[str, str] = {
-    "ChildIdentifiers.UPN, FormerUPN": "the UPN (ssd_person.pers_upn) and ssd_linked_identifiers (former UPN)",
-    "CINdetails pre-proceedings and family group decision making (2026-27)": "ssd_pre_proceedings",
+    "CINdetails pre-proceedings and family group decision making (2026-27)":
+        "a 2026-27 census schema (the product holds the 2025-26 one); the data are in ssd_pre_proceedings",
 }
+
+UPN_PATTERN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 
 
 @dataclass
@@ -83,9 +87,17 @@ def _collect(settings: Settings, la_code: str, year: CollectionYear) -> dict[str
             "referrals": referrals,
             "people": _rows(conn, """
                 select distinct on (child_key) child_key, person_id, date_of_birth, expected_date_of_birth,
-                       date_of_death, sex, ethnicity, upn_unknown_reason
+                       date_of_death, sex, ethnicity, upn, upn_unknown_reason
                 from staging.stg_ssd__person where la_code = %(la)s and child_key = any(%(kids)s)
                 order by child_key""", q),
+            # the latest former UPN of each child (ssd_linked_identifiers)
+            "former_upns": _rows(conn, """
+                select distinct on (child_key) child_key, upper(identifier_value) as former_upn
+                from staging.stg_ssd__linked_identifiers
+                where la_code = %(la)s and child_key = any(%(kids)s) and identifier_value is not null
+                  and lower(identifier_type) like '%%former%%'
+                  and (lower(identifier_type) like '%%upn%%' or lower(identifier_type) like '%%pupil%%')
+                order by child_key, valid_to_date desc nulls first""", q),
             "disabilities": _rows(conn, """
                 select distinct child_key, upper(disability_code) as code from staging.stg_ssd__disability
                 where la_code = %(la)s and child_key = any(%(kids)s) and disability_code is not null
@@ -187,6 +199,7 @@ def build_message(data: dict[str, list[dict]], la_code: str, year: CollectionYea
     cpps = _group(data["cpps"], "referral_key")
     reviews = _group(data["reviews"], "cp_plan_key")
     icpcs = {row["referral_key"]: row["conference_date"] for row in data["icpcs"]}
+    former_upns = {row["child_key"]: row["former_upn"] for row in data.get("former_upns", [])}
     for child_key, referrals in sorted(_group(data["referrals"], "child_key").items(),
                                        key=lambda item: people.get(item[0], {}).get("person_id") or ""):
         person = people.get(child_key)
@@ -195,7 +208,12 @@ def build_message(data: dict[str, list[dict]], la_code: str, year: CollectionYea
         child = etree.SubElement(children, "Child")
         ids = etree.SubElement(child, "ChildIdentifiers")
         _add(ids, "LAchildID", person["person_id"])
-        _add(ids, "UPNunknown", person["upn_unknown_reason"])
+        upn = person.get("upn") if person.get("upn") and UPN_PATTERN.match(person["upn"]) else None
+        former = former_upns.get(child_key)
+        _add(ids, "UPN", upn)
+        _add(ids, "FormerUPN", former if former and UPN_PATTERN.match(former) and former != upn else None)
+        if upn is None:
+            _add(ids, "UPNunknown", person["upn_unknown_reason"])
         _add(ids, "PersonBirthDate", person["date_of_birth"])
         if person["date_of_birth"] is None:
             _add(ids, "ExpectedPersonBirthDate", person["expected_date_of_birth"])

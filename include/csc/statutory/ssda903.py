@@ -1,18 +1,21 @@
 """The SSDA903 return (children looked after) of one collection year, in the DfE's CSV layout.
 
 One file per table, with the DfE's column names (the same as the validator's ``lac_validator.config``):
-header, episodes, reviews, missing and OC3 from the warehouse's staging tables. An episode row starts at every
+header, episodes, reviews, missing and OC3 from the warehouse's staging tables; UASC, OC2, AD1, placed for adoption
+and previous permanence (and the header's UPN and MC_DOB, the episodes' HOME_POST) from the optional SSD tables
+(:data:`OPTIONAL_SOURCES`). An episode row starts at every
 change of period of care, placement or legal status (RNE S; P placement only; L legal status only; T both; U both,
 into placement for adoption with the current foster carers, A3/A5). B (new placement with the same carers) is never
 produced: the SSD does not say whether the carers stayed the same; the rows before a change end with REC X1.
 
-Tables the warehouse cannot fill yet are not written (the validator then skips the rules that need them); their
-fields are listed in :data:`NOT_YET_HELD` with the SSD table they need.
+Files the warehouse cannot fill (the extract lacks their optional table, or the SSD does not hold them:
+:data:`NOT_YET_HELD`) are not written, and the validator then skips the rules that need them.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,18 +31,18 @@ COLUMNS: dict[str, list[str]] = {
     "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
     "missing": ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"],
     "oc3": ["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
+    "uasc": ["CHILD", "SEX", "DOB", "DUC"],
+    "oc2": ["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK",
+            "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"],
+    "ad1": ["CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"],
+    "placed_for_adoption": ["CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"],
+    "previous_permanence": ["CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"],
 }
 
-# Fields and tables of the return that need SSD tables the warehouse does not hold yet (issue 13 item 1, later).
+# Fields and tables of the return that need data the SSD does not hold (issue 13). The SSD tables the return reads
+# beyond the core (ssd_address, ssd_mother, ssd_immigration_status, the OC2 tables, ssd_permanence,
+# ssd_cla_previous_permanence) are optional: an extract without one gives that file or field empty.
 NOT_YET_HELD: dict[str, str] = {
-    "header.UPN": "the UPN itself (ssd_person.pers_upn, restricted like names); only the UPN-unknown reason is held",
-    "header.MC_DOB (and MOTHER beyond ssd_person.pers_is_mother)": "ssd_mother",
-    "episodes.HOME_POST": "ssd_address (the child's home postcode when the episode started)",
-    "uasc.csv": "ssd_immigration_status",
-    "oc2.csv": "ssd_cla_health, ssd_cla_immunisations, ssd_cla_substance_misuse, ssd_cla_convictions, "
-               "ssd_sdq_scores",
-    "ad1.csv, placed_for_adoption.csv": "ssd_permanence",
-    "previous_permanence.csv": "ssd_cla_previous_permanence",
     "sw_episodes.csv": "the workforce census social worker id (SW_ID) of each allocated worker",
 }
 
@@ -234,11 +237,132 @@ order by pe.person_id, c.latest_contact_date desc nulls last
 """
 
 
+# The SSD tables beyond the core (optional: empty when the extract did not carry them).
+MOTHER_SQL = """
+select pe.person_id, min(m.childs_dob) as first_child_dob
+from staging.stg_ssd__mother m
+join staging.stg_ssd__person pe on pe.child_key = m.child_key and pe.la_code = %(la)s
+where m.la_code = %(la)s and pe.person_id = any(%(children)s)
+group by pe.person_id
+"""
+
+# The child's home postcode on each date an episode starts: the HOME address open that day, else any address open.
+ADDRESS_SQL = """
+select pe.person_id, a.address_start_date, a.address_end_date, a.address_postcode,
+       coalesce(a.address_type, '') in ('HOME', 'H', 'MAIN', 'PERMANENT') as is_home
+from staging.stg_ssd__address a
+join staging.stg_ssd__person pe on pe.child_key = a.child_key and pe.la_code = %(la)s
+where a.la_code = %(la)s and pe.person_id = any(%(children)s) and a.address_postcode is not null
+order by pe.person_id, a.address_start_date nulls first
+"""
+
+UASC_SQL = """
+select pe.person_id, min(i.immigration_status_start_date) as uasc_from,
+       max(coalesce(i.immigration_status_end_date, date '9999-12-31')) as uasc_until
+from staging.stg_ssd__immigration_status i
+join staging.stg_ssd__person pe on pe.child_key = i.child_key and pe.la_code = %(la)s
+where i.la_code = %(la)s and pe.person_id = any(%(children)s)
+  and upper(i.immigration_status) in ('UASC', 'UNACCOMPANIED ASYLUM SEEKING CHILD',
+                                      'UNACCOMPANIED ASYLUM-SEEKING CHILD')
+group by pe.person_id
+"""
+
+# OC2 inputs in the year: the latest check of each kind, misuse, convictions and the latest SDQ.
+OC2_SQL = """
+with p as (
+    select distinct on (child_key) child_key, person_id from staging.stg_ssd__person
+    where la_code = %(la)s and person_id = any(%(children)s) order by child_key, source_line_no
+)
+select p.person_id,
+       exists (select 1 from staging.stg_ssd__cla_health h where h.la_code = %(la)s and h.child_key = p.child_key
+               and h.health_check_date between %(year_start)s and %(year_end)s
+               and lower(h.health_check_type) like '%%health%%'
+               and lower(coalesce(h.health_check_status, 'completed')) like 'complete%%') as health_assessed,
+       exists (select 1 from staging.stg_ssd__cla_health h where h.la_code = %(la)s and h.child_key = p.child_key
+               and h.health_check_date between %(year_start)s and %(year_end)s
+               and lower(h.health_check_type) like '%%dental%%'
+               and lower(coalesce(h.health_check_status, 'completed')) like 'complete%%') as teeth_checked,
+       exists (select 1 from staging.stg_ssd__cla_health h where h.la_code = %(la)s and h.child_key = p.child_key
+               and h.health_check_date between %(year_start)s and %(year_end)s
+               and lower(h.health_check_type) like '%%develop%%'
+               and lower(coalesce(h.health_check_status, 'completed')) like 'complete%%') as development_checked,
+       (select i.immunisations_status from staging.stg_ssd__cla_immunisations i
+        where i.la_code = %(la)s and i.child_key = p.child_key
+        order by i.immunisations_status_date desc nulls last limit 1) as immunised,
+       (select bool_or(coalesce(s.intervention_received, false)) from staging.stg_ssd__cla_substance_misuse s
+        where s.la_code = %(la)s and s.child_key = p.child_key
+          and s.substance_misuse_date between %(year_start)s and %(year_end)s) as intervention,
+       exists (select 1 from staging.stg_ssd__cla_substance_misuse s where s.la_code = %(la)s
+               and s.child_key = p.child_key
+               and s.substance_misuse_date between %(year_start)s and %(year_end)s) as misuse,
+       exists (select 1 from staging.stg_ssd__cla_convictions c where c.la_code = %(la)s
+               and c.child_key = p.child_key
+               and c.cla_conviction_date between %(year_start)s and %(year_end)s) as convicted,
+       (select row(q.sdq_score, q.sdq_reason)::text from staging.stg_ssd__sdq_scores q
+        where q.la_code = %(la)s and q.child_key = p.child_key
+          and q.sdq_completed_date between %(year_start)s and %(year_end)s
+        order by q.sdq_completed_date desc limit 1) as sdq
+from p
+"""
+
+# Adoption: the permanence record of each period of care ending in the year by adoption (AD1), and every placement
+# for adoption in the year (placed for adoption).
+PERMANENCE_SQL = """
+select pe.person_id, pe.date_of_birth, m.adm_decision_date, m.matched_date, m.adopted_by_carer_flag,
+       m.number_of_adopters, m.adopter_sex, m.adopter_legal_status, m.placed_for_adoption_date,
+       m.decision_reversed_date, m.decision_reversed_reason, m.permanence_order_date,
+       upper(coalesce(m.permanence_order_type, '')) like 'ADOPT%%' as is_adoption
+from staging.stg_ssd__permanence m
+join staging.stg_ssd__person pe on pe.child_key = m.child_key and pe.la_code = %(la)s
+where m.la_code = %(la)s and pe.person_id = any(%(children)s)
+order by pe.person_id, m.placed_for_adoption_date nulls last
+"""
+
+PREVIOUS_PERMANENCE_SQL = """
+select distinct on (pe.person_id) pe.person_id, pe.date_of_birth, p.previous_permanence_option,
+       p.previous_permanence_la, p.previous_permanence_order_date
+from staging.stg_ssd__cla_previous_permanence p
+join staging.stg_ssd__person pe on pe.child_key = p.child_key and pe.la_code = %(la)s
+where p.la_code = %(la)s and pe.person_id = any(%(children)s)
+order by pe.person_id, p.source_line_no desc
+"""
+
+# SSDA903 PREV_PERM codes from the SSD's text: P1 adoption, P2 special guardianship, P3 child arrangements order
+# (residence), Z1 not known.
+PREVIOUS_PERMANENCE_CODES: list[tuple[str, str]] = [
+    ("adopt", "P1"), ("special guardian", "P2"), ("child arrangement", "P3"), ("residence", "P3"),
+    ("not known", "Z1"), ("unknown", "Z1"),
+]
+
+
 @dataclass
 class Return903:
     folder: Path
     files: dict[str, Path] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    # file or field -> the optional SSD table the LA's extract did not carry (the file is not written, the field is
+    # left blank)
+    not_held: dict[str, str] = field(default_factory=dict)
+
+
+# The 903 files and fields that read an optional SSD table: without the table in the LA's built extract, a file is
+# not written (the validator skips its rules) and a field is left blank, rather than written as if nothing happened.
+OPTIONAL_SOURCES: dict[str, tuple[str, ...]] = {
+    "header.MC_DOB": ("ssd_mother",),
+    "episodes.HOME_POST": ("ssd_address",),
+    "uasc": ("ssd_immigration_status",),
+    "oc2": ("ssd_cla_health", "ssd_cla_immunisations", "ssd_cla_substance_misuse", "ssd_cla_convictions",
+            "ssd_sdq_scores"),
+    "ad1": ("ssd_permanence",),
+    "placed_for_adoption": ("ssd_permanence",),
+    "previous_permanence": ("ssd_cla_previous_permanence",),
+}
+
+ABSENT_TABLES_SQL = """
+select distinct s.table_name from ops.extract_shape s
+join ops.build_batches b on b.batch_id = s.batch_id
+where b.la_code = %(la)s and s.kind = 'missing_table'
+"""
 
 
 def _fmt(value: object) -> str:
@@ -307,6 +431,179 @@ def _episode_rows(rows: list[tuple], year: CollectionYear) -> list[tuple]:
     return out
 
 
+def _age_on(dob: date, day: date) -> int:
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+
+def header_rows_of(header: list[tuple], first_child: dict[str, date], asked: set[str]) -> list[tuple]:
+    """Header rows: UPN the UPN itself, else the UPN-unknown reason; MOTHER for the girls of ``asked`` (looked after
+    in the year, not on short breaks only): 1 when ssd_person.pers_is_mother or a child in ssd_mother, else 0;
+    MC_DOB the date of birth of her first child (ssd_mother)."""
+    rows = []
+    for child, sex, dob, ethnic, upn, upn_unknown, mother in header:
+        girl = sex == "F" and child in asked
+        is_mother = bool(mother) or child in first_child
+        rows.append((child, sex or "U", dob, ethnic, upn or upn_unknown,
+                     ("1" if is_mother else "0") if girl else None,
+                     first_child.get(child) if girl and is_mother else None))
+    return rows
+
+def _with_home_postcodes(rows: list[tuple], addresses: list[tuple]) -> list[tuple]:
+    """HOME_POST: the child's home postcode on the day the episode started (ssd_address: the home address open
+    that day, else any address open that day); none for short breaks, as for PL_POST."""
+    by_child: dict[str, list[tuple]] = {}
+    for child, start, end, postcode, is_home in addresses:
+        by_child.setdefault(child, []).append((start, end, postcode, is_home))
+    out = []
+    for row in rows:
+        child, decom, ls = row[0], row[1], row[3]
+        home = None
+        if ls not in SHORT_BREAK:
+            open_then = [a for a in by_child.get(child, [])
+                         if (a[0] is None or a[0] <= decom) and (a[1] is None or a[1] > decom)]
+            open_then.sort(key=lambda a: (not a[3], -(a[0].toordinal() if a[0] else 0)))
+            home = open_then[0][2] if open_then else None
+        out.append((*row[:10], home, *row[11:]))
+    return out
+
+
+def continuously_looked_after(rows: list[tuple], year: CollectionYear) -> set[str]:
+    """Children looked after continuously for the 12 months to 31 March (the OC2 cohort), by the validator's own
+    reading of the episodes: in care during the year, never entering or leaving care in it, no short breaks."""
+    during: set[str] = set()
+    broken: set[str] = set()
+    for child, decom, rne, ls, _cin, _place, _prov, dec, rec, *_ in rows:
+        in_year = decom <= year.end and (dec is None or dec >= year.start)
+        if in_year:
+            during.add(child)
+        if ((rne == "S" and year.start < decom <= year.end)
+                or (rec not in (None, "X1") and dec is not None and year.start <= dec < year.end)
+                or (ls in SHORT_BREAK and in_year)):
+            broken.add(child)
+    return during - broken
+
+
+def _uasc_rows(uasc: dict[str, tuple], dob_of: dict, sex_of: dict, year: CollectionYear) -> list[tuple]:
+    """UASC: the children looked after in the year who were unaccompanied asylum-seeking children
+    (ssd_immigration_status); DUC, the date the status ceased: its end or the 18th birthday, if in or before the
+    year). Children whose status ceased before the year are left out."""
+    out = []
+    for child, (_since, until) in sorted(uasc.items()):
+        dob = dob_of.get(child)
+        if dob is None:
+            continue
+        eighteenth = _add_years(dob, 18)
+        ceased = min(until, eighteenth) if until is not None else eighteenth
+        if ceased < year.start:  # no longer UASC before the year: not in this year's table (rule 104)
+            continue
+        out.append((child, sex_of.get(child) or "U", dob, ceased if ceased <= year.end else None))
+    return out
+
+
+def _oc2_rows(inputs: list[tuple], continuous: set[str], dob_of: dict, year: CollectionYear) -> list[tuple]:
+    """OC2: the children looked after continuously for 12 months at 31 March, with their health in the year
+    (ssd_cla_health, ssd_cla_immunisations), substance misuse, convictions (aged 10 or over) and SDQ (aged 4 to 16;
+    a reason when no score). Development checks (HEALTH_CHECK) only for the under-fives."""
+    out = []
+    for (child, health, teeth, development, immunised, intervention, misuse, convicted, sdq) in sorted(inputs):
+        dob = dob_of.get(child)
+        if child not in continuous or dob is None:
+            continue
+        age_end, age_start = _age_on(dob, year.end), _age_on(dob, year.start)
+        score = reason = None
+        if age_end >= 4 and age_start <= 16:  # aged 4 to 16 at some time in the year (rules 197B, 187, 188)
+            if sdq:
+                value, text = (sdq.strip("()").split(",") + [""])[:2]
+                score = value.strip('" ') or None
+                reason = None if score else (text.strip('" ') or "SDQ5")
+            else:
+                reason = "SDQ5"  # no SDQ recorded in the year: other reason
+        out.append((child, dob, score, reason,
+                    ("1" if convicted else "0") if age_end >= 10 else None,
+                    ("1" if development else "0") if age_end < 5 else None,
+                    "1" if immunised else "0", "1" if teeth else "0", "1" if health else "0",
+                    "1" if misuse else "0",
+                    ("1" if intervention else "0") if misuse else None,
+                    ("1" if intervention else "0") if misuse else None))
+    return out
+
+
+def _ad1_rows(permanence: list[tuple], year: CollectionYear) -> list[tuple]:
+    """AD1: the children adopted in the year (ssd_permanence, an adoption order in the year)."""
+    out = []
+    for (child, dob, decided, matched, by_carer, adopters, sex, legal, _placed, _rev, _reason, order_on,
+         is_adoption) in permanence:
+        if not is_adoption or order_on is None or not (year.start <= order_on <= year.end):
+            continue
+        out.append((child, dob, decided, matched, "1" if by_carer else "0", adopters, sex, legal))
+    return out
+
+
+def _placed_rows(permanence: list[tuple], year: CollectionYear) -> list[tuple]:
+    """Placed for adoption: every decision that the child should be placed for adoption (ssd_permanence) live in the
+    year (DATE_PLACED: the decision, the same date as AD1 DATE_INT), with the date and reason it was reversed."""
+    out = []
+    for (child, dob, decided, _m, _c, _n, _s, _l, _placed, reversed_on, reversed_reason, order_on,
+         is_adoption) in permanence:
+        started = decided  # DATE_PLACED: the date of the decision that the child should be placed for adoption
+        if not is_adoption or started is None or started > year.end:
+            continue
+        if reversed_on is not None and reversed_on < year.start:
+            continue
+        if reversed_on is None and order_on is not None and order_on < year.start:
+            continue
+        ceased = reversed_on if reversed_on is not None and reversed_on <= year.end else None
+        out.append((child, dob, started, ceased, reversed_reason if ceased else None))
+    return out
+
+
+def previous_permanence_code(text: str | None) -> str:
+    lowered = (text or "").lower()
+    return next((code for phrase, code in PREVIOUS_PERMANENCE_CODES if phrase in lowered), "Z1")
+
+
+def _previous_rows(previous: list[tuple], starters: dict[str, date], la_code: str) -> list[tuple]:
+    """Previous permanence: every child who started to be looked after in the year (RNE S, rule 630), with the
+    option of ssd_cla_previous_permanence (P1 adoption, P2 special guardianship, P3 child arrangements order) or Z1
+    (not known, no record); LA_PERM a DfE LA code (the LA's own for "same LA"), else blank."""
+    held = {row[0]: row for row in previous}
+    out = []
+    for child, dob in sorted(starters.items()):
+        row = held.get(child)
+        code = previous_permanence_code(row[2]) if row is not None else "Z1"
+        if row is None or code == "Z1":
+            out.append((child, dob, "Z1", None, None))
+            continue
+        out.append((child, dob, code, _la_perm(row[3], la_code), row[4]))
+    return out
+
+
+def _la_perm(text: str | None, la_code: str) -> str | None:
+    value = (text or "").strip().upper()
+    if re.fullmatch(r"\d{3}", value) or value in ("WAL", "SCO", "NUK", "NIR"):
+        return value
+    if value.startswith("SAME") or value in ("THIS LA", "OWN LA"):
+        return la_code
+    return None
+
+
+OC2_FIELDS_BY_TABLE: dict[str, tuple[str, ...]] = {
+    "ssd_sdq_scores": ("SDQ_SCORE", "SDQ_REASON"),
+    "ssd_cla_convictions": ("CONVICTED",),
+    "ssd_cla_health": ("HEALTH_CHECK", "TEETH_CHECK", "HEALTH_ASSESSMENT"),
+    "ssd_cla_immunisations": ("IMMUNISATIONS",),
+    "ssd_cla_substance_misuse": ("SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"),
+}
+
+
+def _blank_absent_oc2(rows: list[tuple], absent: set[str]) -> list[tuple]:
+    """OC2 fields of a table the extract did not carry: blank, not 0."""
+    blank = {COLUMNS["oc2"].index(f) for t, fields in OC2_FIELDS_BY_TABLE.items() if t in absent for f in fields}
+    if not blank:
+        return rows
+    return [tuple(None if i in blank else v for i, v in enumerate(r)) for r in rows]
+
 def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path) -> Return903:
     """Write the SSDA903 CSV files of ``year`` into ``out`` (created owner-only); return the files and row counts."""
     params = {"la": la_code, "year_start": year.start, "year_end": year.end}
@@ -321,9 +618,17 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
         leavers = conn.execute(OC3_SQL, params).fetchall()
         children = sorted(set(children) | {row[0] for row in leavers})
         header = conn.execute(
-            "select distinct on (person_id) person_id, sex, date_of_birth, ethnicity, upn_unknown_reason, is_mother "
-            "from staging.stg_ssd__person where la_code = %(la)s and person_id = any(%(children)s) "
+            "select distinct on (person_id) person_id, sex, date_of_birth, ethnicity, upn, upn_unknown_reason, "
+            "is_mother from staging.stg_ssd__person where la_code = %(la)s and person_id = any(%(children)s) "
             "order by person_id", {**params, "children": children}).fetchall()
+        scoped = {**params, "children": children}
+        first_child = dict(conn.execute(MOTHER_SQL, scoped).fetchall())
+        addresses = conn.execute(ADDRESS_SQL, scoped).fetchall()
+        uasc = {r[0]: (r[1], r[2]) for r in conn.execute(UASC_SQL, scoped).fetchall()}
+        oc2_inputs = conn.execute(OC2_SQL, scoped).fetchall()
+        permanence = conn.execute(PERMANENCE_SQL, scoped).fetchall()
+        previous = conn.execute(PREVIOUS_PERMANENCE_SQL, scoped).fetchall()
+        absent = {r[0] for r in conn.execute(ABSENT_TABLES_SQL, params).fetchall()}
     oc3 = []
     for child, dob, in_touch, activ, text, suitability, left_on in leavers:
         accom = accommodation_code(text, suitability)
@@ -337,23 +642,43 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
         if not (in_touch and activ and accom):
             in_touch = activ = accom = None
         oc3.append((child, dob, in_touch, activ, accom))
-    episode_rows = _episode_rows(episodes, year)
+    episode_rows = _with_home_postcodes(_episode_rows(episodes, year), addresses)
     looked_after = {r[0] for r in episode_rows}
     # children looked after only under short-break legal statuses (V3, V4): no mother field, no reviews
     short_breaks_only = looked_after - {r[0] for r in episode_rows if r[3] not in SHORT_BREAK}
+    header_rows = header_rows_of(header, first_child, looked_after - short_breaks_only)
+    dob_of = {r[0]: r[2] for r in header}
+    sex_of = {r[0]: r[1] for r in header}
+    continuous = continuously_looked_after(episode_rows, year)
+    starters = {r[0]: dob_of.get(r[0]) for r in episode_rows if r[2] == "S" and r[1] >= year.start}
     tables: dict[str, list[tuple]] = {
-        # MOTHER: for girls looked after in the year (not short breaks only): 1 mother, 0 not; MC_DOB needs ssd_mother
-        "header": [(c, sex or "U", dob, eth, upn_unknown,
-                    ("1" if mother else "0") if sex == "F" and c in looked_after - short_breaks_only else None, None)
-                   for c, sex, dob, eth, upn_unknown, mother in header],
+        "header": header_rows,
         "episodes": episode_rows,
         "reviews": [r for r in reviews if r[0] not in short_breaks_only],
         "missing": missing,
         "oc3": oc3,
+        "uasc": _uasc_rows(uasc, dob_of, sex_of, year),
+        "oc2": _oc2_rows(oc2_inputs, continuous, dob_of, year),
+        "ad1": _ad1_rows(permanence, year),
+        "placed_for_adoption": _placed_rows(permanence, year),
+        "previous_permanence": _previous_rows(previous, starters, la_code),
     }
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)
     result = Return903(folder=out)
+    for item, sources in OPTIONAL_SOURCES.items():
+        missing = [t for t in sources if t in absent]
+        if not missing or (item == "oc2" and len(missing) < len(sources)):
+            continue  # OC2 is written while one of its tables is held (the others' fields left blank)
+        result.not_held[item] = ", ".join(missing)
+        if "." in item:
+            table, column = item.split(".")
+            index = COLUMNS[table].index(column)
+            tables[table] = [(*r[:index], None, *r[index + 1:]) for r in tables[table]]
+        else:
+            del tables[item]
+    if "oc2" in tables:
+        tables["oc2"] = _blank_absent_oc2(tables["oc2"], absent)
     for name, rows in tables.items():
         path = out / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:

@@ -115,6 +115,15 @@ def render_keys_macro(contract: Contract | None = None) -> str:
                 lines.append(f"            '{source_table_name(table.name, source)}': [{keys}],")
         lines.append("        },")
     lines += ["    }) }}", "{%- endmacro %}", ""]
+    returns_only = ", ".join(f"'{t.name}'" for t in contract if t.optional and t.source == "ssd")
+    lines += [
+        "{# The optional SSD tables only the statutory returns read (an LA may export them or not): the indicators",
+        "   of the whole extract (DQ_PASS_RATE) leave them out, so that exporting them does not move the figure. #}",
+        "{% macro extract_returns_only_tables() -%}",
+        f"    {{{{ return([{returns_only}]) }}}}",
+        "{%- endmacro %}",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -24,6 +24,7 @@ from csc.contract import load_contract
 from csc.ingest import ExtractRefused, load_extract
 from csc.warehouse.connection import connect
 from csc_synthetic import generate
+from csc_synthetic.full_ssd import simulated_contract
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +33,7 @@ SIZE = 1500  # children: the smallest size holding every kind of messiness (abou
 FILE_FAULTS = {
     "manifest_row_count_mismatch": "ssd_cin_visits", "manifest_checksum_mismatch": "ssd_cp_visits",
     "truncated_last_line": "ssd_cla_visits", "missing_required_column": "ssd_missing",
-    "unknown_extra_file": "ssd_sdq_scores",
+    "unknown_extra_file": "ssd_voice_of_child",
 }
 
 
@@ -72,7 +73,7 @@ def test_every_cell_of_a_messy_extract_lands_unchanged(generated, warehouse_sett
     expected, features = {}, dict.fromkeys(
         ["apostrophe", "accent", "comma", "quote", "line break", "pound in cp1252", "emoji in utf-8", "bom", "crlf",
          "upper-case header", "shuffled header"], 0)
-    for table in load_contract():
+    for table in simulated_contract():
         data = (source / table.file_name).read_bytes()
         encoding, records, header = _read_as_written(data)
         expected[table.name] = (records, [h.lower() for h in header])
@@ -98,7 +99,7 @@ def test_every_cell_of_a_messy_extract_lands_unchanged(generated, warehouse_sett
     loaded = load_extract(landed, warehouse_settings)
     assert loaded.total_rows == sum(len(records) for records, _ in expected.values())
     with connect(warehouse_settings) as conn:
-        for table in load_contract():
+        for table in simulated_contract():
             records, header = expected[table.name]
             columns = ", ".join(["_line_no", *header])
             stored = conn.execute(f"select {columns} from raw.{table.name} where _batch_id = %s order by _line_no",
@@ -123,7 +124,7 @@ def _land_with_one_fault(clean: Path, faulty: Path, tables: list[str], landing: 
 def test_faulty_extract_differs_from_the_clean_one_only_where_faults_were_injected(generated):
     clean, faulty = generated
     damaged = {*FILE_FAULTS.values(), "ssd_contacts"}  # duplicate keys land in ssd_contacts and the visit files
-    for table in load_contract():
+    for table in simulated_contract():
         if table.name not in damaged and not table.name.endswith("_visits"):
             assert (clean / table.file_name).read_bytes() == (faulty / table.file_name).read_bytes(), table.name
 
@@ -159,7 +160,7 @@ def test_generated_extra_table_is_recorded_not_refused(generated, warehouse_sett
     """The generator's "unknown_extra_file" fault (an SSD table the contract does not hold) used to be refused; a
     real SSD carries about 23 such tables, so it is now recorded and skipped (issue 11)."""
     clean, faulty = generated
-    landed = _land_with_one_fault(clean, faulty, ["ssd_sdq_scores"], landing)
+    landed = _land_with_one_fault(clean, faulty, ["ssd_voice_of_child"], landing)
     result = load_extract(landed, warehouse_settings)
     assert result.status == "loaded"
-    assert [n.table for n in result.notes if n.kind == "extra_table"] == ["ssd_sdq_scores"]
+    assert [n.table for n in result.notes if n.kind == "extra_table"] == ["ssd_voice_of_child"]

@@ -82,7 +82,7 @@ def systemc(generic, tmp_path) -> Path:
                                                      lambda n, v: "Jane Smith" if n < 3 else v))
     for name in ("hr_workers.csv", "hr_establishment.csv"):
         (folder / name).unlink()
-    (folder / "ssd_family.csv").write_text("fami_table_id,fami_family_id,fami_person_id\r\n1,F1,P1\r\n")
+    (folder / "ssd_voice_of_child.csv").write_text("voch_table_id,voch_person_id,voch_agree_worker\r\n1,P1,Y\r\n")
     return folder
 
 
@@ -106,7 +106,7 @@ def test_profile_of_a_systemc_extract(systemc):
     assert "involvement_role" in out and "'XCW': 2" in out, "the unmapped role code, with its count"
     assert "legal_status" in out and "'Interim care order (legacy)': 1" in out
     assert "'CW'" not in out, "a code the profile maps is not listed"
-    assert "ssd_family" in out and "extra table (3 columns): recorded, not loaded" in out
+    assert "ssd_voice_of_child" in out and "extra table (3 columns): recorded, not loaded" in out
     assert "hr_workers" in out and "missing (optional)" in out
     assert "ssd_cin_episodes.cine_referral_worker_id" in out and "name 3" in out
     assert "The loader would accept the extract" in out

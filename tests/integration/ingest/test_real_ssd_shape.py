@@ -44,7 +44,8 @@ def _add_extra_tables(folder: Path, spec: ExtractSpec, *, listed: dict[str, str]
 
 
 def _systemc_v145(landing: Path) -> Path:
-    """SystemC v1.4.5 as an LA exports it: ssd_family and ssd_address beside the contract's tables, no HR files,
+    """SystemC v1.4.5 as an LA exports it: ssd_voice_of_child and ssd_s251_finance beside the contract's tables,
+    no HR files,
     IS_ALLOCATED_CW_FLAG and a column of a later version on the involvements, pers_common_child_id (older name)."""
     spec = RealSpec(extra={"ssd_involvements": ["IS_ALLOCATED_CW_FLAG", "invo_future_column"]})
     spec.rows["ssd_involvements"][0].update({"IS_ALLOCATED_CW_FLAG": "Y", "invo_future_column": "a \"quoted\" value"})
@@ -52,10 +53,10 @@ def _systemc_v145(landing: Path) -> Path:
     folder = spec.write(landing)
     for name in ("hr_workers.csv", "hr_establishment.csv"):
         (folder / name).unlink()
-    _add_extra_tables(folder, spec, listed={"ssd_family": "fami_table_id,fami_family_id,fami_person_id\r\n"
-                                                          "1,F1,P001\r\n2,F1,P002\r\n"},
-                      unlisted={"ssd_address": 'addr_table_id,addr_person_id,addr_address_postcode\n'
-                                               '1,P001,"AB1 2CD"\n2,P002,"AB1\n2CE"\n3,P003,\n'})
+    _add_extra_tables(folder, spec, listed={"ssd_voice_of_child": "voch_table_id,voch_person_id,voch_agree_worker\r\n"
+                                                                  "1,P001,Y\r\n2,P002,N\r\n"},
+                      unlisted={"ssd_s251_finance": 's251_table_id,s251_cla_placement_id,s251_placeholder_1\n'
+                                                    '1,PL1,"AB1 2CD"\n2,PL2,"AB1\n2CE"\n3,PL3,\n'})
     return folder
 
 
@@ -64,8 +65,8 @@ def test_v145_extract_without_hr_files_loads_and_records_its_shape(warehouse_set
     result = load_extract(folder, warehouse_settings, system="systemc")
     assert result.status == "loaded" and result.profile == "systemc"
     lines = [n.line() for n in result.notes]
-    assert "extra table ssd_family (2 rows, 3 columns): recorded, not loaded" in lines
-    assert "extra table ssd_address (3 rows, 3 columns): recorded, not loaded" in lines
+    assert "extra table ssd_voice_of_child (2 rows, 3 columns): recorded, not loaded" in lines
+    assert "extra table ssd_s251_finance (3 rows, 3 columns): recorded, not loaded" in lines
     assert any(line.startswith("no hr_workers: loaded as empty") for line in lines)
     with connect(warehouse_settings) as conn:
         extra = conn.execute("select invo_involvements_id, invo_professional_role_id, _extra "
@@ -80,9 +81,9 @@ def test_v145_extract_without_hr_files_loads_and_records_its_shape(warehouse_set
         hr_rows = conn.execute("select count(*) from raw.hr_workers").fetchone()[0]
     assert extra == [("I1", "CW", {"is_allocated_cw_flag": "Y", "invo_future_column": 'a "quoted" value'})]
     assert others == 0, "a file without extra columns leaves _extra null"
-    assert ("extra_table", "ssd_address", None, ["addr_table_id", "addr_person_id", "addr_address_postcode"], 3,
-            "not in the manifest") in shape
-    assert ("extra_table", "ssd_family", None, ["fami_table_id", "fami_family_id", "fami_person_id"], 2,
+    assert ("extra_table", "ssd_s251_finance", None, ["s251_table_id", "s251_cla_placement_id", "s251_placeholder_1"],
+            3, "not in the manifest") in shape
+    assert ("extra_table", "ssd_voice_of_child", None, ["voch_table_id", "voch_person_id", "voch_agree_worker"], 2,
             None) in shape
     assert ("extra_column", "ssd_involvements", "is_allocated_cw_flag", None, None, None) in shape
     assert {(k, t) for k, t, *_ in shape if k == "missing_table"} == {("missing_table", "hr_workers"),
@@ -93,7 +94,7 @@ def test_v145_extract_without_hr_files_loads_and_records_its_shape(warehouse_set
 
     with zipfile.ZipFile(result.archive_path) as bundle:
         sums = bundle.read("SHA256SUMS").decode()
-    assert "ssd_family.csv" in sums and "ssd_address.csv" in sums
+    assert "ssd_voice_of_child.csv" in sums and "ssd_s251_finance.csv" in sums
 
 
 def test_csc_load_prints_the_shape_notices(warehouse_settings, landing, monkeypatch):
@@ -106,7 +107,7 @@ def test_csc_load_prints_the_shape_notices(warehouse_settings, landing, monkeypa
     outcome = CliRunner().invoke(cli, ["load", "--system", "systemc", str(folder)])
     assert outcome.exit_code == 0, outcome.output
     assert "read with the systemc profile" in outcome.output
-    assert "notice: extra table ssd_family (2 rows, 3 columns): recorded, not loaded" in outcome.output
+    assert "notice: extra table ssd_voice_of_child (2 rows, 3 columns): recorded, not loaded" in outcome.output
     assert "notice: no hr_workers: loaded as empty" in outcome.output
     assert "(+2 extra columns: _extra)" in outcome.output
     unknown = CliRunner().invoke(cli, ["load", "--system", "caredirector", str(folder)])
@@ -172,11 +173,11 @@ def test_a_file_that_is_no_table_is_still_refused(warehouse_settings, landing):
 def test_an_extra_table_whose_checksum_disagrees_is_refused(warehouse_settings, landing):
     spec = ExtractSpec()
     folder = spec.write(landing)
-    _add_extra_tables(folder, spec, listed={"ssd_family": "fami_table_id\n1\n"}, unlisted={})
-    (folder / "ssd_family.csv").write_text("fami_table_id\n2\n")
+    _add_extra_tables(folder, spec, listed={"ssd_voice_of_child": "voch_table_id\n1\n"}, unlisted={})
+    (folder / "ssd_voice_of_child.csv").write_text("voch_table_id\n2\n")
     with pytest.raises(ExtractRefused) as caught:
         load_extract(folder, warehouse_settings)
-    assert (caught.value.reason, caught.value.file) == ("sha256_mismatch", "ssd_family.csv")
+    assert (caught.value.reason, caught.value.file) == ("sha256_mismatch", "ssd_voice_of_child.csv")
 
 
 @pytest.mark.slow
@@ -195,8 +196,8 @@ def test_dq_report_lists_the_extract_shape(warehouse_settings, landing):
     html = checked.report_path.read_text(encoding="utf-8")
     shape = html[html.index('id="extract-shape"'):html.index("Volume: tonight")]
     assert "<strong>systemc</strong>" in shape
-    assert "Extra table (recorded, not loaded)</td><td>ssd_address" in shape
-    assert "fami_table_id, fami_family_id, fami_person_id" in shape
+    assert "Extra table (recorded, not loaded)</td><td>ssd_s251_finance" in shape
+    assert "voch_table_id, voch_person_id, voch_agree_worker" in shape
     assert "Extra columns (kept in raw _extra)</td><td>ssd_involvements</td>" in shape
     assert "invo_future_column, is_allocated_cw_flag" in shape
     assert "Missing optional table (empty)</td><td>hr_workers" in shape
@@ -204,7 +205,8 @@ def test_dq_report_lists_the_extract_shape(warehouse_settings, landing):
 
 def test_a_full_v145_systemc_extract_loads_with_every_extra_table_recorded(warehouse_settings, landing):
     """All 46 tables of the SystemC v1.4.5 deployment (ssd_v1.4.5_systemc_columns.csv), columns in its DDL order,
-    no HR files: the 23 the contract reads are loaded, the other 23 recorded with their columns and rows."""
+    no HR files: the 38 the contract reads are loaded (the 15 optional ones the returns need among them), the other 8
+    recorded with their columns and rows."""
     import csv as csv_module
 
     from csc.contract import SYSTEMC_COLUMNS_PATH, column_order, load_contract
@@ -220,12 +222,14 @@ def test_a_full_v145_systemc_extract_loads_with_every_extra_table_recorded(wareh
             return list(column_order(contract.table(table), "1.4.5", "systemc"))
 
     spec = DeployedOrder(headers={})
+    spec.rows["ssd_address"] = [{"addr_table_id": "A1", "addr_person_id": "P001", "addr_address_type": "HOME",
+                                 "addr_address_start_date": "2020-01-01", "addr_address_postcode": "AB1 2CD"}]
     folder = spec.write(landing)
     for name in ("hr_workers.csv", "hr_establishment.csv"):
         (folder / name).unlink()
     extra = {t: ",".join(columns) + "\r\n" + ",".join(str(i) for i in range(len(columns))) + "\r\n"
              for t, columns in deployed.items() if t not in contract.tables}
-    assert len(extra) == 23
+    assert len(extra) == 8 and "ssd_address" not in extra
     _add_extra_tables(folder, spec, listed=extra, unlisted={})
     result = load_extract(folder, warehouse_settings, system="systemc")
     assert result.status == "loaded"
@@ -234,5 +238,8 @@ def test_a_full_v145_systemc_extract_loads_with_every_extra_table_recorded(wareh
                                      "where batch_id = %s and kind = 'extra_table'", (result.batch_id,)).fetchall())
         people = conn.execute("select count(*) from raw.ssd_person where _batch_id = %s",
                               (result.batch_id,)).fetchone()[0]
+        postcodes = conn.execute("select addr_address_postcode from raw.ssd_address where _batch_id = %s",
+                                 (result.batch_id,)).fetchall()
     assert recorded == {t: [c.lower() for c in deployed[t]] for t in extra}
     assert people == 3
+    assert postcodes == [("AB1 2CD",)], "an optional table the returns need is loaded, not recorded"

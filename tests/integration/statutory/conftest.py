@@ -1,5 +1,6 @@
 """Fixtures of the statutory-return tests: one warehouse per session holding a fault-free generated extract of the
-demo LA (two of its teams renamed to formula-like names), loaded, checked, built by dbt and published."""
+demo LA with the full SSD table set (two of its teams renamed to formula-like names), loaded, checked, built by dbt
+and published."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def built(pg_server: Target, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     from csc.warehouse.bootstrap import init_warehouse
     from csc.warehouse.connection import connect
     from csc_synthetic import generate
+    from csc_synthetic.render import Rendering
 
     root = tmp_path_factory.mktemp("statutory")
     dbname = f"csc_test_{uuid.uuid4().hex[:10]}"
@@ -63,7 +65,8 @@ def built(pg_server: Target, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                         airflow_database=f"{dbname}_af", dq_data_docs=False, dbt_threads=4)
     try:
         init_warehouse(settings)
-        generate(LA, "small", 1, AS_OF, settings.landing_dir, faults="none")
+        # the full SSD table set (ssd_address, ssd_mother, the OC2 tables...) that the returns read
+        generate(LA, "small", 1, AS_OF, settings.landing_dir, faults="none", rendering=Rendering(full_ssd=True))
         extract = settings.landing_dir / LA / AS_OF.isoformat()
         rename_teams(extract, FORMULA_TEAMS)
         loaded = load_extract(extract, settings)

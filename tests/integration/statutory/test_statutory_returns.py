@@ -33,11 +33,26 @@ pytestmark = [
 
 # DfE rules that fail on fault-free generator extracts because of how the generator shapes its data, not because of
 # the transformation: each is a generator change reported in issue 13 (see the README, "Statutory returns").
-GENERATOR_CAUSED_903: set[str] = set()
+GENERATOR_CAUSED_903 = {
+    # the optional SSD tables of the generator (include/csc_synthetic/full_ssd.py), drawn independently of the
+    # episodes and of each other (the placements' postcodes, URNs and legal statuses are real-world shaped since
+    # gen903; these tables are not yet):
+    "392a",  # no distance: the home addresses' synthetic postcodes cannot be located
+    "392b",  # a home address that starts after the episode (addresses start up to 900 days after birth)
+    "157",  # SDQ1 (aged under 4 or over 16) as the reason for no SDQ of children aged 4 to 16
+    "630",  # previous permanence LA as "Another LA", not a DfE LA code
+    "331", "553",  # ssd_permanence dates not tied to the episodes (matching after the adoptive placement; a
+    # placement order without a permanence record)
+    "335", "514", "524",  # adopted by the foster carer, number, sex and legal status of adopters drawn independently
+}
 # Rule 218 wants an Ofsted URN on short-break episodes (V3/V4) too, which the 903 builder leaves without placement
 # location or URN (see test_903_episodes_chain_...): not the generator's; the builder's to settle (issue 13). Only
 # short-break rows may fail it.
 SHORT_BREAK_URN_903 = {"218"}
+
+GENERATOR_CAUSED_CIN = {
+    "1530",  # UPNs made with LA number 999 (csc_synthetic.ids.upns), not a DfE LA code
+}
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -68,6 +83,58 @@ def test_903_files_have_the_dfe_layout_the_la_ids_and_owner_only_modes(built, ss
     header = {r["CHILD"] for r in _read_csv(ssda903.files["header"])}
     for name in ("episodes", "reviews", "missing", "oc3"):
         assert {r["CHILD"] for r in _read_csv(ssda903.files[name])} <= header, f"every {name} child has a header"
+
+
+def test_903_carries_the_fields_of_the_optional_ssd_tables(built, ssda903):
+    """A full SSD extract: UPN (ssd_person.pers_upn), HOME_POST (ssd_address), and the UASC, OC2, AD1, placed for
+    adoption and previous permanence files, each traced back to the extract's own rows."""
+    header = {r["CHILD"]: r for r in _read_csv(ssda903.files["header"])}
+    episodes = _read_csv(ssda903.files["episodes"])
+    with connect(built.settings) as conn:
+        upns = dict(conn.execute("select pers_person_id, upper(trim(pers_upn)) from raw.ssd_person "
+                                 "where coalesce(trim(pers_upn), '') <> ''").fetchall())
+        postcodes = {r[0] for r in conn.execute("select upper(trim(addr_address_postcode)) from raw.ssd_address")}
+        uasc = {r[0] for r in conn.execute("select immi_person_id from raw.ssd_immigration_status "
+                                           "where immi_immigration_status = 'UASC'")}
+        adopted = {r[0] for r in conn.execute("select perm_person_id from raw.ssd_permanence "
+                                              "where perm_permanence_order_type = 'Adoption' and "
+                                              "ops.extract_date(perm_permanence_order_date) between %s and %s",
+                                              (YEAR.start, YEAR.end))}
+    with_upn = [c for c in header if c in upns]
+    assert with_upn and all(header[c]["UPN"] == upns[c] for c in with_upn), "the UPN itself, from ssd_person"
+    assert all(header[c]["UPN"].startswith("UN") for c in header if c not in upns)
+    homes = [r["HOME_POST"] for r in episodes if r["HOME_POST"]]
+    assert len(homes) > len(episodes) * 0.6 and set(homes) <= postcodes, "HOME_POST from ssd_address"
+    assert all(not r["HOME_POST"] for r in episodes if r["LS"] in ("V3", "V4"))
+    assert ssda903.rows["uasc"] and {r["CHILD"] for r in _read_csv(ssda903.files["uasc"])} <= uasc
+    oc2 = _read_csv(ssda903.files["oc2"])
+    assert oc2 and all(r["HEALTH_ASSESSMENT"] in ("0", "1") and r["IMMUNISATIONS"] in ("0", "1") for r in oc2)
+    assert any(r["HEALTH_ASSESSMENT"] == "1" for r in oc2)
+    assert {r["CHILD"] for r in _read_csv(ssda903.files["ad1"])} == adopted & set(header)
+    starters = {r["CHILD"] for r in episodes if r["RNE"] == "S" and _day(r["DECOM"]) >= YEAR.start}
+    assert {r["CHILD"] for r in _read_csv(ssda903.files["previous_permanence"])} == starters
+    assert ssda903.not_held == {}
+
+
+def test_903_leaves_out_what_an_extract_without_the_optional_tables_cannot_say(built, tmp_path):
+    """As an extract without ssd_address and ssd_permanence would load (recorded as missing tables): no HOME_POST,
+    no AD1 or placed-for-adoption file, and a notice for each, rather than values written as if nothing happened."""
+    with connect(built.settings) as conn:
+        conn.execute("insert into ops.extract_shape (batch_id, kind, table_name) values (%s, 'missing_table', "
+                     "'ssd_address'), (%s, 'missing_table', 'ssd_permanence')", (built.batch_id, built.batch_id))
+        conn.commit()
+    try:
+        partial = write_903(built.settings, LA, YEAR, tmp_path / "partial")
+    finally:
+        with connect(built.settings) as conn:
+            conn.execute("delete from ops.extract_shape where batch_id = %s and kind = 'missing_table' "
+                         "and table_name in ('ssd_address', 'ssd_permanence')", (built.batch_id,))
+            conn.commit()
+    assert partial.not_held == {"episodes.HOME_POST": "ssd_address", "ad1": "ssd_permanence",
+                                "placed_for_adoption": "ssd_permanence"}
+    assert "ad1" not in partial.files and "placed_for_adoption" not in partial.files
+    assert not any(r["HOME_POST"] for r in _read_csv(partial.files["episodes"]))
+    assert partial.rows["oc2"] > 0
 
 
 def test_903_episodes_chain_within_a_period_and_change_at_every_placement_or_legal_status(ssda903):
@@ -120,8 +187,9 @@ def test_both_validators_pass_the_clean_extract_but_for_known_skips_and_store_ev
     run = validate_year(built.settings, LA, YEAR, tmp_path / "validate", ons_code="E10000014")
     verdicts = {v.kind: v for v in run.verdicts}
     cin, ssda = verdicts["cin"], verdicts["903"]
-    # CIN census: no error rule fails (queries may); nothing crashed
-    assert [r["code"] for r in cin.rules if r["status"] == "failed" and r["severity"] == "error"] == []
+    # CIN census: no error rule fails but those the generator causes (queries may); nothing crashed
+    cin_failed = {r["code"] for r in cin.rules if r["status"] == "failed" and r["severity"] == "error"}
+    assert cin_failed <= GENERATOR_CAUSED_CIN, f"failing because of the transformation: {cin_failed}"
     assert not [r for r in cin.rules if r["status"] == "not_run"]
     # SSDA903: every failing rule is one the generator causes (see GENERATOR_CAUSED_903), none the transformation
     failed = {r["code"] for r in ssda.rules if r["status"] == "failed"}

@@ -22,7 +22,16 @@ def test_every_required_column_says_what_needs_it():
     factors = contract.table("ssd_assessment_factors")
     assert factors.primary_key == ("cinf_table_id", "cinf_assessment_id")
     assert not factors.column("cinf_table_id").required, "Mosaic writes it blank"
-    assert [t.name for t in contract if t.optional] == ["hr_workers", "hr_establishment"]
+    returns_tables = {"ssd_address", "ssd_immigration_status", "ssd_mother", "ssd_cla_health", "ssd_cla_immunisations",
+                      "ssd_cla_substance_misuse", "ssd_cla_convictions", "ssd_sdq_scores", "ssd_permanence",
+                      "ssd_cla_previous_permanence", "ssd_cla_care_plan", "ssd_early_help_episodes", "ssd_family",
+                      "ssd_linked_identifiers", "ssd_pre_proceedings"}
+    assert {t.name for t in contract if t.optional} == {"hr_workers", "hr_establishment"} | returns_tables, (
+        "the HR files and the SSD tables the statutory returns read")
+    identifying = {(t.name, c.name) for t in contract for c in t.columns if c.personal}
+    assert {("ssd_address", "addr_address_postcode"), ("ssd_address", "addr_address_json"),
+            ("ssd_person", "pers_upn"), ("ssd_linked_identifiers", "link_identifier_value"),
+            ("ssd_mother", "moth_childs_dob")} <= identifying, "postcodes, addresses and UPNs restricted like names"
 
 
 def test_systemc_bcp_order_is_the_v145_ddl_then_the_rest():

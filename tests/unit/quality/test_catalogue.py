@@ -122,6 +122,8 @@ WORKER_COLUMN_WARNINGS = {
     "STR_ID_FORMAT.ssd_care_leavers.clea_care_leaver_worker_id",
     "STR_ID_FORMAT.ssd_involvements.invo_professional_id",
     "STR_REQUIRED.ssd_involvements.invo_professional_id",
+    "STR_ID_FORMAT.ssd_permanence.perm_adoption_worker_id",
+    "STR_ID_FORMAT.ssd_early_help_episodes.earl_episode_worker_id",
 }
 
 

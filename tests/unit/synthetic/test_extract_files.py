@@ -11,7 +11,7 @@ from datetime import datetime
 import jsonschema
 import pytest
 
-from csc.contract import load_contract
+from csc_synthetic.full_ssd import simulated_contract
 
 from .conftest import MANIFEST_SCHEMA
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.unit
 
 def test_every_contract_table_is_written_with_the_contract_columns(tiny):
     folder = tiny.nights[0].extract_dir
-    contract = load_contract()
+    contract = simulated_contract()
     assert sorted(p.name for p in folder.iterdir()) == sorted([t.file_name for t in contract] + ["manifest.json"])
     for table in contract:
         with (folder / table.file_name).open(encoding="utf-8", newline="") as handle:
@@ -42,7 +42,7 @@ def test_manifest_is_valid_against_the_shared_schema(tiny):
 def test_manifest_rows_bytes_and_checksums_are_those_of_the_files(tiny):
     folder = tiny.nights[0].extract_dir
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert len(manifest["files"]) == len(load_contract().tables)
+    assert len(manifest["files"]) == len(simulated_contract().tables)
     for entry in manifest["files"]:
         data = (folder / entry["name"]).read_bytes()
         assert entry["bytes"] == len(data)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from csc.contract import load_contract
 from csc_synthetic import generate
+from csc_synthetic.full_ssd import simulated_contract
 
 from .conftest import AS_OF, run
 from .redetect import Extract, detect, file_problems
@@ -61,7 +61,7 @@ def test_every_listed_fault_is_found_again_and_nothing_else(small_default):
 def test_each_contract_relationship_has_an_orphan(small_default):
     faults = listed(small_default)
     orphans = faults[faults["fault_type"] == "orphan_foreign_key"]["detail"].str.split(" -> ").str[0]
-    relationships = {fk.column for t in load_contract() for fk in t.foreign_keys}
+    relationships = {fk.column for t in simulated_contract() for fk in t.foreign_keys}
     assert relationships == set(orphans)
 
 

@@ -9,7 +9,7 @@ import io
 import pandas as pd
 import pytest
 
-from csc.contract import load_contract
+from csc_synthetic.full_ssd import simulated_contract
 
 from .conftest import run
 from .redetect import detect
@@ -67,7 +67,7 @@ def _canonical_date(text: str) -> str:
 def test_messy_files_parse_back_to_the_clean_values(tiny, tiny_messy):
     clean_dir = tiny.nights[0].extract_dir
     messy_dir = tiny_messy.nights[0].extract_dir
-    for table in load_contract():
+    for table in simulated_contract():
         clean = parsed(clean_dir / table.file_name, table)
         messy = parsed(messy_dir / table.file_name, table)
         pd.testing.assert_frame_equal(clean, messy, obj=table.name)
@@ -81,7 +81,7 @@ def test_messy_rendering_does_not_change_the_truth(tiny, tiny_messy):
 def test_messy_files_show_every_variation(tiny_messy):
     folder = tiny_messy.nights[0].extract_dir
     encodings, seen = {}, set()
-    contract = load_contract()
+    contract = simulated_contract()
     for table in contract:
         data = (folder / table.file_name).read_bytes()
         text, encoding = decoded(data)

@@ -9,9 +9,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from csc.contract import load_contract
 from csc_synthetic import generate
 from csc_synthetic.config import GeneratorConfig, load_config
+from csc_synthetic.full_ssd import simulated_contract
 
 from .redetect import detect
 
@@ -32,7 +32,7 @@ def three_nights(tmp_path_factory):
 
 def frames(night) -> dict[str, pd.DataFrame]:
     return {t.name: pd.read_csv(night.extract_dir / t.file_name, dtype=str, keep_default_na=False)
-            for t in load_contract()}
+            for t in simulated_contract()}
 
 
 def test_each_night_has_its_dated_extract_and_truth(three_nights):
@@ -49,7 +49,7 @@ def test_each_night_has_its_dated_extract_and_truth(three_nights):
 
 def test_later_nights_add_close_and_correct_records_within_normal_volumes(three_nights):
     nights = [frames(n) for n in three_nights.nights]
-    contract = load_contract()
+    contract = simulated_contract()
     added = closed = corrected = 0
     for before, after in zip(nights, nights[1:], strict=False):
         for table in contract:

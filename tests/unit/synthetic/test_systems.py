@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csc.contract import Table, load_contract
+from csc.contract import Table
 from csc.contract.profiles import Profile, load_profile
 from csc.ingest.dialects import DialectStream, dialect, typed_kinds
 from csc_synthetic import _write_night, generate, snapshot, world
@@ -26,7 +26,7 @@ from csc_synthetic import faults as fault_catalogue
 from csc_synthetic import nights as night_changes
 from csc_synthetic.config import load_config
 from csc_synthetic.context import Context
-from csc_synthetic.full_ssd import extra_tables
+from csc_synthetic.full_ssd import extra_tables, simulated_contract
 from csc_synthetic.render import Rendering
 
 from .conftest import AS_OF
@@ -46,7 +46,7 @@ class Night:
 
     def write(self, out: Path, rendering: Rendering, night: np.datetime64 | None = None) -> Path:
         rendering.check(False)
-        result = _write_night(self.ctx, load_contract(), self.injected.tables, self.injected,
+        result = _write_night(self.ctx, simulated_contract(), self.injected.tables, self.injected,
                               night if night is not None else self.night, out, False, rendering)
         return result.extract_dir
 
@@ -69,7 +69,7 @@ def tinyshire() -> Night:
 @pytest.fixture(scope="module")
 def generic(tinyshire, tmp_path_factory) -> dict[str, pd.DataFrame]:
     folder = tinyshire.write(tmp_path_factory.mktemp("generic"), Rendering())
-    return {t.name: read(folder / t.file_name, "csv") for t in load_contract()}
+    return {t.name: read(folder / t.file_name, "csv") for t in simulated_contract()}
 
 
 def read(path: Path, dialect_name: str, columns: tuple[str, ...] | None = None, shape: Table | None = None
@@ -109,7 +109,7 @@ def undo(system_files: dict[str, pd.DataFrame], generic: dict[str, pd.DataFrame]
     """Undo the profile on every contract table and compare with the generic rendering, cell for cell."""
     base = load_profile("generic")
     professionals = generic["ssd_professionals"].set_index("prof_professional_id")
-    for table in load_contract():
+    for table in simulated_contract():
         rendered = system_files[table.name].rename(columns=profile.renames_for(table.name))
         expected = generic[table.name]
         assert len(rendered) == len(expected), table.name
@@ -206,7 +206,7 @@ def test_every_system_and_dialect_undoes_to_the_generic_rendering(tinyshire, gen
     folder = tinyshire.write(tmp_path / "out", rendering)
     headers = tinyshire.write(tmp_path / "headers", Rendering(system=system))  # the same columns, with a header
     files = {}
-    for table in load_contract():
+    for table in simulated_contract():
         columns = tuple(next(csv.reader(io.StringIO((headers / table.file_name).read_text("utf-8")))))
         shape = _shape(table, columns, profile)
         files[table.name] = read(folder / table.file_name, dialect_name, columns, shape)
@@ -307,7 +307,7 @@ def test_full_ssd_tables_hold_the_v145_columns_and_rows_consistent_with_the_chil
 def test_generic_with_the_full_ssd_keeps_the_contract_files(tinyshire, tmp_path):
     plain = tinyshire.write(tmp_path / "plain", Rendering())
     full = tinyshire.write(tmp_path / "full", Rendering(full_ssd=True))
-    for table in load_contract():
+    for table in simulated_contract():
         assert (plain / table.file_name).read_bytes() == (full / table.file_name).read_bytes()
     assert (full / "ssd_family.csv").exists() and not (plain / "ssd_family.csv").exists()
 

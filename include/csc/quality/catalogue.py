@@ -207,6 +207,13 @@ def _make_rule(entry: dict, params: dict, env: jinja2.Environment, settings: Set
         severity, why = "block", entry["severity_block"][dotted]
     if dotted in entry.get("severity_warn", {}):
         severity, why = "warn", entry["severity_warn"][dotted]
+    table_name = params.get("table")
+    if (generated and severity == "block" and table_name in contract.tables
+            and contract.table(table_name).optional and contract.table(table_name).source == "ssd"):
+        # an optional SSD table (one only the statutory returns read): no indicator depends on it, so its faults
+        # never hold up the night; the return readiness reports what they do to the returns
+        severity = "warn"
+        why = f"{why} {table_name} is an optional table that only the statutory returns read: a warning, never a block."
     expectation = entry.get("expectation", "unexpected_rows")
     sql_template = entry.get("sql")
     if params.get("convention_systems") and entry.get("convention_sql"):

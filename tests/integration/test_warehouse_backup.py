@@ -57,23 +57,23 @@ def homes(tmp_path):
 def add_probe(csc: Csc, notes: list[str]) -> None:
     """A table as the pipeline makes them: owned by a pipeline role, granted to the BI group, with a policy."""
     with csc.admin() as conn:
-        conn.execute("create table marts.backup_probe (id int primary key, note text)")
-        conn.execute("alter table marts.backup_probe owner to csc_transformer")
-        conn.execute("alter table marts.backup_probe enable row level security")
-        conn.execute("create policy probe_even on marts.backup_probe for select to bi_reader using (id % 2 = 0)")
-        conn.execute("grant select on marts.backup_probe to bi_reader")
+        conn.execute("create table bi.backup_probe (id int primary key, note text)")
+        conn.execute("alter table bi.backup_probe owner to csc_transformer")
+        conn.execute("alter table bi.backup_probe enable row level security")
+        conn.execute("create policy probe_even on bi.backup_probe for select to bi_reader using (id % 2 = 0)")
+        conn.execute("grant select on bi.backup_probe to bi_reader")
         for i, note in enumerate(notes):
-            conn.execute("insert into marts.backup_probe values (%s, %s)", (i, note))
+            conn.execute("insert into bi.backup_probe values (%s, %s)", (i, note))
 
 
 def probe(csc: Csc) -> dict:
     with csc.admin() as conn:
         return {
-            "rows": conn.execute("select id, note from marts.backup_probe order by id").fetchall(),
+            "rows": conn.execute("select id, note from bi.backup_probe order by id").fetchall(),
             "owner": conn.execute("select tableowner from pg_tables where tablename = 'backup_probe'").fetchone()[0],
             "policies": conn.execute("select policyname, qual from pg_policies where tablename = 'backup_probe'")
             .fetchall(),
-            "bi_select": conn.execute("select has_table_privilege('bi_reader', 'marts.backup_probe', 'select')")
+            "bi_select": conn.execute("select has_table_privilege('bi_reader', 'bi.backup_probe', 'select')")
             .fetchone()[0],
             "migrations": conn.execute("select count(*) from ops.schema_migrations").fetchone()[0],
         }
@@ -88,7 +88,7 @@ def test_backup_and_restore(homes, tmp_path):
 
     out = tmp_path / "backups" / "warehouse.dump"
     result = first("warehouse", "backup", "--out", str(out))
-    assert "dumping contents of table \"marts.backup_probe\"" in result.stdout  # progress, table by table
+    assert "dumping contents of table \"bi.backup_probe\"" in result.stdout  # progress, table by table
     assert f"backup written: {out}" in result.stdout
     assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.stat().st_uid == os.geteuid()
     assert out.read_bytes()[:5] == b"PGDMP"
@@ -98,7 +98,7 @@ def test_backup_and_restore(homes, tmp_path):
 
     # A non-empty warehouse: refused, and nothing changes.
     with first.admin() as conn:
-        conn.execute("insert into marts.backup_probe values (99, 'after the backup')")
+        conn.execute("insert into bi.backup_probe values (99, 'after the backup')")
     refused = first("warehouse", "restore", str(out), check=False)
     assert refused.returncode == 1
     assert "is not empty" in refused.stderr and "--force" in refused.stderr

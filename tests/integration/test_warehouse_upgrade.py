@@ -55,13 +55,13 @@ def old_home():
         add_bi_login(settings, "tableau")
         with psycopg.connect(host=str(status.socket_dir), port=status.port, user="postgres", dbname="csc",
                              autocommit=True) as conn:
-            conn.execute("create table marts.upgrade_probe (id int primary key, note text)")
-            conn.execute("alter table marts.upgrade_probe owner to csc_transformer")
-            conn.execute("alter table marts.upgrade_probe enable row level security")
-            conn.execute("create policy probe_even on marts.upgrade_probe for select to bi_reader "
+            conn.execute("create table bi.upgrade_probe (id int primary key, note text)")
+            conn.execute("alter table bi.upgrade_probe owner to csc_transformer")
+            conn.execute("alter table bi.upgrade_probe enable row level security")
+            conn.execute("create policy probe_even on bi.upgrade_probe for select to bi_reader "
                          "using (id % 2 = 0)")
-            conn.execute("grant select on marts.upgrade_probe to bi_reader")
-            conn.execute("insert into marts.upgrade_probe select i, 'row ' || i from generate_series(0, 9) i")
+            conn.execute("grant select on bi.upgrade_probe to bi_reader")
+            conn.execute("insert into bi.upgrade_probe select i, 'row ' || i from generate_series(0, 9) i")
     finally:
         old.stop()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSC_")}
@@ -116,12 +116,12 @@ def test_a_16_2_data_folder_is_refused_then_upgraded(old_home):
     # The BI login kept its password (its SCRAM hash moved with it) and sees what the policy lets it see.
     password = (home / "secrets" / "bi_login_tableau").read_text().strip()
     with psycopg.connect(host="127.0.0.1", port=port, user="tableau", password=password, dbname="csc") as conn:
-        assert [r[0] for r in conn.execute("select id from marts.upgrade_probe order by id")] == [0, 2, 4, 6, 8]
+        assert [r[0] for r in conn.execute("select id from bi.upgrade_probe order by id")] == [0, 2, 4, 6, 8]
     from csc.warehouse.embedded import EmbeddedServer
 
     status = EmbeddedServer(pgdata).status()
     with psycopg.connect(host=str(status.socket_dir), port=status.port, user="postgres", dbname="csc") as conn:
-        assert conn.execute("select count(*) from marts.upgrade_probe").fetchone()[0] == 10
+        assert conn.execute("select count(*) from bi.upgrade_probe").fetchone()[0] == 10
         assert conn.execute("select tableowner from pg_tables where tablename = 'upgrade_probe'").fetchone()[0] \
             == "csc_transformer"
         assert conn.execute("show server_version").fetchone()[0].split()[0] == current

@@ -98,6 +98,9 @@ def changes_between(before: Path, after: Path, *, before_is_last: bool = False) 
     """What changed between two nights' source tables (``before`` edited as an earlier night), by primary key."""
     changes = {}
     for table in load_contract():
+        if table.optional and not (before / table.file_name).exists() and not (after / table.file_name).exists():
+            changes[table.name] = TableChanges(new=(), changed=(), deleted=())  # an optional table not rendered
+            continue
         old = _keyed(table, *night_rows(before, table, before_is_last))
         new = _keyed(table, *night_rows(after, table, True))
         changes[table.name] = TableChanges(
@@ -136,7 +139,8 @@ def read_changes(path: Path) -> dict[str, dict[str, set[str]]]:
 def fill_source_database(url: str, extract_dir: Path, *, last: bool = True,
                          schema: str | None = None) -> dict[str, int]:
     """Rebuild the SSD in the PostgreSQL database ``url`` with the night in ``extract_dir`` (a clean CSV extract),
-    as Eclipse's nightly job does: create missing tables, then TRUNCATE and refill every table, in one transaction.
+    as Eclipse's nightly job does: create missing tables, then TRUNCATE and refill every table, in one transaction
+    (an optional table the extract does not hold stays empty).
     ``last``: the night is the last of its run (no edits). Returns rows per table."""
     contract = load_contract()
     counts = {}
@@ -150,6 +154,9 @@ def fill_source_database(url: str, extract_dir: Path, *, last: bool = True,
         for table in contract:
             name = sql.Identifier(schema, table.name) if schema else sql.Identifier(table.name)
             path = extract_dir / table.file_name
+            if table.optional and not path.exists():
+                counts[table.name] = 0  # an optional table the extract does not hold: the source has it empty
+                continue
             with path.open(newline="", encoding="utf-8") as handle:
                 header = next(csv.reader([handle.readline()]))
             statement = sql.SQL("copy {} ({}) from stdin with (format csv, header)").format(

@@ -39,6 +39,7 @@ GENERATOR_CAUSED_903 = {
     # gen903; these tables are not yet):
     "392a",  # no distance: the home addresses' synthetic postcodes cannot be located
     "392b",  # a home address that starts after the episode (addresses start up to 900 days after birth)
+    "392c",  # the distance from a synthetic home postcode (HOME_POST) to the placement cannot be computed
     "157",  # SDQ1 (aged under 4 or over 16) as the reason for no SDQ of children aged 4 to 16
     "630",  # previous permanence LA as "Another LA", not a DfE LA code
     "331", "553",  # ssd_permanence dates not tied to the episodes (matching after the adoptive placement; a

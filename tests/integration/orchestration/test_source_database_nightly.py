@@ -23,7 +23,7 @@ from orch_helpers import PERFORMANCE, local_today
 from psycopg import sql
 
 from csc.contract import load_contract
-from csc.warehouse.bootstrap import BI_READER
+from csc.warehouse.bootstrap import ANALYST
 from csc.warehouse.connection import connect
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "dbt"))
@@ -82,7 +82,7 @@ def test_two_nights_from_the_source_database_are_published_and_equal_the_truth(n
     assert orch.query("select status, count(*) from ops.source_extracts group by 1") == [("complete", 2)]
 
     truth = read_truth_indicators(nights.out / "truth" / LA / LAST.isoformat() / "indicators.csv")
-    with connect(orch.settings, role=BI_READER) as conn:
+    with connect(orch.settings, role=ANALYST) as conn:  # exact marts: the analyst role (bi_reader reads bi)
         actual = warehouse_indicators(conn, "marts", LA)
     assert truth
     differences = indicator_differences(truth, actual)

@@ -118,6 +118,20 @@ def test_unallocated_children_equal_the_generic_ones_child_by_child_on_every_dat
         assert lists[code] == lists["924"], f"LA {code} ({LAS[code][0]}): the casework list differs"
 
 
+def test_a_case_held_by_a_team_with_no_worker_is_listed_as_such(built):
+    """Where the generic LA's child has no open allocation at all, every profile's copy holds the team-only
+    involvement the test added: the casework list gives the reason as the team holding the case, not as a worker
+    missing from the HR extract (there is no worker)."""
+    with connect(built["settings"]) as conn:
+        reasons = {code: dict(conn.execute(
+            "select child_key, reason_unallocated from casework__next.unallocated_cases where la_code = %s",
+            (code,)).fetchall()) for code in LAS}
+    without = [child for child, reason in reasons["924"].items() if reason == "no open allocation"]
+    assert without, "the generic LA has children with no open allocation to compare"
+    for code in set(LAS) - {"924"}:
+        assert {reasons[code][child] for child in without} == {"held by a team with no worker"}, code
+
+
 def test_worker_names_and_staff_ids_are_matched_to_the_professional(built):
     """SystemC's worker columns hold names and staff ids: staging keys them to the professional they name, as the
     generic extract's professional ids are keyed (where the name or staff id names exactly one professional)."""

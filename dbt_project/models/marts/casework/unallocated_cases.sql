@@ -1,7 +1,8 @@
 {#
-    Children with an open case on the extract date who are not allocated, with why (no open allocation; the
-    allocated worker has left, is not in a case-holding role, or is not in the HR extract), how many days they
-    have been unallocated and the team responsible. Identifiable: team managers see their own teams' rows only.
+    Children with an open case on the extract date who are not allocated, with why (no open allocation; a team
+    holds the case with no worker, as SystemC's team-only involvements record it; the allocated worker has left, is
+    not in a case-holding role, or is not in the HR extract), how many days they have been unallocated and the team
+    responsible. Identifiable: team managers see their own teams' rows only.
 #}
 with
 
@@ -80,6 +81,7 @@ allocated_workers as (
         open_allocations.involvement_id,
         open_allocations.involvement_start_date,
         worker_names.worker_name,
+        open_allocations.worker_key is null as is_team_only,
         worker_hr_status.worker_key is not null as is_worker_in_hr,
         coalesce(worker_hr_status.has_case_holding_role, false) as has_case_holding_role,
         worker_hr_status.last_day_in_post
@@ -107,6 +109,7 @@ unallocated_with_workers as (
         allocated_workers.last_day_in_post as open_allocation_worker_last_day_in_post,
         case
             when allocated_workers.involvement_id is null then 'no open allocation'
+            when allocated_workers.is_team_only then 'held by a team with no worker'
             when not allocated_workers.is_worker_in_hr then 'allocated worker not in the HR extract'
             when allocated_workers.last_day_in_post < unallocated.as_at_date then 'allocated worker has left'
             when not allocated_workers.has_case_holding_role then 'allocated worker not in a case-holding role'

@@ -148,6 +148,17 @@ def nightly_readiness(settings: Settings, la_code: str, extract_date: date, *, o
     return summarise(settings, la_code, year, run)
 
 
+def crash_reason(exc: BaseException, limit: int = 600) -> str:
+    """How a crash of the nightly readiness is recorded and reported: "not run" with the error's type and its first
+    and last lines (a validator's traceback ends with the cause), never a failure of the published night."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if len(lines) > 1:
+        text += f" ... {lines[-1]}"
+    reason = f"crashed ({type(exc).__name__})" + (f": {text}" if text else "")
+    return reason if len(reason) <= limit else reason[:limit - 3] + "..."
+
+
 # --- the nightly step's record, read by the DQ report and the performance leads' alert ---------------------------
 @dataclass
 class NightlyReadiness:

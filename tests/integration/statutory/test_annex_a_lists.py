@@ -152,3 +152,21 @@ def test_an_extract_without_the_optional_tables_is_said_so_on_the_notes_sheet(bu
     assert any(row[0] == "List 2 (early help)" and "does not carry ssd_early_help_episodes" in (row[1] or "")
                for row in notes)
     assert not any((row[0] or "").startswith("List 10") for row in notes), "List 10 is produced"
+
+
+def test_cli_writes_annex_a_with_every_list_and_refuses_a_folder_in_use(built, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from csc.cli import cli
+
+    monkeypatch.setenv("CSC_HOME", str(built.settings.home))
+    monkeypatch.setenv("CSC_WAREHOUSE_URL", built.settings.warehouse_url.get_secret_value())
+    monkeypatch.setenv("CSC_AIRFLOW_DATABASE", built.settings.airflow_database)
+    out = tmp_path / "out"
+    args = ["statutory", "annex-a", "--la", LA, "--as-of", AS_OF.isoformat(), "--out", str(out)]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert f"annex_a_{LA}_{AS_OF.isoformat()}.xlsx" in done.output
+    assert [line.split(":")[0].strip() for line in done.output.splitlines()[1:]] == list(HEADINGS)
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 1 and "not empty" in again.output

@@ -21,8 +21,9 @@ nights since the LA's ``start_date`` are processed oldest first (``csc backfill`
   config/las.yml; never this night's files nor the last published extract's).
 * ``readiness``, after publication, builds the current collection year's SSDA903 and CIN files and runs the DfE
   validators on them (csc.statutory.readiness): errors by rule, new and resolved since the last night, children to
-  fix per team, in the DQ report and the performance leads' e-mail. Validator errors do not fail the night; a crash
-  does. ``statutory_readiness: false`` in config/las.yml (or CSC_STATUTORY_READINESS=false) switches it off.
+  fix per team, in the DQ report and the performance leads' e-mail. Neither validator errors nor a crash fail the
+  published night: a crash is recorded and reported "not run" with its reason. ``statutory_readiness: false`` in
+  config/las.yml (or CSC_STATUTORY_READINESS=false) switches it off.
 * Every task is safe to re-run: each step finds its work already done and says so.
 
 Nothing here touches a database, the network or an extract at import time.

@@ -288,8 +288,10 @@ def readiness_step(run: RunRef, batch_id: int, settings: Settings | None = None)
 
     Validator errors are what it reports, not a failure of the night. It is switched off by las.yml
     ``statutory_readiness: false`` or CSC_STATUTORY_READINESS=false; without the validators' environment it records
-    and reports "not run" (never a silent pass). A crash raises: the task fails and is alerted like any other."""
-    from csc.statutory.readiness import current_year, nightly_readiness, record
+    and reports "not run" (never a silent pass). A crash of the build or of a validator does not fail the night,
+    already published: it is recorded and reported "not run" with its reason (csc.statutory.readiness.crash_reason),
+    and the files it had written (child ids) are removed."""
+    from csc.statutory.readiness import crash_reason, current_year, nightly_readiness, record
     from csc.statutory.validate import validators_python
     from csc.statutory.years import StatutoryError
 
@@ -327,7 +329,17 @@ def readiness_step(run: RunRef, batch_id: int, settings: Settings | None = None)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         folders = settings.outputs_dir / "statutory" / run.la_code
         folder = folders / f"readiness-{detail['collection_year']}-{stamp}"
-        result = nightly_readiness(settings, run.la_code, run.extract_date, ons_code=la.ons_code, folder=folder)
+        try:
+            result = nightly_readiness(settings, run.la_code, run.extract_date, ons_code=la.ons_code, folder=folder)
+        except Exception as exc:  # the night is published: a readiness crash is "not run", not a failed night
+            log.exception("return readiness of LA %s crashed", run.la_code)
+            reason = crash_reason(exc)
+            shutil.rmtree(folder, ignore_errors=True)
+            record(settings, run.la_code, run.extract_date, "not_run", run_id=run.run_id, batch_id=batch_id,
+                   detail=reason)
+            detail.update(skipped=True, status="not_run", reason=reason)
+            detail.update(_readiness_outputs(run, batch_id, settings))
+            return {"batch_id": batch_id, "status": "not_run", "reason": reason}
         record(settings, run.la_code, run.extract_date, "done", run_id=run.run_id, batch_id=batch_id,
                validation_run_ids=[r.validation_run_id for r in result.returns])
         # The files carry child ids and their verdict is in ops: only the latest night's are kept.

@@ -7,6 +7,9 @@ unit, of which LA:
 * quarantine: ``<quarantine>/<la>/<name>--<time>/`` (one refusal; LA ``unknown``: the install's);
 * dq_reports: ``<outputs>/dq/<la>/<YYYY-MM-DD>/``;
 * returns: ``<outputs>/returns/<la>/<quarter>/``;
+* statutory: ``<outputs>/statutory/<la>/<kind>-<label>-<time>/`` (the SSDA903, CIN census, Annex A and validated
+  files of ``csc statutory`` and of the nightly return readiness: they carry the LA's child ids), by the LA's
+  ``dq_reports`` retention (a record-level verdict on the LA's data, as a data-quality report is);
 * outbox: ``<outbox>/<alert key>.eml`` (the LA the key names, else the install's);
 * logs: an Airflow run's task logs (``dag_id=csc_…_<la>/run_id=…/``, the DAG's LA), a backfill's log (its LA),
   every other file under ``<logs>`` and dbt's logs (the install's).
@@ -15,11 +18,14 @@ A unit's age is the time since anything in it was last written (its newest modif
 once older than the retention of its store for its LA (``retention:`` in config/las.yml, else the install default
 ``CSC_<STORE>_RETENTION_DAYS``). Never deleted, whatever their age: the current night's and the last published
 extract's archive, quarantined copies and data-quality reports (by extract date, per LA, from ``ops.extract_batches``
-and the night the caller names), and each LA's latest quarterly return.
+and the night the caller names), each LA's latest quarterly return and its latest night's return readiness files.
 
 In ``ops``, the source ids the data-quality checks keep (``ops.dq_failing_records`` and the sample keys of
 ``ops.dq_results``) follow the ``dq_reports`` retention of their LA, by the run's end, except for the protected
-batches; the counts stay, so trends and history keep working.
+batches; the counts stay, so trends and history keep working. So do the DfE validators' issues of the statutory
+returns (``ops.statutory_issues``: rule, child id, field), by the validation run's end: the runs, their rules' results
+and counts, and the nightly readiness records stay; the latest run of each return and year, and the runs of the LA's
+latest nightly readiness (which the DQ report and the leads' alert show, and the next night compares with), are kept.
 
 The nightly DAG runs the purge for its LA after publication (``csc.pipeline.purge_step``); ``csc purge`` by hand.
 """
@@ -43,6 +49,11 @@ log = logging.getLogger(__name__)
 
 STORES = ("archive", "quarantine", "dq_reports", "returns", "outbox", "logs")
 OPS_STORE = "ops_dq_keys"  # the source ids of failing records in ops (rows, not files)
+STATUTORY_STORE = "statutory"  # the statutory return files (child ids), under the LA's dq_reports retention
+OPS_STATUTORY_STORE = "ops_statutory"  # the DfE validators' issues (child ids) in ops (rows, not files)
+# A store without a retention setting of its own follows another's days.
+RETENTION_OF = {STATUTORY_STORE: "dq_reports", OPS_STATUTORY_STORE: "dq_reports"}
+ROW_STORES = (OPS_STORE, OPS_STATUTORY_STORE)
 
 _DATE = re.compile(r"^(\d{4}-\d\d-\d\d)(?:\.zip)?(?:--.*)?$")
 _LA_CODE = r"[0-9A-Za-z]{1,10}"
@@ -109,7 +120,7 @@ class PurgeReport:
         return [e for s in self.summaries.values() for e in s.errors]
 
     def rows(self) -> list[StoreSummary]:
-        order = {s: i for i, s in enumerate((*STORES, OPS_STORE))}
+        order = {s: i for i, s in enumerate((*STORES, STATUTORY_STORE, OPS_STORE, OPS_STATUTORY_STORE))}
         return sorted(self.summaries.values(), key=lambda s: (s.la_code or "~", order[s.store]))
 
     def as_detail(self) -> dict[str, object]:
@@ -124,7 +135,7 @@ class PurgeReport:
         verb = "would delete" if self.dry_run else "deleted"
         lines = [f"{'store':<12} {'LA':<10} {'keep days':>9} {verb:>12} {'kept':>6} {'protected':>9} {'freed':>10}"]
         for s in self.rows():
-            freed = f"{s.rows} rows" if s.store == OPS_STORE else _size(s.bytes)
+            freed = f"{s.rows} rows" if s.store in ROW_STORES else _size(s.bytes)
             lines.append(f"{s.store:<12} {s.la_code or '(install)':<10} {s.days:>9} {s.deleted:>12} {s.kept:>6} "
                          f"{s.protected:>9} {freed:>10}")
         return "\n".join(lines)
@@ -221,6 +232,13 @@ def units(settings: Settings, nights: dict[str, dict[date, str]]) -> Iterator[Un
         if path.is_file():
             match = _OUTBOX_LA.search(path.name)
             yield _unit("outbox", (match.group(1) or match.group(2)) if match else None, path)
+    for la_dir in _children(settings.outputs_dir / "statutory"):
+        folders = [f for f in _children(la_dir) if f.is_dir()]
+        readiness = [f for f in folders if f.name.startswith("readiness-")]
+        latest = max(readiness, key=lambda f: f.name, default=None)  # named by time: the last is the newest
+        for folder in folders:
+            yield _unit(STATUTORY_STORE, la_dir.name, folder,
+                        "the latest night's return readiness" if folder == latest else None)
     yield from _log_units(settings.logs_dir)
     dbt_logs = dbt_work_dir(settings) / "logs"
     for path in _children(dbt_logs):
@@ -264,7 +282,8 @@ def purge(settings: Settings, *, la_codes: Iterable[str] | None = None, dry_run:
     for unit in units(settings, nights):
         if wanted is not None and unit.la_code not in wanted:
             continue
-        days = days_of.setdefault(unit.la_code, retention_days(settings, unit.la_code))[unit.store]
+        days = days_of.setdefault(unit.la_code, retention_days(settings, unit.la_code))[
+            RETENTION_OF.get(unit.store, unit.store)]
         summary = report.summary(unit.store, unit.la_code, days)
         if unit.protected:
             summary.protected += 1
@@ -288,6 +307,7 @@ def purge(settings: Settings, *, la_codes: Iterable[str] | None = None, dry_run:
         _remove_empty_folders(settings)
     if ops_rows:
         _purge_ops_rows(settings, report, wanted, nights, now, days_of)
+        _purge_statutory_rows(settings, report, wanted, now, days_of)
     return report
 
 
@@ -301,7 +321,7 @@ def _delete(path: Path) -> None:
 def _remove_empty_folders(settings: Settings) -> None:
     """Folders the purge emptied (an LA's archive, a DAG's log folder), below each store's root."""
     for root in (settings.archive_dir, settings.quarantine_dir, settings.outputs_dir / "dq",
-                 settings.outputs_dir / "returns", settings.logs_dir):
+                 settings.outputs_dir / "returns", settings.outputs_dir / "statutory", settings.logs_dir):
         if not root.is_dir():
             continue
         for dirpath, _dirnames, _filenames in os.walk(root, topdown=False):
@@ -343,3 +363,48 @@ def _purge_ops_rows(settings: Settings, report: PurgeReport, wanted: set[str] | 
                     "update ops.dq_results set sample_keys = '[]' where dq_run_id = any(%s) "
                     "and sample_keys <> '[]'", (runs,)).rowcount
             summary.deleted = len(runs) if summary.rows else 0
+
+
+# The validation runs never cleared: each LA's latest of every return and year (the next run compares with it) and
+# those of its latest nightly readiness (the DQ report and the leads' alert show them).
+KEPT_VALIDATION_RUNS_SQL = """
+select max(validation_run_id) from ops.statutory_validation_runs where la_code = %(la)s
+group by return_kind, collection_year
+union
+select unnest(validation_run_ids) from (
+    select validation_run_ids from ops.statutory_readiness where la_code = %(la)s
+    order by extract_date desc, readiness_id desc limit 1) latest
+"""
+
+
+def _purge_statutory_rows(settings: Settings, report: PurgeReport, wanted: set[str] | None, now: float,
+                          days_of: dict[str | None, dict[str, int]]) -> None:
+    """Delete the DfE validators' issues (child ids) of the validation runs that ended before the LA's
+    ``dq_reports`` days; the runs, their rules' results and counts stay."""
+    from csc.warehouse.bootstrap import LOADER
+    from csc.warehouse.connection import connect
+
+    with connect(settings, role=LOADER, application="csc purge") as conn:
+        las = [r[0] for r in conn.execute("select distinct la_code from ops.statutory_validation_runs order by 1")]
+        for la_code in las:
+            if wanted is not None and la_code not in wanted:
+                continue
+            days = days_of.setdefault(la_code, retention_days(settings, la_code))[RETENTION_OF[OPS_STATUTORY_STORE]]
+            cutoff = datetime.fromtimestamp(now, UTC) - timedelta(days=days)
+            kept = [r[0] for r in conn.execute(KEPT_VALIDATION_RUNS_SQL, {"la": la_code}) if r[0] is not None]
+            runs = [r[0] for r in conn.execute(
+                "select v.validation_run_id from ops.statutory_validation_runs v where v.la_code = %s "
+                "and v.finished_at < %s and not v.validation_run_id = any(%s::bigint[]) "
+                "and exists (select 1 from ops.statutory_issues i where i.validation_run_id = v.validation_run_id)",
+                (la_code, cutoff, kept))]
+            summary = report.summary(OPS_STATUTORY_STORE, la_code, days)
+            summary.protected = len(kept)
+            if not runs:
+                continue
+            if report.dry_run:
+                summary.rows = conn.execute("select count(*) from ops.statutory_issues where validation_run_id = "
+                                            "any(%s)", (runs,)).fetchone()[0]
+            else:
+                summary.rows = conn.execute("delete from ops.statutory_issues where validation_run_id = any(%s)",
+                                            (runs,)).rowcount
+            summary.deleted = len(runs)

@@ -5,6 +5,6 @@ The returns carry the LA's own child ids (CHILD, LAchildID), read from staging a
 is written owner-only (umask 077) into a folder of its own.
 """
 
-from csc.statutory.years import CollectionYear, StatutoryError
+from csc.statutory.years import CollectionYear, StatutoryError, ensure_fresh
 
-__all__ = ["CollectionYear", "StatutoryError"]
+__all__ = ["CollectionYear", "StatutoryError", "ensure_fresh"]

@@ -5,13 +5,21 @@ of teams and workers from staging (as the casework lists do). The windows, relat
 
 - List 1 contacts, List 3 referrals, List 4 assessments, List 5 section 47 enquiries: dated in the six months up to D
   (after D minus six months, on or before D); referrals exclude same-day duplicates, as the marts count them.
+- List 2 early help: the early help episodes (ssd_early_help_episodes: the early help assessment, its start and
+  completion) open at any time in those six months, one row per episode.
 - List 6 children in need: CIN episodes (referrals not ending in no further action) open at any time in those six
   months; List 7 child protection plans open at any time in them; List 8 children looked after at any time in them
   (one row per child, their latest episode); List 9 care leavers: the care-leaver records of children aged 16-25 on D.
+- List 10 adoption: the children with a decision that they should be placed for adoption (ssd_permanence's agency
+  decision maker date) on or before D whose adoption journey was still open at any time in the 12 months up to D:
+  neither a permanence order (adoption or other) nor a decision that they should no longer be placed for adoption
+  on or before D minus 12 months. One row per permanence record; the family identifier from ssd_family.
 
-Lists 2 (early help), 10 (adoption) and 11 (adopters) are not produced (:data:`NOT_PRODUCED`), and some columns of
-the others are left blank (:data:`BLANK_COLUMNS`), never guessed. List 8 and 9 take UASC, the permanence plan and the
-last health and dental checks from the optional SSD tables (empty when the extract does not carry them).
+List 11 (adopters) is not produced (:data:`NOT_PRODUCED`), and some columns of the others are left blank
+(:data:`BLANK_COLUMNS`), never guessed. Lists 2 and 10 read optional SSD tables (ssd_early_help_episodes,
+ssd_permanence, ssd_family): empty when the extract does not carry them, and the Notes sheet says so. List 8 and 9
+take UASC, the permanence plan and the last health and dental checks from the optional SSD tables (empty when the
+extract does not carry them).
 Text is written as text: a value that looks like a formula gets Excel's quote prefix (csc.returns.formula_safety).
 """
 
@@ -33,6 +41,7 @@ COMMON = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Chi
 
 HEADINGS: dict[str, list[str]] = {
     "List 1": [*COMMON, "Date of Contact", "Contact Source"],
+    "List 2": [*COMMON, "Assessment start date", "Assessment completion date", "Organisation completing assessment"],
     "List 3": [*COMMON, "Date of referral", "Referral Source", "Referral NFA?",
                "Number of Referrals in Last 12 Months", "Allocated Team", "Allocated Worker"],
     "List 4": [*COMMON, "Does the Child have a Disability", "Continuous Assessment Start Date",
@@ -73,16 +82,30 @@ HEADINGS: dict[str, list[str]] = {
                "Does the Child have a Disability", "Allocated Team", "Allocated Worker", "Allocated Personal Advisor",
                "Eligibility Category", "Latest Pathway Plan Review Date", "LA in Touch", "Latest Date of Contact",
                "Type of Accommodation", "Suitability of Accommodation", "Activity Status"],
+    # List 10 puts the family identifier second, before the other common columns
+    "List 10": [COMMON[0], "Family identifier", *COMMON[1:], "Does the Child have a Disability",
+                "Date the Child Entered Care", "Date of Decision that Child Should be Placed for Adoption",
+                "Date of Placement Order", "Date of Matching Child and Prospective Adopters",
+                "Date Placed for Adoption", "Date of Adoption Order",
+                "Date of Decision that Child Should No Longer be Placed for Adoption",
+                "Reason Why Child No Longer Placed for Adoption",
+                "Date the child was placed for fostering in FFA or concurrent planning placement"],
 }
 
-TITLES = {"List 1": "Contacts", "List 3": "Referrals", "List 4": "Assessments", "List 5": "Section 47 enquiries",
-          "List 6": "Children in need", "List 7": "Child protection", "List 8": "Children looked after",
-          "List 9": "Care leavers"}
+TITLES = {"List 1": "Contacts", "List 2": "Early help", "List 3": "Referrals", "List 4": "Assessments",
+          "List 5": "Section 47 enquiries", "List 6": "Children in need", "List 7": "Child protection",
+          "List 8": "Children looked after",
+          "List 9": "Care leavers", "List 10": "Adoption"}
 
 NOT_PRODUCED: dict[str, str] = {
-    "List 2 (early help)": "not built yet (the data are in ssd_early_help_episodes)",
-    "List 10 (adoption)": "not built yet (the data are in ssd_permanence)",
     "List 11 (adopters)": "adopters are not in the SSD",
+}
+
+# The optional SSD tables a list reads: when the extract does not carry one, the Notes sheet says the list (or
+# column) is empty for that reason rather than for want of children.
+OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
+    "List 2": ("ssd_early_help_episodes",),
+    "List 10": ("ssd_permanence", "ssd_family"),
 }
 
 BLANK_COLUMNS: dict[str, str] = {
@@ -125,6 +148,9 @@ LEGAL_STATUS = {"C1": "C1: ICO", "C2": "C2: FCO", "D1": "D1: Freeing order", "E1
 PROVIDER = {"PR0": "a) PR0: Parents/Parental responsibility", "PR1": "b) PR1: Own provision",
             "PR2": "c) PR2: Other LA provision", "PR3": "d) PR3: Other public provision",
             "PR4": "e) PR4: Private provision", "PR5": "f) PR5: Voluntary/third sector"}
+REVERSAL = {"RD1": "RD1 - The child's needs changed subsequent to the decision",
+            "RD2": "RD2 - The Court did not make a placement order",
+            "RD3": "RD3 - Prospective adopters could not be found", "RD4": "RD4 - Any other reason"}
 IN_TOUCH = {"YES": "a) Yes", "NO": "b) No", "DIED": "c) Died", "REFU": "d) Refu", "NREQ": "e) NREQ",
             "RHOM": "f) Rhom"}
 
@@ -140,10 +166,11 @@ class AnnexA:
     path: Path
     rows: dict[str, int] = field(default_factory=dict)
     children: dict[str, set[str]] = field(default_factory=dict)
+    not_held: dict[str, str] = field(default_factory=dict)  # list -> the optional SSD tables the extract lacks
 
 
 # Every query: (child_id, sex, ethnicity, dob, <the list's own columns...>), ordered. %(d)s is the as-of date,
-# %(w)s the window start (as-of minus six months, excluded), %(y)s a year before the as-of date.
+# %(w)s the window start (as-of minus six months, excluded), %(y)s a year before the as-of date (excluded).
 PERSON = """
     join staging.stg_ssd__person pe on pe.la_code = f.la_code and pe.child_key = f.child_key
 """
@@ -158,6 +185,13 @@ QUERIES: dict[str, str] = {
         from staging.stg_ssd__contacts f """ + PERSON + """
         where f.la_code = %(la)s and f.contact_date > %(w)s and f.contact_date <= %(d)s
         order by f.contact_date, pe.person_id""",
+    "List 2": """
+        select pe.person_id, pe.sex, pe.ethnicity, pe.date_of_birth, f.episode_start_date,
+               case when f.episode_end_date <= %(d)s then f.episode_end_date end, f.episode_organisation
+        from staging.stg_ssd__early_help_episodes f """ + PERSON + """
+        where f.la_code = %(la)s and f.episode_start_date <= %(d)s
+          and (f.episode_end_date is null or f.episode_end_date > %(w)s)
+        order by f.episode_start_date, pe.person_id""",
     "List 3": """
         select pe.person_id, pe.sex, pe.ethnicity, pe.date_of_birth, f.referral_date, f.referral_source_code,
                f.is_no_further_action,
@@ -319,6 +353,29 @@ QUERIES: dict[str, str] = {
           and pe.date_of_birth <= %(d)s::date - interval '16 years'
           and pe.date_of_birth > %(d)s::date - interval '26 years'
         order by pe.person_id, f.latest_contact_date desc nulls last""",
+    "List 10": """
+        select pe.person_id, pe.sex, pe.ethnicity, pe.date_of_birth, fa.family_id, dc.has_disability,
+               (select max(e.period_of_care_start_date) from marts.fct_cla_episodes e where e.la_code = f.la_code
+                and e.child_key = f.child_key and e.period_of_care_start_date <= f.adm_decision_date),
+               f.adm_decision_date,
+               case when f.placement_order_date <= %(d)s then f.placement_order_date end,
+               case when f.matched_date <= %(d)s then f.matched_date end,
+               case when f.placed_for_adoption_date <= %(d)s then f.placed_for_adoption_date end,
+               case when f.permanence_order_date <= %(d)s
+                         and lower(coalesce(f.permanence_order_type, '')) like 'adoption%%'
+                    then f.permanence_order_date end,
+               case when f.decision_reversed_date <= %(d)s then f.decision_reversed_date end,
+               case when f.decision_reversed_date <= %(d)s then f.decision_reversed_reason end,
+               case when f.placed_ffa_cp_date <= %(d)s then f.placed_ffa_cp_date end
+        from staging.stg_ssd__permanence f """ + PERSON + """
+        left join marts.dim_child dc on dc.la_code = f.la_code and dc.child_key = f.child_key
+        left join lateral (select m.family_id from staging.stg_ssd__family m
+                           where m.la_code = f.la_code and m.child_key = f.child_key and m.family_id is not null
+                           order by m.family_id limit 1) fa on true
+        where f.la_code = %(la)s and f.adm_decision_date <= %(d)s
+          and (f.permanence_order_date is null or f.permanence_order_date > %(y)s)
+          and (f.decision_reversed_date is null or f.decision_reversed_date > %(y)s)
+        order by f.adm_decision_date, pe.person_id""",
 }
 
 ELIGIBILITY = {"relevant": "a) Relevant child", "former relevant": "b) Former relevant child",
@@ -374,9 +431,16 @@ def _shape(name: str, row: tuple, as_of: date) -> list:
     child, sex, ethnicity, dob, *rest = row
     common = [child, GENDER.get((sex or "").upper(), "c) Not stated/recorded"),
               ETHNICITY.get((ethnicity or "").upper(), "t) NOBT"), dob, _age(dob, as_of)]
+    if name == "List 10":
+        family, disabled, entered, decided, order, matched, placed, adopted, reversed, reason, ffa = rest
+        return [child, family, *common[1:], _yes_no(disabled, True), entered, decided, order, matched, placed,
+                adopted, reversed, REVERSAL.get((reason or "").upper(), reason) if reversed else None, ffa]
     if name == "List 1":
         contact_date, source = rest
         own = [contact_date, SOURCE.get(source or "", "u) 10: Unknown")]
+    elif name == "List 2":
+        started, completed, organisation = rest
+        own = [started, completed, organisation]
     elif name == "List 3":
         day, source, nfa, previous, team, worker = rest
         own = [day, SOURCE.get(source or "", "u) 10: Unknown"), _yes_no(bool(nfa)), previous, team, worker]
@@ -428,10 +492,30 @@ def _six_months_before(day: date) -> date:
     raise AssertionError("unreachable")
 
 
+def window(la_code: str, as_of: date) -> dict:
+    """The query parameters of an as-of date: %(d)s, %(w)s (six months before) and %(y)s (a year before)."""
+    return {"la": la_code, "d": as_of, "w": _six_months_before(as_of),
+            "y": date(as_of.year - 1, as_of.month, 28 if (as_of.month, as_of.day) == (2, 29) else as_of.day)}
+
+
+ABSENT_TABLES_SQL = """
+select distinct s.table_name from ops.extract_shape s
+join ops.build_batches b on b.batch_id = s.batch_id
+where b.la_code = %(la)s and s.kind = 'missing_table'
+"""
+
+
+def not_held(settings: Settings, la_code: str) -> dict[str, str]:
+    """The lists that read an optional SSD table the LA's built extract does not carry, and those tables."""
+    with connect(settings, application="csc statutory annex-a") as conn:
+        absent = {r[0] for r in conn.execute(ABSENT_TABLES_SQL, {"la": la_code}).fetchall()}
+    return {name: ", ".join(t for t in tables if t in absent) for name, tables in OPTIONAL_TABLES.items()
+            if absent.intersection(tables)}
+
+
 def list_rows(settings: Settings, la_code: str, as_of: date) -> dict[str, list[list]]:
     """Every list's rows (already labelled), as written to the workbook."""
-    params = {"la": la_code, "d": as_of, "w": _six_months_before(as_of),
-              "y": date(as_of.year - 1, as_of.month, 28 if (as_of.month, as_of.day) == (2, 29) else as_of.day)}
+    params = window(la_code, as_of)
     out: dict[str, list[list]] = {}
     with connect(settings, application="csc statutory annex-a") as conn:
         for name, query in QUERIES.items():
@@ -447,7 +531,7 @@ def write_annex_a(settings: Settings, la_code: str, as_of: date, out: Path) -> A
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)
     path = out / f"annex_a_{la_code}_{as_of.isoformat()}.xlsx"
-    result = AnnexA(path=path)
+    result = AnnexA(path=path, not_held=not_held(settings, la_code))
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                "strings_to_numbers": False})
     header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
@@ -482,7 +566,9 @@ def write_annex_a(settings: Settings, la_code: str, as_of: date, out: Path) -> A
     notes.write_string(0, 0, f"Annex A of LA {la_code} as of {as_of.isoformat()}, from the published warehouse.",
                        header)
     line = 2
-    for what, why in {**NOT_PRODUCED, **BLANK_COLUMNS}.items():
+    missing = {f"{name} ({TITLES[name].lower()})": f"the extract does not carry {tables} (the list may be short)"
+               for name, tables in result.not_held.items()}
+    for what, why in {**NOT_PRODUCED, **BLANK_COLUMNS, **missing}.items():
         notes.write_string(line, 0, what, quoted if starts_like_formula(what) else text)
         notes.write_string(line, 1, f"not produced / left blank: {why}")
         line += 1

@@ -27,7 +27,9 @@ from csc.warehouse.connection import connect
 # former UPN from ssd_linked_identifiers (optional: without it, no FormerUPN).
 NOT_YET_HELD: dict[str, str] = {
     "CINdetails pre-proceedings and family group decision making (2026-27)":
-        "a 2026-27 census schema (the product holds the 2025-26 one); the data are in ssd_pre_proceedings",
+        "a 2026-27 census schema made from the DfE's published 2026-27 specification (the product holds the 2025-26 "
+        "one; a 2026-27 census cannot be written, and the nightly readiness of 2026-27 is checked on the 2025-26 "
+        "schema and rules, and says so); the data are in ssd_pre_proceedings",
 }
 
 UPN_PATTERN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")

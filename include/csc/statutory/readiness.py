@@ -9,6 +9,7 @@ year and LA. A rule that did not run is listed as such, never counted as passed.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -43,6 +44,25 @@ class ReturnReadiness:
     def errors(self) -> int:
         return sum(count for _, count in self.errors_by_rule.values())
 
+    def year_note(self, year: CollectionYear) -> str | None:
+        """Said when the return was checked on another year's rules than its own (see :func:`ruleset_note`)."""
+        return ruleset_note(self.kind, self.ruleset, year)
+
+
+def ruleset_note(kind: str, ruleset: str, year: CollectionYear) -> str | None:
+    """A return checked on an earlier year's rules (the CIN validator on PyPI has none for 2026-27 yet): what that
+    means, said wherever the readiness is shown; None when the rules are the year's own."""
+    own = year.ruleset_903 if kind == "903" else year.ruleset_cin
+    if ruleset == own:
+        return None
+    match = re.fullmatch(r"[a-z]+(\d{4})_(\d{2})", ruleset)
+    used = f"{match.group(1)}-{match.group(2)}" if match else ruleset
+    note = (f"the validator has no {year.name} rules yet: checked on the {used} rules ({ruleset})")
+    if kind == "cin":
+        note += (f" and the {used} census schema; the {year.name} items (pre-proceedings, family group decision "
+                 "making) are not produced until the product holds that year's schema")
+    return note
+
 
 @dataclass
 class Readiness:
@@ -56,6 +76,8 @@ class Readiness:
             out.append(f"{r.kind} ({r.ruleset}): {r.errors} errors in {len(r.errors_by_rule)} rules; "
                        f"{len(r.new)} new, {len(r.resolved)} resolved since "
                        f"{'the previous run' if r.previous_run_id else 'ever (first run)'}")
+            if note := r.year_note(self.year):
+                out.append(f"  note: {note}")
             for code, (description, count) in sorted(r.errors_by_rule.items(), key=lambda kv: -kv[1][1]):
                 out.append(f"  {code:>6} {count:>5}  {description[:100]}")
             for code in r.not_run:
@@ -148,6 +170,17 @@ def nightly_readiness(settings: Settings, la_code: str, extract_date: date, *, o
     return summarise(settings, la_code, year, run)
 
 
+def crash_reason(exc: BaseException, limit: int = 600) -> str:
+    """How a crash of the nightly readiness is recorded and reported: "not run" with the error's type and its first
+    and last lines (a validator's traceback ends with the cause), never a failure of the published night."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if len(lines) > 1:
+        text += f" ... {lines[-1]}"
+    reason = f"crashed ({type(exc).__name__})" + (f": {text}" if text else "")
+    return reason if len(reason) <= limit else reason[:limit - 3] + "..."
+
+
 # --- the nightly step's record, read by the DQ report and the performance leads' alert ---------------------------
 @dataclass
 class NightlyReadiness:
@@ -173,6 +206,8 @@ class NightlyReadiness:
             since = "since the previous night" if r.previous_run_id else "(first run: no previous night)"
             lines.append((f"{r.kind.upper()} ({r.ruleset}): {r.errors:,} errors in {len(r.errors_by_rule)} rules",
                           f"{len(r.new):,} new, {len(r.resolved):,} resolved {since}"))
+            if note := r.year_note(self.year):
+                lines.append(("  rules of another year", note))
             top = sorted(r.errors_by_rule.items(), key=lambda kv: (-kv[1][1], kv[0]))
             if top:
                 lines.append(("  errors by rule", ", ".join(f"{code} {n:,}" for code, (_, n) in top[:15])

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from csc.settings import PROJECT_ROOT, Settings
-from csc.statutory.years import CollectionYear, StatutoryError
+from csc.statutory.years import CollectionYear, StatutoryError, ensure_fresh
 from csc.warehouse.connection import connect
 
 VALIDATORS_DIR = PROJECT_ROOT / "tools" / "dfe-validators"
@@ -177,7 +177,7 @@ def validate_year(settings: Settings, la_code: str, year: CollectionYear, folder
     ``in_progress``: the year has not ended (the nightly readiness): the CIN file is checked against the latest
     schema the product holds when the year has none of its own yet."""
     from csc.statutory.cin import write_cin
-    from csc.statutory.ssda903 import ensure_fresh, write_903
+    from csc.statutory.ssda903 import write_903
 
     say = progress or (lambda _text: None)
     ensure_fresh(folder)

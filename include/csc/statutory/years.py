@@ -5,10 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 
 class StatutoryError(Exception):
     """A return that cannot be built or validated as asked (the message says why and what to do)."""
+
+
+def ensure_fresh(out: Path) -> None:
+    """Refuse to mix a new return with files of another run in the same folder."""
+    if out.exists() and any(out.iterdir()):
+        raise StatutoryError(f"{out} is not empty: give a new or empty folder (--out)")
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,8 @@ def test_the_first_night_shows_return_readiness_in_the_report_and_the_leads_emai
     assert 'id="return-readiness"' in report and "Collection year 2026-27" in report
     assert "(first run: nothing to compare with)" in report
     assert f"<code>{nights.rule}</code>" in report and "Children to fix" in report
+    # the CIN validator has no 2026-27 rules yet: the census ran on 2025-26's, and the report says so
+    assert "Rules of another year: the validator has no 2026-27 rules yet: checked on the 2025-26 rules" in report
     assert len(nights.first.emails) == 1, (nights.first.alerts, nights.first.detail,
                                            [m.subject for m in nights.orch.sink.messages])
     email = nights.first.emails[0]
@@ -106,6 +108,7 @@ def test_the_first_night_shows_return_readiness_in_the_report_and_the_leads_emai
     assert "903 (lac2026_27):" in body and "(first run: no previous night)" in body
     assert "errors by rule" in body and nights.rule in body and "children to fix per team" in body
     assert "cin (" in body.lower()
+    assert "rules of another year" in body and "checked on the 2025-26 rules (cin2025_26)" in body
 
 
 def test_the_second_night_shows_new_and_resolved_errors(nights):
@@ -148,3 +151,37 @@ def test_without_the_validators_environment_the_step_says_not_run(nights, tmp_pa
     assert now.status == "not_run" and now.readiness is None
     assert any("NOT RUN" in head for head, _ in now.alert_lines())
     assert "<strong>Not run:</strong>" in report_of(orch, NIGHTS[1])
+
+
+def test_a_crash_of_the_readiness_is_not_run_and_the_published_night_succeeds(nights):
+    """A third night whose readiness crashes (its files' folder cannot be made: a file stands where it goes): the
+    night is published and succeeds, the readiness is "not run" with the crash as its reason, in ops, the step, the
+    report and the leads' e-mail. Last in this module: it makes the crashed night the LA's latest."""
+    import shutil
+
+    orch = nights.orch
+    night = LAST + timedelta(days=1)
+    statutory = orch.settings.outputs_dir / "statutory" / LA
+    shutil.rmtree(statutory, ignore_errors=True)
+    statutory.write_text("not a folder", encoding="utf-8")
+    try:
+        for extract in orch.generate(night):
+            orch.land(extract)
+        run_night(orch, night)
+    finally:
+        statutory.unlink()
+    assert orch.query("select status from ops.pipeline_runs where detail->>'extract_date' = %s",
+                      (night.isoformat(),)) == [("success",)]
+    assert orch.query("select status from ops.extract_batches where extract_date = %s", (night,)) == [("published",)]
+    steps = steps_of(orch, night)
+    assert ("publish", "success") in steps and ("readiness", "skipped") in steps, steps
+    recorded = orch.query("select status, detail, cardinality(validation_run_ids) from ops.statutory_readiness "
+                          "where extract_date = %s", (night,))
+    assert len(recorded) == 1 and recorded[0][0] == "not_run" and recorded[0][2] == 0, recorded
+    reason = recorded[0][1]
+    assert reason.startswith("crashed (") and "Error" in reason, reason
+    step = orch.query("select s.detail->>'reason' from ops.pipeline_steps s join ops.pipeline_runs r using (run_id) "
+                      "where s.step = 'readiness' and r.detail->>'extract_date' = %s", (night.isoformat(),))
+    assert step == [(reason,)]
+    assert "<strong>Not run:</strong>" in report_of(orch, night)
+    assert any("NOT RUN" in m.body() and "crashed (" in m.body() for m in orch.emails("[CSC return readiness]"))

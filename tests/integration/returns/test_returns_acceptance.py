@@ -5,18 +5,13 @@ read back against the real marts."""
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import openpyxl
-import psycopg
 import pytest
-from psycopg import sql
+from pipeline_build import built_pipeline
 
 from csc.returns import FinancialQuarter, write_return
 from csc.settings import Settings
@@ -43,52 +38,11 @@ class BuiltDemo:
     batch_id: int
 
 
-def rename_teams(extract: Path, names: dict[str, str]) -> None:
-    """Give teams new names in ssd_department.csv and keep the manifest true to the file (size and checksum)."""
-    department = extract / "ssd_department.csv"
-    with department.open(newline="", encoding="utf-8") as source:
-        rows = list(csv.reader(source))
-    for row in rows[1:]:
-        row[1] = names.get(row[0], row[1])
-    with department.open("w", newline="", encoding="utf-8") as out:
-        csv.writer(out, lineterminator="\r\n" if b"\r\n" in department.read_bytes() else "\n").writerows(rows)
-    content = department.read_bytes()
-    manifest_path = extract / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    for entry in manifest["files"]:
-        if entry["name"] == department.name:
-            entry["bytes"], entry["sha256"] = len(content), hashlib.sha256(content).hexdigest()
-    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def built_demo(pg_server: Target, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltDemo]:
-    from csc.ingest import load_extract
-    from csc.quality import run_checks
-    from csc.transform import build, publish
-    from csc.warehouse.bootstrap import init_warehouse
-    from csc_synthetic import generate
-
-    root = tmp_path_factory.mktemp("returns-acceptance")
-    dbname = f"csc_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
-    settings = Settings(home=root / "csc-home", warehouse_url=pg_server.for_database(dbname).conninfo(),
-                        airflow_database=f"{dbname}_af", dq_data_docs=False, dbt_threads=4)
-    try:
-        init_warehouse(settings)
-        generate(LA, "small", 1, AS_OF, settings.landing_dir)
-        extract = settings.landing_dir / LA / AS_OF.isoformat()
-        rename_teams(extract, RENAMED_TEAMS)
-        loaded = load_extract(extract, settings)
-        run_checks(loaded.batch_id, settings, send_alerts=False)
-        build(settings)
-        publish(settings)
-        yield BuiltDemo(settings, loaded.batch_id)
-    finally:
-        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
-            for name in (dbname, f"{dbname}_af"):
-                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+    with built_pipeline(pg_server, tmp_path_factory.mktemp("returns-acceptance"), LA, AS_OF,
+                        teams=RENAMED_TEAMS) as pipeline:
+        yield BuiltDemo(pipeline.settings, pipeline.batch_id)
 
 
 @pytest.fixture(scope="module")

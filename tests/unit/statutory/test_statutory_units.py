@@ -77,6 +77,8 @@ def test_903_episode_rules():
                                        ("2", d(2026, 1, 1), None, "AB3 3CC", True)])
     assert [r[10] for r in homes] == ["AB1 1AA", "AB2 2BB", "AB2 2BB", None], (
         "the home address open on the day the episode started; none for a short break")
+    uasc = _with_home_postcodes(out, [("1", d(2020, 1, 1), None, "AB1 1AA", True)], {"1"})
+    assert [r[10] for r in uasc] == [None] * 4, "no home postcode for an unaccompanied asylum-seeking child (406)"
 
 
 def _census(**person) -> etree._Element:

@@ -528,7 +528,8 @@ def _oc2_rows(inputs: list[tuple], continuous: set[str], dob_of: dict, year: Col
                     "1" if immunised else "0", "1" if teeth else "0", "1" if health else "0",
                     "1" if misuse else "0",
                     ("1" if intervention else "0") if misuse else None,
-                    ("1" if intervention else "0") if misuse else None))
+                    # offered: asked only when none was received (rules 158, 159); the SSD holds no offer, so 0
+                    "0" if misuse and not intervention else None))
     return out
 
 

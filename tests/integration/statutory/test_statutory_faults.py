@@ -89,6 +89,7 @@ def faulty(pg_server: Target, tmp_path_factory: pytest.TempPathFactory) -> Itera
     from csc.transform import build, publish
     from csc.warehouse.bootstrap import init_warehouse
     from csc_synthetic import generate
+    from csc_synthetic.render import Rendering
 
     root = tmp_path_factory.mktemp("statutory-faults")
     dbname = f"csc_test_{uuid.uuid4().hex[:10]}"
@@ -101,7 +102,9 @@ def faulty(pg_server: Target, tmp_path_factory: pytest.TempPathFactory) -> Itera
         plan = root / "faults.yml"
         rates = {k: v for k, v in load_config().document["faults"]["default"].items() if k not in BLOCK_THE_NIGHT}
         plan.write_text(yaml.safe_dump({"rates": rates}), encoding="utf-8")
-        night = generate(LA, "small", 1, AS_OF, settings.landing_dir, faults=plan).nights[0]
+        # the full SSD table set, as the clean test's extract (without ssd_address every episode lacks HOME_POST)
+        night = generate(LA, "small", 1, AS_OF, settings.landing_dir, faults=plan,
+                         rendering=Rendering(full_ssd=True)).nights[0]
         kept = root / "as-generated"  # the loader archives the landed files
         shutil.copytree(night.extract_dir, kept / "extract")
         shutil.copytree(night.truth_dir, kept / "truth")

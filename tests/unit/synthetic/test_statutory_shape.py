@@ -140,8 +140,8 @@ def full_ssd(tmp_path_factory):
 def _full(result, name: str) -> pd.DataFrame:
     frame = pd.read_csv(result.nights[0].extract_dir / f"{name}.csv", dtype=str, keep_default_na=False)
     for column in frame.columns:
-        if column.endswith("_date") or column == "pers_dob":
-            frame[column] = pd.to_datetime(frame[column].str[:10], errors="coerce")
+        if (column.endswith("_date") or column == "pers_dob") and not column.startswith("lapp_"):
+            frame[column] = pd.to_datetime(frame[column].str[:10], format="%Y-%m-%d", errors="coerce")
     return frame
 
 

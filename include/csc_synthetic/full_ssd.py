@@ -3,7 +3,7 @@
 A real SystemC, Mosaic or Eclipse SSD holds about 46 tables; the product uses 23 of them today and records the
 others (accepted, not loaded). ``csc generate --full-ssd`` (the default for every system but generic) writes them
 too, with the columns of the SystemC v1.4.5 deployment (``csc/contract/ssd_v1.4.5_systemc_columns.csv``) and rows
-consistent with the night's contract tables: an address with a postcode in the LA's district for every person,
+consistent with the night's contract tables: a home from birth with a real postcode of the LA's area for every person,
 mothers for ``pers_is_mother``, health checks, immunisations and SDQ scores for looked-after children, permanence for
 adoptions and special guardianship, SEND and EHCP records for ``pers_send_flag`` children, and so on.
 

@@ -155,7 +155,7 @@ def _write_night(ctx: Context, contract, tables: dict[str, pd.DataFrame], inject
 def _shaped(ctx: Context, tables: dict[str, pd.DataFrame], injected, night: np.datetime64,
             rendering: render.Rendering) -> list[systems.Shaped]:
     """The night's files in the rendering's system conventions, with the full SSD table set if asked for."""
-    extra = (full_ssd.build(tables, night, ctx.seed, ctx.la.postcode_area) if rendering.with_full_ssd else {})
+    extra = (full_ssd.build(tables, night, ctx.seed, ctx.la) if rendering.with_full_ssd else {})
     faulty = {(row.table, row.primary_key) for row in injected.faults.itertuples() if row.primary_key != ""}
     return systems.shape(tables, extra, rendering.system, str(ctx.p.ssd_version), faulty, night, ctx.seed,
                          rendering.with_allocated_flag)

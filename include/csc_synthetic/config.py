@@ -50,6 +50,9 @@ class SyntheticLA:
     postcode_area: str
     ons_code: str = ""
     neighbours: tuple[str, ...] = ()
+    # DfE LA numbers (config.yml ``dfe_codes``) of the LA's area and of its neighbours; "" where not known
+    dfe_code: str = ""
+    neighbour_dfe_codes: tuple[str, ...] = ()
 
 
 class GeneratorConfig:
@@ -58,10 +61,17 @@ class GeneratorConfig:
     def __init__(self, document: dict[str, Any]):
         self.document = document
         self.params = _namespace(document)
+        self.dfe_codes = {str(k): str(v) for k, v in (document.get("dfe_codes") or {}).items()}
+        for area, number in self.dfe_codes.items():
+            if not (len(number) == 3 and number.isdigit()):
+                raise ValueError(f"{CONFIG_PATH}: dfe_codes: {area} has {number!r}, not a three-digit DfE LA number")
         self.las = {
             str(code): SyntheticLA(code=str(code), name=body["name"], size=body["size"],
                                    source_system=body["source_system"], postcode_area=body["postcode_area"],
-                                   ons_code=body["ons_code"], neighbours=tuple(body["neighbours"]))
+                                   ons_code=body["ons_code"], neighbours=tuple(body["neighbours"]),
+                                   dfe_code=self.dfe_codes.get(body["ons_code"], ""),
+                                   neighbour_dfe_codes=tuple(self.dfe_codes[n] for n in body["neighbours"]
+                                                             if n in self.dfe_codes))
             for code, body in document["las"].items()
         }
         self.sizes = {name: Size(name=name, population_0_17=int(body["population_0_17"]),

@@ -3,7 +3,7 @@
 A real SystemC, Mosaic or Eclipse SSD holds about 46 tables; the product uses 23 of them today and records the
 others (accepted, not loaded). ``csc generate --full-ssd`` (the default for every system but generic) writes them
 too, with the columns of the SystemC v1.4.5 deployment (``csc/contract/ssd_v1.4.5_systemc_columns.csv``) and rows
-consistent with the night's contract tables: an address with a postcode in the LA's district for every person,
+consistent with the night's contract tables: a home from birth with a real postcode of the LA's area for every person,
 mothers for ``pers_is_mother``, health checks, immunisations and SDQ scores for looked-after children, permanence for
 adoptions and special guardianship, SEND and EHCP records for ``pers_send_flag`` children, and so on.
 
@@ -27,6 +27,8 @@ import pandas as pd
 
 import csc.contract
 from csc.contract import Column, Contract, Table, load_contract
+from csc_synthetic import postcodes
+from csc_synthetic.config import SyntheticLA
 
 COLUMNS_CSV = Path(csc.contract.__file__).with_name("ssd_v1.4.5_systemc_columns.csv")
 NAT = np.datetime64("NaT", "D")
@@ -117,9 +119,14 @@ def _ids(prefix: str, keys) -> np.ndarray:
     return np.array([f"{prefix}{k}" for k in keys], dtype=object)
 
 
-def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, postcode_area: str
+def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, la: SyntheticLA
           ) -> dict[str, tuple[Table, pd.DataFrame]]:
-    """Every extra table of the night: name -> (its shape, its rows in the shape's columns)."""
+    """Every extra table of the night: name -> (its shape, its rows in the shape's columns).
+
+    The tables the SSDA903 reads are tied to the night's episodes, as an LA's own records are (the DfE validator
+    cross-checks them): home addresses with real postcodes of the LA's area (postcodes.csv) from birth, so that every
+    episode has a home the validator can place; SDQ reasons for the ages that have an SDQ; previous permanence orders
+    made by the LA or a neighbour (their DfE numbers); one permanence record per adoption (see ``_permanence``)."""
     h = _Hash(seed)
     shapes = extra_tables()
     person = tables["ssd_person"].drop_duplicates("pers_person_id")
@@ -138,19 +145,20 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
     year_ago = np.maximum(entered, night - DAY * 365)  # checks and scores of the last year
     out: dict[str, pd.DataFrame] = {}
 
-    # addresses: the current home of every person, a previous one for some
+    # addresses: the current home of every person, a previous one for some; a home from birth (the first address
+    # starts on the date of birth), so that every episode has the home the child lived in when it started
     moved = h.unit("moved", pid) < 0.3
-    since = _clip(np.where(np.isnat(dob), night - DAY * 365, dob) + h.days("since", pid, 0, 900), night)
+    since = _clip(np.where(np.isnat(dob), night - DAY * 365, dob), night)
     current = pd.DataFrame({
         "addr_table_id": _ids("A", pid), "addr_person_id": pid, "addr_address_type": "HOME",
         "addr_address_start_date": np.where(moved, _clip(since + h.days("move", pid, 200, 1500), night), since),
-        "addr_address_end_date": NAT, "addr_address_postcode": _postcodes(h, "home", pid, postcode_area),
+        "addr_address_end_date": NAT, "addr_address_postcode": postcodes.home_postcodes(h.unit("home", pid), la),
         "addr_address_json": _address_json(h, "home", pid)})
     old = pid[moved]
     previous = pd.DataFrame({
         "addr_table_id": _ids("AP", old), "addr_person_id": old, "addr_address_type": "PREVIOUS",
         "addr_address_start_date": since[moved], "addr_address_end_date": current["addr_address_start_date"][moved],
-        "addr_address_postcode": _postcodes(h, "previous", old, postcode_area),
+        "addr_address_postcode": postcodes.home_postcodes(h.unit("previous", old), la),
         "addr_address_json": _address_json(h, "previous", old)})
     out["ssd_address"] = pd.concat([current, previous], ignore_index=True)
 
@@ -201,7 +209,9 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
                                               ["Theft", "Criminal damage", "Common assault", "Possession"])})
     sdq = (age_now >= 4) & (age_now < 17)
     scored = looked_after[sdq]
-    sdq_reason = h.pick("sdq_reason", scored, ["SDQ1"] + [""] * 9)  # SDQ1: no form returned, no score
+    # no score: carers refused (SDQ2), other (SDQ4), the child refused (SDQ5); never SDQ1 (aged under 4 or over 16,
+    # who have no SDQ here)
+    sdq_reason = h.pick("sdq_reason", scored, ["SDQ2", "SDQ4", "SDQ5"] + [""] * 27)
     out["ssd_sdq_scores"] = pd.DataFrame({
         "csdq_table_id": _ids("SDQ", scored), "csdq_person_id": scored,
         "csdq_sdq_completed_date": _clip(year_ago[sdq] + h.days("sdq", scored, 60, 365), night),
@@ -221,39 +231,15 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
         "lapp_table_id": _ids("PP", prior), "lapp_person_id": prior,
         "lapp_previous_permanence_option": h.pick("perm_option", prior, ["Adoption", "Special guardianship order",
                                                                           "Child arrangements order"]),
-        "lapp_previous_permanence_la": h.pick("perm_la", prior, ["Same LA", "Another LA"]),
+        # made by the LA itself or by a neighbour (its DfE number, as an SSD holds the other LA's code)
+        "lapp_previous_permanence_la": np.where(
+            (h.unit("perm_la", prior) < 0.5) | (len(la.neighbour_dfe_codes) == 0), "Same LA",
+            h.pick("perm_other_la", prior, la.neighbour_dfe_codes or ("",))),
         "lapp_previous_permanence_order_date": [pd.Timestamp(d).strftime("%d/%m/%Y") if not np.isnat(d) else ""
                                                 for d in order_dates]})
 
-    # permanence: periods of care ending in adoption or special guardianship
-    reason = episodes["clae_cla_episode_ceased_reason"].fillna("").astype(str).to_numpy()
-    permanent = np.isin(reason, ["E11", "E12", "E41", "E45", "E46", "E47", "E48"])
-    ep = episodes[permanent]
-    key = ep["clae_cla_episode_id"].fillna("").astype(str).to_numpy(dtype=object)
-    ceased = _d(ep["clae_cla_episode_ceased_date"])
-    adopted = np.isin(reason[permanent], ["E11", "E12"])
-    out["ssd_permanence"] = pd.DataFrame({
-        "perm_table_id": _ids("PM", key), "perm_person_id": ep["clae_person_id"].to_numpy(dtype=object),
-        "perm_cla_id": ep["clae_cla_id"].to_numpy(dtype=object),
-        "perm_adm_decision_date": np.where(adopted, ceased - h.days("adm", key, 300, 600), NAT),
-        "perm_part_of_sibling_group": h.pick("siblings", key, ["Y", "N", "N"]),
-        "perm_siblings_placed_together": h.pick("together", key, ["0", "1"]),
-        "perm_siblings_placed_apart": h.pick("apart", key, ["0", "0", "1"]),
-        "perm_ffa_cp_decision_date": NAT,
-        "perm_placement_order_date": np.where(adopted, ceased - h.days("order", key, 200, 400), NAT),
-        "perm_matched_date": np.where(adopted, ceased - h.days("matched", key, 120, 200), NAT),
-        "perm_adopter_sex": np.where(adopted, h.pick("adopter_sex", key, ["MF", "MM", "FF", "F"]), ""),
-        "perm_adopter_legal_status": np.where(adopted, h.pick("adopter_legal", key, ["L0", "L11", "L12"]), ""),
-        "perm_number_of_adopters": np.where(adopted, h.pick("adopters", key, ["2", "2", "1"]), ""),
-        "perm_placed_for_adoption_date": np.where(adopted, ceased - h.days("placed", key, 90, 120), NAT),
-        "perm_adopted_by_carer_flag": np.where(adopted, h.pick("by_carer", key, ["N", "N", "Y"]), ""),
-        "perm_placed_foster_carer_date": NAT, "perm_placed_ffa_cp_date": NAT,
-        "perm_placement_provider_urn": np.where(adopted, _ids("SC9", [zlib.crc32(k.encode()) % 10**5 for k in key]),
-                                                ""),
-        "perm_decision_reversed_date": NAT, "perm_decision_reversed_reason": "",
-        "perm_permanence_order_date": ceased,
-        "perm_permanence_order_type": np.where(adopted, "Adoption", "Special guardianship order"),
-        "perm_adoption_worker_id": ""})
+    # permanence: adoptions (a placement order, or a period of care ended by adoption) and special guardianship
+    out["ssd_permanence"] = _permanence(h, episodes, tables["ssd_legal_status"], tables["ssd_cla_placement"])
 
     # early help, families, linked identifiers, pre-proceedings, voice of the child
     contacts = tables["ssd_contacts"]
@@ -388,15 +374,99 @@ def build(tables: dict[str, pd.DataFrame], night: np.datetime64, seed: int, post
     return result
 
 
-def _postcodes(h: _Hash, purpose: str, keys, area: str) -> np.ndarray:
-    """Made-up postcodes in the LA's configured area, most in its first districts (where the LA lies)."""
-    letters = "ABDEFGHJLNPQRSTUWXYZ"
-    u = h.unit(f"{purpose}|postcode", keys)
-    district = 1 + (u ** 1.5 * 19).astype(int)
-    sector = (h.unit(f"{purpose}|sector", keys) * 10).astype(int)
-    unit = (h.unit(f"{purpose}|unit", keys) * len(letters) ** 2).astype(int)
-    return np.array([f"{area}{d} {s}{letters[x // len(letters)]}{letters[x % len(letters)]}"
-                     for d, s, x in zip(district, sector, unit, strict=True)], dtype=object)
+ADOPTION_ENDS = ("E11", "E12")
+GUARDIANSHIP_ENDS = ("E41", "E45", "E46", "E47", "E48")
+WITH_CARERS = ("A3", "A5")  # placed for adoption with the current foster carers (A4, A6: with other adopters)
+# adopters: (number, sex, legal status) as the DfE codes go together (rules 175-177, 511, 514, 517-520, 524)
+ADOPTERS = (("2", "MF", "L11"), ("2", "MF", "L11"), ("2", "MF", "L11"), ("2", "MF", "L3"), ("2", "FF", "L12"),
+            ("2", "MM", "L12"), ("2", "FF", "L4"), ("1", "F1", "L0"), ("1", "F1", "L0"), ("1", "M1", "L0"))
+
+
+def _permanence(h: _Hash, episodes: pd.DataFrame, legal: pd.DataFrame, placements: pd.DataFrame) -> pd.DataFrame:
+    """One ssd_permanence record per period of care with a placement order (legal status E1) or ended by adoption
+    (E11, E12), dated as the episodes are (the DfE validator cross-checks them): the decision that the child should be
+    placed for adoption within the period, on or before the placement order and the placement for adoption; matched
+    with the adopters on or before that placement (the episode the adoption ends); adopted by the foster carers when
+    the child was placed with them (A3, A5); number, sex and legal status of the adopters that go together. A period
+    still open under a placement order has its record without an order date. Periods ended by special guardianship
+    (and the other orders of ``GUARDIANSHIP_ENDS``) have theirs, with only the order."""
+    ep = pd.DataFrame({
+        "period": episodes["clae_cla_id"].fillna("").astype(str).to_numpy(dtype=object),
+        "person": episodes["clae_person_id"].fillna("").astype(str).to_numpy(dtype=object),
+        "episode": episodes["clae_cla_episode_id"].fillna("").astype(str).to_numpy(dtype=object),
+        "placement": episodes["clae_cla_placement_id"].fillna("").astype(str).to_numpy(dtype=object),
+        "start": _d(episodes["clae_cla_episode_start_date"]), "ceased": _d(episodes["clae_cla_episode_ceased_date"]),
+        "reason": episodes["clae_cla_episode_ceased_reason"].fillna("").astype(str).to_numpy(dtype=object)})
+    ep = ep[(ep["period"] != "") & ep["start"].notna()].sort_values(["period", "start"], kind="stable")
+    periods = ep.groupby("period", sort=True).agg(person=("person", "first"), first_start=("start", "min"),
+                                                  final_start=("start", "last"), ceased=("ceased", "last"),
+                                                  reason=("reason", "last"), placement=("placement", "last"))
+    status = legal["lega_legal_status"].fillna("").astype(str).str.strip().str.upper().to_numpy()
+    e1 = pd.DataFrame({"person": legal["lega_person_id"].fillna("").astype(str).to_numpy(dtype=object)[status == "E1"],
+                       "start": _d(legal["lega_legal_status_start_date"])[status == "E1"]})
+    # a legal status change starts an episode: the placement order's period is that of the episode starting with it
+    e1 = e1.merge(ep[["person", "start", "period"]], on=["person", "start"]).groupby("period")["start"].min()
+    pl_type = placements["clap_cla_placement_type"].fillna("").astype(str).str.strip().str.upper()
+    pl = pd.DataFrame({"period": placements["clap_cla_id"].fillna("").astype(str).to_numpy(dtype=object),
+                       "id": placements["clap_cla_placement_id"].fillna("").astype(str).to_numpy(dtype=object),
+                       "type": pl_type.to_numpy(dtype=object),
+                       "urn": placements["clap_cla_placement_urn"].fillna("").astype(str).to_numpy(dtype=object),
+                       "start": _d(placements["clap_cla_placement_start_date"])})
+    type_of = pd.Series(pl["type"].to_numpy(), index=pl["id"].to_numpy())
+    type_of = type_of[~type_of.index.duplicated()]
+    adoptive = (pl[pl["type"].isin(["A3", "A4", "A5", "A6"]) & pl["start"].notna()].sort_values(["period", "start"])
+                .drop_duplicates("period").set_index("period"))
+
+    adopted = periods["reason"].isin(ADOPTION_ENDS).to_numpy()
+    order_e1 = e1.reindex(periods.index).to_numpy().astype("datetime64[D]")
+    adoption = adopted | ~np.isnat(order_e1)
+    guardianship = periods["reason"].isin(GUARDIANSHIP_ENDS).to_numpy() & ~adoption
+    periods = periods[adoption | guardianship]
+    order_e1, adopted = order_e1[adoption | guardianship], adopted[adoption | guardianship]
+    adoption = adoption[adoption | guardianship]
+    key = periods.index.to_numpy(dtype=object)
+    first_start = periods["first_start"].to_numpy().astype("datetime64[D]")
+    final_start = periods["final_start"].to_numpy().astype("datetime64[D]")
+    ceased = periods["ceased"].to_numpy().astype("datetime64[D]")
+    placed = adoptive["start"].reindex(key).to_numpy().astype("datetime64[D]")
+    placed = np.where(adoption, placed, NAT)
+    final_type = type_of.reindex(periods["placement"].to_numpy()).fillna("").to_numpy(dtype=object)
+    placed_type = adoptive["type"].reindex(key).fillna("").to_numpy(dtype=object)
+    with_carers = np.isin(np.where(adopted, final_type, placed_type), WITH_CARERS)
+
+    # the decision: 30 to 120 days before the first of the placement order, the placement for adoption (and the
+    # adoption), never before the period started
+    anchor = np.fmin(np.fmin(order_e1, placed), np.where(adopted, final_start, NAT))
+    decided = np.where(adoption, np.fmax(first_start, anchor - h.days("adm", key, 30, 120)), NAT)
+    # matched: up to 60 days before the placement for adoption (or the adoption's last episode), after the decision
+    # and the placement order (which is made on or before the placement)
+    match_by = np.where(np.isnat(placed), np.where(adopted, final_start, NAT), placed)
+    matched = np.fmax(np.fmax(decided, order_e1), match_by - h.days("matched", key, 0, 60))
+    matched = np.where(np.isnat(match_by), NAT, matched)
+    known = ~np.isnat(matched)
+    adopters = np.array(ADOPTERS, dtype=object)[(h.unit("adopters", key) * len(ADOPTERS)).astype(np.int64)]
+    urn = adoptive["urn"].reindex(key).fillna("").to_numpy(dtype=object)
+    return pd.DataFrame({
+        "perm_table_id": _ids("PM", key), "perm_person_id": periods["person"].to_numpy(dtype=object),
+        "perm_cla_id": key,
+        "perm_adm_decision_date": decided,
+        "perm_part_of_sibling_group": h.pick("siblings", key, ["Y", "N", "N"]),
+        "perm_siblings_placed_together": h.pick("together", key, ["0", "1"]),
+        "perm_siblings_placed_apart": h.pick("apart", key, ["0", "0", "1"]),
+        "perm_ffa_cp_decision_date": NAT,
+        "perm_placement_order_date": order_e1,
+        "perm_matched_date": matched,
+        "perm_adopter_sex": np.where(known, adopters[:, 1], ""),
+        "perm_adopter_legal_status": np.where(known, adopters[:, 2], ""),
+        "perm_number_of_adopters": np.where(known, adopters[:, 0], ""),
+        "perm_placed_for_adoption_date": placed,
+        "perm_adopted_by_carer_flag": np.where(known, np.where(with_carers, "Y", "N"), ""),
+        "perm_placed_foster_carer_date": NAT, "perm_placed_ffa_cp_date": NAT,
+        "perm_placement_provider_urn": np.where(adoption, urn, ""),
+        "perm_decision_reversed_date": NAT, "perm_decision_reversed_reason": "",
+        "perm_permanence_order_date": np.where(adopted | ~adoption, ceased, NAT),
+        "perm_permanence_order_type": np.where(adoption, "Adoption", "Special guardianship order"),
+        "perm_adoption_worker_id": ""})
 
 
 STREETS = ("Mill Lane", "Church Street", "Station Road", "Victoria Road", "Park Avenue", "Green Close",

@@ -71,9 +71,14 @@ def registration_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
 UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
-def upns(rng: np.random.Generator, n: int, la_number: str = "999") -> np.ndarray:
+def upns(rng: np.random.Generator, n: int, la_number: str = "") -> np.ndarray:
     """Distinct Unique Pupil Numbers in the DfE's format: a check letter, the 3-digit LA number, a 4-digit
-    establishment number, a 2-digit year and a 3-digit serial (weights 2..13 on characters 2..13, modulo 23)."""
+    establishment number, a 2-digit year and a 3-digit serial (weights 2..13 on characters 2..13, modulo 23).
+
+    ``la_number``: the DfE number of the LA that issued them (config.yml ``dfe_codes``, the real number of the area
+    the synthetic LA stands in; CIN census rule 1530 accepts only real LA numbers). Without one (an area with no known
+    DfE number) the UPNs carry 999, which is no LA: they are well formed, and the CIN validator's rule 1530 rejects
+    them, as it should for a number no LA issued. The numbers drawn do not depend on ``la_number``."""
     la = (la_number if la_number.isdigit() and len(la_number) == 3 else "999")
     numbers = rng.permutation(np.unique(rng.integers(0, 10**9, 2 * n + 16)))[:n]
     out = np.empty(n, dtype=object)

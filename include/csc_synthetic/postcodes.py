@@ -1,7 +1,8 @@
-"""Real postcodes for placements: a fixed sample per area (postcodes.csv), never a download at run time.
+"""Real postcodes for placements and homes: a fixed sample per area (postcodes.csv), never a download at run time.
 
-The DfE SSDA903 validator looks each placement postcode up in the ONS Postcode Directory and derives the placing
-area from it (rules 169, 179, 392c, 241, 1015), so made-up postcodes fail it. postcodes.csv holds 300 real postcodes
+The DfE SSDA903 validator looks each placement and home postcode up in the ONS Postcode Directory and derives the
+placing area and the distance from home from them (rules 169, 179, 392a, 392c, 241, 1015), so made-up postcodes fail
+it. postcodes.csv holds 300 real postcodes
 of each area the synthetic LAs use (config.yml ``ons_code`` and ``neighbours``), sampled once from the ONS directory
 (Open Government Licence v3.0) by tools/postcodes/sample_postcodes.py and committed. Postcodes are public reference
 data, not personal data; a sample of 300 spread over an area identifies no household.
@@ -59,3 +60,10 @@ def placement_postcodes(rng: np.random.Generator, la: SyntheticLA, inside: np.nd
             rows = away[which == k]
             out[rows] = pool[rng.integers(0, len(pool), rows.size)]
     return out
+
+
+def home_postcodes(u: np.ndarray, la: SyntheticLA) -> np.ndarray:
+    """One real postcode of the LA's own area per home address, chosen by ``u`` (uniform draws in [0, 1): the full
+    SSD tables draw from stable hashes, not from the simulation's streams)."""
+    own = _area(la.ons_code, la)
+    return own[np.minimum((np.asarray(u, dtype=float) * len(own)).astype(np.int64), len(own) - 1)]

@@ -720,7 +720,7 @@ class _Builder:
             "pers_dob": dob,
             "pers_single_unique_id": ids.nhs_numbers(rng, n),
             "pers_legacy_id": legacy.astype(object),
-            "pers_upn": np.where(upn == "", ids.upns(ctx.rng("upn"), n), ""),
+            "pers_upn": np.where(upn == "", ids.upns(ctx.rng("upn"), n, ctx.la.dfe_code), ""),
             "pers_upn_unknown": upn.astype(object),
             "pers_send_flag": outcomes.flag(rng.random(n) < float(ctx.p.children.send_share)),
             "pers_expected_dob": np.full(n, NAT),

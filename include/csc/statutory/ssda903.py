@@ -449,9 +449,12 @@ def header_rows_of(header: list[tuple], first_child: dict[str, date], asked: set
                      first_child.get(child) if girl and is_mother else None))
     return rows
 
-def _with_home_postcodes(rows: list[tuple], addresses: list[tuple]) -> list[tuple]:
+def _with_home_postcodes(rows: list[tuple], addresses: list[tuple], uasc: set[str] | frozenset = frozenset()
+                         ) -> list[tuple]:
     """HOME_POST: the child's home postcode on the day the episode started (ssd_address: the home address open
-    that day, else any address open that day); none for short breaks, as for PL_POST."""
+    that day, else any address open that day); none for short breaks, as for PL_POST, and none for the children of
+    ``uasc`` (unaccompanied asylum-seeking children, now or formerly): they have no home in the UK from which the
+    validator could measure a placement's distance, which must be blank for them (rule 406)."""
     by_child: dict[str, list[tuple]] = {}
     for child, start, end, postcode, is_home in addresses:
         by_child.setdefault(child, []).append((start, end, postcode, is_home))
@@ -459,7 +462,7 @@ def _with_home_postcodes(rows: list[tuple], addresses: list[tuple]) -> list[tupl
     for row in rows:
         child, decom, ls = row[0], row[1], row[3]
         home = None
-        if ls not in SHORT_BREAK:
+        if ls not in SHORT_BREAK and child not in uasc:
             open_then = [a for a in by_child.get(child, [])
                          if (a[0] is None or a[0] <= decom) and (a[1] is None or a[1] > decom)]
             open_then.sort(key=lambda a: (not a[3], -(a[0].toordinal() if a[0] else 0)))
@@ -525,7 +528,8 @@ def _oc2_rows(inputs: list[tuple], continuous: set[str], dob_of: dict, year: Col
                     "1" if immunised else "0", "1" if teeth else "0", "1" if health else "0",
                     "1" if misuse else "0",
                     ("1" if intervention else "0") if misuse else None,
-                    ("1" if intervention else "0") if misuse else None))
+                    # offered: asked only when none was received (rules 158, 159); the SSD holds no offer, so 0
+                    "0" if misuse and not intervention else None))
     return out
 
 
@@ -566,7 +570,8 @@ def previous_permanence_code(text: str | None) -> str:
 def _previous_rows(previous: list[tuple], starters: dict[str, date], la_code: str) -> list[tuple]:
     """Previous permanence: every child who started to be looked after in the year (RNE S, rule 630), with the
     option of ssd_cla_previous_permanence (P1 adoption, P2 special guardianship, P3 child arrangements order) or Z1
-    (not known, no record); LA_PERM a DfE LA code (the LA's own for "same LA"), else blank."""
+    (not known, no record); LA_PERM a DfE LA code (``la_code``, the LA's own DfE number, for "same LA"), else
+    blank."""
     held = {row[0]: row for row in previous}
     out = []
     for child, dob in sorted(starters.items()):
@@ -606,7 +611,11 @@ def _blank_absent_oc2(rows: list[tuple], absent: set[str]) -> list[tuple]:
 
 def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path) -> Return903:
     """Write the SSDA903 CSV files of ``year`` into ``out`` (created owner-only); return the files and row counts."""
+    from csc.las import identity_codes
+
     params = {"la": la_code, "year_start": year.start, "year_end": year.end}
+    # the LA's DfE number (las.yml dfe_code): LA_PERM of an order the LA itself made; else its code
+    dfe_number = identity_codes(settings, la_code)[1]
     with connect(settings, application="csc statutory 903") as conn:
         episodes = conn.execute(EPISODES_SQL, params).fetchall()
         if not episodes:
@@ -642,7 +651,7 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
         if not (in_touch and activ and accom):
             in_touch = activ = accom = None
         oc3.append((child, dob, in_touch, activ, accom))
-    episode_rows = _with_home_postcodes(_episode_rows(episodes, year), addresses)
+    episode_rows = _with_home_postcodes(_episode_rows(episodes, year), addresses, set(uasc))
     looked_after = {r[0] for r in episode_rows}
     # children looked after only under short-break legal statuses (V3, V4): no mother field, no reviews
     short_breaks_only = looked_after - {r[0] for r in episode_rows if r[3] not in SHORT_BREAK}
@@ -661,7 +670,7 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
         "oc2": _oc2_rows(oc2_inputs, continuous, dob_of, year),
         "ad1": _ad1_rows(permanence, year),
         "placed_for_adoption": _placed_rows(permanence, year),
-        "previous_permanence": _previous_rows(previous, starters, la_code),
+        "previous_permanence": _previous_rows(previous, starters, dfe_number or la_code),
     }
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)

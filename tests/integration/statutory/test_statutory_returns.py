@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from statutory_setup import AS_OF, FORMULA_TEAMS, LA, YEAR
+from statutory_setup import AS_OF, FORMULA_TEAMS, LA, SHORT_BREAK_ONLY_903, SHORT_BREAKS, YEAR
 
 from csc.statutory import CollectionYear, StatutoryError
 from csc.statutory.annex_a import HEADINGS, _six_months_before, write_annex_a
@@ -30,31 +30,6 @@ pytestmark = [
     pytest.mark.filterwarnings(r"ignore:module 'sre_constants' is deprecated:DeprecationWarning"),
     pytest.mark.filterwarnings(r"ignore:module 'sre_parse' is deprecated:DeprecationWarning"),
 ]
-
-# DfE rules that fail on fault-free generator extracts because of how the generator shapes its data, not because of
-# the transformation: each is a generator change reported in issue 13 (see the README, "Statutory returns").
-GENERATOR_CAUSED_903 = {
-    # the optional SSD tables of the generator (include/csc_synthetic/full_ssd.py), drawn independently of the
-    # episodes and of each other (the placements' postcodes, URNs and legal statuses are real-world shaped since
-    # gen903; these tables are not yet):
-    "392a",  # no distance: the home addresses' synthetic postcodes cannot be located
-    "392b",  # a home address that starts after the episode (addresses start up to 900 days after birth)
-    "392c",  # the distance from a synthetic home postcode (HOME_POST) to the placement cannot be computed
-    "157",  # SDQ1 (aged under 4 or over 16) as the reason for no SDQ of children aged 4 to 16
-    "630",  # previous permanence LA as "Another LA", not a DfE LA code
-    "331", "553",  # ssd_permanence dates not tied to the episodes (matching after the adoptive placement; a
-    # placement order without a permanence record)
-    "335", "514", "524",  # adopted by the foster carer, number, sex and legal status of adopters drawn independently
-}
-# Rule 218 wants an Ofsted URN on short-break episodes (V3/V4) too, which the 903 builder leaves without placement
-# location or URN (see test_903_episodes_chain_...): not the generator's; the builder's to settle (issue 13). Only
-# short-break rows may fail it.
-SHORT_BREAK_URN_903 = {"218"}
-
-GENERATOR_CAUSED_CIN = {
-    "1530",  # UPNs made with LA number 999 (csc_synthetic.ids.upns), not a DfE LA code
-}
-
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
@@ -188,16 +163,20 @@ def test_both_validators_pass_the_clean_extract_but_for_known_skips_and_store_ev
     run = validate_year(built.settings, LA, YEAR, tmp_path / "validate", ons_code="E10000014")
     verdicts = {v.kind: v for v in run.verdicts}
     cin, ssda = verdicts["cin"], verdicts["903"]
-    # CIN census: no error rule fails but those the generator causes (queries may); nothing crashed
+    # CIN census: no error rule fails (queries may); nothing crashed
     cin_failed = {r["code"] for r in cin.rules if r["status"] == "failed" and r["severity"] == "error"}
-    assert cin_failed <= GENERATOR_CAUSED_CIN, f"failing because of the transformation: {cin_failed}"
+    assert cin_failed == set(), f"failing on a clean extract: {cin_failed}"
     assert not [r for r in cin.rules if r["status"] == "not_run"]
-    # SSDA903: every failing rule is one the generator causes (see GENERATOR_CAUSED_903), none the transformation
+    # SSDA903: no rule fails; the skipped ones (csc.statutory.validate.SKIPPED) fail only where their reason says
     failed = {r["code"] for r in ssda.rules if r["status"] == "failed"}
-    known = GENERATOR_CAUSED_903 | SHORT_BREAK_URN_903
-    assert failed <= known, f"failing because of the transformation: {failed - known}"
+    assert failed == set(), f"failing on a clean extract: {failed}"
+    skipped = {r["code"] for r in ssda.rules if r["status"] == "skipped"
+               and (r["detail"] or "").startswith("skipped by the product: ")}
+    assert SHORT_BREAK_ONLY_903 <= skipped <= set(SKIPPED["903"])
     episodes = _read_csv(next((tmp_path / "validate").rglob("episodes.csv")))
-    assert {episodes[i["row"]]["LS"] for i in ssda.issues if i["rule"] in SHORT_BREAK_URN_903} <= {"V3", "V4"}
+    short_break_issues = [i for i in ssda.issues if i["rule"] in SHORT_BREAK_ONLY_903]
+    assert short_break_issues, "the extract has short breaks, which rule 218 wants a URN for"
+    assert {episodes[i["row"]]["LS"] for i in short_break_issues} <= set(SHORT_BREAKS)
     # a crashed rule is "not run", never "passed"; the known crashes are named
     not_run = {r["code"] for r in ssda.rules if r["status"] == "not_run"}
     assert {"231", "233"} <= not_run <= set(KNOWN_CRASHES["903"])
@@ -285,7 +264,8 @@ def test_readiness_reports_errors_by_rule_new_and_resolved_and_children_per_team
     first = nightly_readiness(built.settings, LA, AS_OF, ons_code="E10000014", folder=tmp_path / "night-1")
     assert first.year == current_year(AS_OF) == CollectionYear.parse("2026-27")
     ssda = next(r for r in first.returns if r.kind == "903")
-    assert ssda.errors > 0 and ssda.children_by_team, "the synthetic postcodes alone give the 903 errors"
+    # the year in progress has errors (as of this extract: rules 435 and 574 on episodes and missing periods)
+    assert ssda.errors > 0 and ssda.children_by_team, "the year in progress has 903 errors to fix"
     assert sum(len(c) for c in ssda.children_by_team.values()) == len({child for _, child, _, _ in ssda.new if child})
     # the night after: nothing changed, so nothing is new and nothing resolved
     second = nightly_readiness(built.settings, LA, AS_OF, ons_code="E10000014", folder=tmp_path / "night-2")

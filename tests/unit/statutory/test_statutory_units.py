@@ -77,6 +77,8 @@ def test_903_episode_rules():
                                        ("2", d(2026, 1, 1), None, "AB3 3CC", True)])
     assert [r[10] for r in homes] == ["AB1 1AA", "AB2 2BB", "AB2 2BB", None], (
         "the home address open on the day the episode started; none for a short break")
+    uasc = _with_home_postcodes(out, [("1", d(2020, 1, 1), None, "AB1 1AA", True)], {"1"})
+    assert [r[10] for r in uasc] == [None] * 4, "no home postcode for an unaccompanied asylum-seeking child (406)"
 
 
 def _census(**person) -> etree._Element:
@@ -159,6 +161,11 @@ def test_903_uasc_oc2_and_previous_permanence():
     assert oc2[0] == ("A", d(2012, 1, 1), "12", None, "0", None, "1", "0", "1", "0", None, None)
     assert oc2[1] == ("B", d(2022, 1, 1), None, "SDQ5", None, "1", "1", "1", "1", "0", None, None), (
         "turning 4 in the year: an SDQ reason; under 10: no convictions; under 5: development checks")
+    misuse = [("A", True, True, False, True, True, True, False, "(12,)"),
+               ("B", True, True, True, True, False, True, False, None)]
+    received, refused = _oc2_rows(misuse, {"A", "B"}, {"A": d(2012, 1, 1), "B": d(2022, 1, 1)}, year)
+    assert (received[-3:], refused[-3:]) == (("1", "1", None), ("1", "0", "0")), (
+        "an intervention received: none offered (rule 158); none received: offered 0 (rule 159)")
     previous = [("A", d(2012, 1, 1), "Special guardianship order", "Same LA", "01/02/2020"),
                 ("C", d(2012, 1, 1), "Adoption", "931", "zz/zz/2018")]
     assert _previous_rows(previous, {"A": d(2012, 1, 1), "B": d(2013, 1, 1)}, "999") == [

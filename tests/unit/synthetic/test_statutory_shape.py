@@ -14,6 +14,9 @@ from csc.settings import PROJECT_ROOT
 from csc_synthetic import postcodes
 from csc_synthetic.care import NO_URN, TEMPORARY
 from csc_synthetic.config import load_config
+from csc_synthetic.render import Rendering
+
+from .conftest import run
 
 pytestmark = pytest.mark.unit
 
@@ -126,3 +129,100 @@ def test_children_in_care_have_a_903_need_a_known_sex_and_a_upn_once_of_school_a
     un1 = person["pers_upn_unknown"] == "UN1"
     assert un1.any() and (age[un1] < 4).all()
     assert (person.loc[~un1 & (person["pers_upn_unknown"] == ""), "pers_upn"] != "").all()
+
+
+@pytest.fixture(scope="module")
+def full_ssd(tmp_path_factory):
+    """Demoshire with the full SSD table set (the optional tables the returns read), clean, one night."""
+    return run(tmp_path_factory.mktemp("full-ssd"), la="999", seed=1, rendering=Rendering(full_ssd=True))
+
+
+def _full(result, name: str) -> pd.DataFrame:
+    frame = pd.read_csv(result.nights[0].extract_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+    for column in frame.columns:
+        if (column.endswith("_date") or column == "pers_dob") and not column.startswith("lapp_"):
+            frame[column] = pd.to_datetime(frame[column].str[:10], format="%Y-%m-%d", errors="coerce")
+    return frame
+
+
+def test_the_las_dfe_numbers_are_those_of_their_areas_and_agree_with_config_las_yml():
+    import yaml
+
+    config = load_config()
+    for la in config.las.values():
+        assert la.dfe_code and len(la.neighbour_dfe_codes) == len(la.neighbours), la.code
+    installed = yaml.safe_load((PROJECT_ROOT / "config" / "las.yml").read_text(encoding="utf-8"))["las"]
+    for entry in installed:
+        if entry["code"] in config.las and entry.get("dfe_code"):
+            la = config.la(entry["code"])
+            assert (la.ons_code, la.dfe_code) == (entry["ons_code"], entry["dfe_code"]), la.code
+
+
+def test_upns_carry_the_las_dfe_number_and_a_valid_check_letter(full_ssd):
+    from csc_synthetic.ids import UPN_CHECK_LETTERS, upns
+
+    person = _full(full_ssd, "ssd_person")
+    given = person.loc[person["pers_upn"] != "", "pers_upn"]
+    assert len(given) > 100 and given.str.fullmatch(r"[A-Z]850\d{9}").all(), "CIN rule 1530: a real LA number"
+    for upn in given:
+        weights = sum(int(d) * w for d, w in zip(upn[1:], range(2, 14), strict=True))
+        assert upn[0] == UPN_CHECK_LETTERS[weights % 23]
+    # without a DfE number (an area the config does not know) the UPNs carry 999, from the same draws
+    plain = upns(np.random.default_rng(3), 5, "")
+    numbered = upns(np.random.default_rng(3), 5, "850")
+    assert all(u[1:4] == "999" for u in plain) and [u[4:] for u in plain] == [u[4:] for u in numbered]
+
+
+def test_homes_are_real_postcodes_of_the_la_from_birth_so_every_episode_has_one(full_ssd):
+    la = _la(full_ssd)
+    addresses = _full(full_ssd, "ssd_address")
+    assert set(addresses["addr_address_postcode"]) <= set(postcodes.by_area()[la.ons_code])
+    person = _full(full_ssd, "ssd_person").set_index("pers_person_id")
+    first = addresses.groupby("addr_person_id")["addr_address_start_date"].min()
+    assert (first == person["pers_dob"].reindex(first.index)).all(), "the first home starts at birth"
+    episodes = _full(full_ssd, "ssd_cla_episodes")
+    starts = episodes["clae_person_id"].map(first)
+    assert (starts <= episodes["clae_cla_episode_start_date"]).all(), "rule 392b: a home open when it starts"
+
+
+def test_sdq_reasons_and_previous_permanence_las_are_dfe_codes(full_ssd):
+    la = _la(full_ssd)
+    sdq = _full(full_ssd, "ssd_sdq_scores")
+    reasons = set(sdq["csdq_sdq_reason"]) - {""}
+    assert reasons and reasons <= {"SDQ2", "SDQ4", "SDQ5"}, "never SDQ1 (aged under 4 or over 16, rule 157)"
+    assert (sdq.loc[sdq["csdq_sdq_reason"] != "", "csdq_sdq_score"] == "").all()
+    previous = _full(full_ssd, "ssd_cla_previous_permanence")
+    assert len(previous) and set(previous["lapp_previous_permanence_la"]) <= {"Same LA", *la.neighbour_dfe_codes}
+
+
+def test_permanence_records_follow_the_episodes_of_each_adoption(full_ssd):
+    from csc_synthetic.full_ssd import ADOPTERS
+
+    episodes = _full(full_ssd, "ssd_cla_episodes").sort_values(["clae_cla_id", "clae_cla_episode_start_date"])
+    placements = _full(full_ssd, "ssd_cla_placement").set_index("clap_cla_placement_id")
+    legal = _full(full_ssd, "ssd_legal_status")
+    perm = _full(full_ssd, "ssd_permanence")
+    adoption = perm[perm["perm_permanence_order_type"] == "Adoption"].set_index("perm_cla_id")
+    periods = episodes.groupby("clae_cla_id")
+    ended = periods.last()
+    adopted = ended[ended["clae_cla_episode_ceased_reason"].isin(["E11", "E12"])]
+    assert len(adopted) and set(adopted.index) <= set(adoption.index)
+    # every child under a placement order has a decision that they should be placed for adoption (rule 553)
+    assert set(legal.loc[legal["lega_legal_status"] == "E1", "lega_person_id"]) <= set(adoption["perm_person_id"])
+    combos = {(n, s, ls) for n, s, ls in ADOPTERS}
+    for period, record in adoption.iterrows():
+        first_start = periods.get_group(period)["clae_cla_episode_start_date"].min()
+        decided = record["perm_adm_decision_date"]
+        assert first_start <= decided, "rules 334, 1003: decided while looked after"
+        for later in ("perm_placement_order_date", "perm_matched_date", "perm_placed_for_adoption_date"):
+            assert pd.isna(record[later]) or decided <= record[later], (period, later)  # rules 333, 552, 554
+        if period in adopted.index:
+            last = adopted.loc[period]
+            assert record["perm_matched_date"] <= last["clae_cla_episode_start_date"], "rule 331"
+            assert record["perm_permanence_order_date"] == last["clae_cla_episode_ceased_date"]
+            place = placements.loc[last["clae_cla_placement_id"], "clap_cla_placement_type"]
+            assert (record["perm_adopted_by_carer_flag"] == "Y") == (place in ("A3", "A5")), "rule 335"
+            assert (record["perm_number_of_adopters"], record["perm_adopter_sex"],
+                    record["perm_adopter_legal_status"]) in combos, "rules 511, 514, 517-520, 524"
+        else:
+            assert pd.isna(record["perm_permanence_order_date"]), "not adopted yet: no order"

@@ -697,9 +697,3 @@ def write_903(settings: Settings, la_code: str, year: CollectionYear, out: Path)
         path.chmod(0o600)
         result.files[name], result.rows[name] = path, len(rows)
     return result
-
-
-def ensure_fresh(out: Path) -> None:
-    """Refuse to mix a new return with files of another run in the same folder."""
-    if out.exists() and any(out.iterdir()):
-        raise StatutoryError(f"{out} is not empty: give a new or empty folder (--out)")

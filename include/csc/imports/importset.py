@@ -342,6 +342,8 @@ def _record(conn: psycopg.Connection, settings: Settings, la_code: str, returns:
         if changes[f"{key[0]} {key[1]}"] == "unchanged":
             continue
         stored = _store(settings, la_code, shas[key], payloads[key])
+        if key in current:  # out of the current set first (one current import per LA, kind and period)
+            conn.execute("update ops.return_imports set replaced_at = now() where import_id = %s", (current[key][0],))
         new_id = conn.execute(
             "insert into ops.return_imports (la_code, kind, period, window_start, window_end, content_sha256, "
             "stored_path, source_files, rows, notices) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
@@ -351,7 +353,7 @@ def _record(conn: psycopg.Connection, settings: Settings, la_code: str, returns:
              Jsonb({t: len(rows) for t, rows in parsed.tables.items() if not t.startswith("_")}),
              Jsonb(parsed.notices))).fetchone()[0]
         if key in current:
-            conn.execute("update ops.return_imports set replaced_at = now(), replaced_by = %s where import_id = %s",
+            conn.execute("update ops.return_imports set replaced_by = %s where import_id = %s",
                          (new_id, current[key][0]))
         ids[key] = new_id
     if unchanged and last is not None:

@@ -20,11 +20,13 @@ idempotency, lineage and batch lifecycle. Its dates are chosen for the loader's 
 
 - ``extract_date`` is the latest window end of the set (31 March of the latest year imported): what the history is
   complete up to, and the same whichever order the years came in;
-- ``extracted_at`` is the time the set changed, stored with the revision and always later than the LA's previous
-  revision. So each revision is newer than the last (``older_than_loaded`` never refuses the import of an earlier
-  year after a later one) and replaces the LA's unpublished candidate (``replaced``) like a corrected extract;
-  an unchanged set renders the same bytes with the same ``extracted_at``, whose identity the loader finds already
-  loaded (``skipped``: ``duplicates`` are impossible);
+- ``extracted_at`` is the end of that day in the LA's time zone (the moment the history is complete to, so the
+  freshness rule, which compares the two, holds for a history as it does for a nightly extract), or one second
+  after the LA's previous revision when that is not earlier; it is stored with the revision (the time the set
+  really changed is its ``created_at``). So each revision is newer than the last (``older_than_loaded`` never
+  refuses the import of an earlier year after a later one) and replaces the LA's unpublished candidate
+  (``replaced``) like a corrected extract; an unchanged set renders the same bytes with the same ``extracted_at``,
+  whose identity the loader finds already loaded (``skipped``: ``duplicates`` are impossible);
 - an SSD extract of the LA loaded with a later extract date stays: the returns' batch is then refused as older
   (returns do not overwrite a newer SSD extract).
 
@@ -42,8 +44,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -230,6 +233,25 @@ def _read_stored(path: Path, sha256: str) -> ParsedReturn:
     return deserialise(payload)
 
 
+def revision_time(extract_date: date, timezone: str, previous: datetime | None) -> datetime:
+    """The ``extracted_at`` of a new revision: the end of its extract date in the LA's time zone (the moment the
+    history is complete to), or one second after the LA's previous revision when that is not earlier."""
+    end_of_day = datetime.combine(extract_date + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone))
+    if previous is not None and end_of_day <= previous:
+        return previous + timedelta(seconds=1)
+    return end_of_day
+
+
+def _timezone(settings: Settings, la_code: str) -> str:
+    if settings.las_config.exists():
+        from csc.las import la_registry
+
+        registry = la_registry(settings)
+        if la_code in registry:
+            return registry.get(la_code).timezone
+    return "Europe/London"
+
+
 def _la_name(settings: Settings, la_code: str) -> str:
     if settings.las_config.exists():
         from csc.las import la_registry
@@ -251,7 +273,7 @@ def _source_files(parsed: ParsedReturn) -> list[dict]:
 
 
 def import_returns(settings: Settings, returns: list[ParsedReturn], *,
-                   on_file: Callable | None = None, now: datetime | None = None) -> ImportResult:
+                   on_file: Callable | None = None) -> ImportResult:
     """Add returns (one LA's, any kinds and periods) to the LA's import set and load its combined history.
 
     Raises ImportSetError (nothing stored changed) or the loader's ExtractRefused (the rendered extract is
@@ -304,11 +326,10 @@ def import_returns(settings: Settings, returns: list[ParsedReturn], *,
                 members[key] = _read_stored(stored, sha)
         members.update(dict(zip(keys, returns, strict=True)))
         extract_date = max(r.window[1] for r in members.values())
-        moment = (now or datetime.now(UTC)).replace(microsecond=0)
         if unchanged and last is not None:
             extracted_at = last[1]
         else:
-            extracted_at = moment if last is None or moment > last[1] else last[1] + timedelta(seconds=1)
+            extracted_at = revision_time(extract_date, _timezone(settings, la_code), last[1] if last else None)
         folder = la_landing_dir(settings, la_code) / extract_date.isoformat()
         if folder.exists():
             raise ImportSetError(f"{folder} already exists (an extract waiting to be loaded, or a render left by an "

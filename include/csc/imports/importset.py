@@ -109,14 +109,22 @@ def deserialise(payload: bytes) -> ParsedReturn:
 
 
 # -- combination ------------------------------------------------------------------------------------------------------
+# The date a record happens on, where the contract's first required date is not it.
+EVENT_DATES = {"ssd_cla_reviews": "clar_cla_review_date", "ssd_cla_visits": "clav_cla_visit_date"}
+
+
 def _keys(contract: Contract, table_name: str) -> tuple[tuple[str, ...], str | None, str | None]:
-    """(id columns, date column, person column) of a table of the parsed returns."""
+    """(id columns, date column, person column) of a table of the parsed returns. A private table of a parser
+    (``_name``) keeps its rows by ``id``, dated by ``date`` and owned by ``person`` when its rows have them."""
     if table_name == ssda903.EPISODES:
         return ("id",), "decom", "child"
+    if table_name not in contract.tables:
+        return ("id",), "date", "person"
     table: Table = contract.table(table_name)
     dates = [c for c in table.columns if c.type == "datetime"]
     required_dates = [c for c in dates if c.required]
-    on = (required_dates or dates or [None])[0]
+    event = next((c for c in dates if c.name == EVENT_DATES.get(table_name)), None)
+    on = event or (required_dates or dates or [None])[0]
     if table_name == "ssd_person":
         person = "pers_person_id"
     else:

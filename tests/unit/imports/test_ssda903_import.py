@@ -238,5 +238,11 @@ def test_the_later_return_wins_inside_its_window(tmp_path):
     # a missing episode the earlier return put in the later year's window (a correction took it out)
     earlier.tables["ssd_missing"].append({"miss_table_id": "M-x", "miss_person_id": "C1",
                                           "miss_missing_episode_start_date": date(2024, 5, 1)})
+    earlier.tables["ssd_cla_reviews"].append({"clar_cla_review_id": "R-x", "clar_cla_person_id": "C1",
+                                              "clar_cla_review_date": date(2024, 6, 1)})
+    # ... and one of a child the later return does not hold: kept
+    earlier.tables["ssd_missing"].append({"miss_table_id": "M-y", "miss_person_id": "C9",
+                                          "miss_missing_episode_start_date": date(2024, 5, 1)})
     combined = combine(LA, [earlier, later])
-    assert "M-x" not in {m["miss_table_id"] for m in combined["ssd_missing"]}
+    assert {m["miss_table_id"] for m in combined["ssd_missing"]} & {"M-x", "M-y"} == {"M-y"}
+    assert "R-x" not in {r["clar_cla_review_id"] for r in combined["ssd_cla_reviews"]}

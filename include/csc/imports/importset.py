@@ -346,7 +346,8 @@ def import_returns(settings: Settings, returns: list[ParsedReturn], *,
         for folder_above in (settings.landing_dir, folder.parent):
             folder_above.mkdir(mode=0o700, parents=True, exist_ok=True)
         render_extract(folder, la_code, _la_name(settings, la_code), tables, extract_date, extracted_at)
-        loaded = load_extract(folder, settings, on_file=on_file)
+        # written by us as standard CSV with the contract's names, whatever the LA's own export looks like
+        loaded = load_extract(folder, settings, on_file=on_file, dialect="csv", system="generic")
         revision_id = _record(conn, settings, la_code, returns, keys, payloads, shas, current, changes, members,
                               extract_date, extracted_at, loaded.batch_id, unchanged, last)
         conn.commit()

@@ -42,6 +42,7 @@ import csv
 import gzip
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -260,6 +261,15 @@ def _timezone(settings: Settings, la_code: str) -> str:
     return "Europe/London"
 
 
+def _left_by_an_import(folder: Path) -> bool:
+    """A rendered import set that was never loaded (its manifest says ``source_kind: returns``)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("source_kind") == "returns"
+
+
 def _la_name(settings: Settings, la_code: str) -> str:
     if settings.las_config.exists():
         from csc.las import la_registry
@@ -339,9 +349,11 @@ def import_returns(settings: Settings, returns: list[ParsedReturn], *,
         else:
             extracted_at = revision_time(extract_date, _timezone(settings, la_code), last[1] if last else None)
         folder = la_landing_dir(settings, la_code) / extract_date.isoformat()
-        if folder.exists():
-            raise ImportSetError(f"{folder} already exists (an extract waiting to be loaded, or a render left by an "
-                                 "interrupted import): load or remove it, then import again")
+        if folder.exists() and not _left_by_an_import(folder):
+            raise ImportSetError(f"{folder} already exists (an extract of the LA waiting to be loaded): load or "
+                                 "remove it, then import again")
+        if folder.exists():  # a render an interrupted import left: the import set, not the render, is the record
+            shutil.rmtree(folder)
         tables = combine(la_code, list(members.values()))
         for folder_above in (settings.landing_dir, folder.parent):
             folder_above.mkdir(mode=0o700, parents=True, exist_ok=True)

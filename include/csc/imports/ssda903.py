@@ -160,10 +160,7 @@ def _read_xml(path: Path) -> tuple[dict[str, list[Record]], list[str]]:
     records: dict[str, list[Record]] = {name: [] for name in FILES if name != "sw_episodes"}
     sub_tables = {"AREVIEW": "reviews", "AMISSING": "missing", "OC2": "oc2", "PERMANENCE": "previous_permanence",
                   "AD_PLACED": "placed_for_adoption"}
-    counts: dict[str, int] = {}
-    for child in _children(root):
-        counts[child.tag] = counts.get(child.tag, 0) + 1
-        where = f"/{root.tag}/{child.tag}[{counts[child.tag]}]"
+    for child, where in _children(root, f"/{root.tag}"):
         own = _leaves(child)
         records["header"].append(Record(path.name, where, own))
         if "UASC" in own or "DUC" in own:
@@ -190,10 +187,16 @@ def _read_xml(path: Path) -> tuple[dict[str, list[Record]], list[str]]:
     return {name: rows for name, rows in records.items() if rows or name in ("header", "episodes")}, []
 
 
-def _children(root: ElementTree.Element) -> Iterable[ElementTree.Element]:
-    for element in root.iter():
-        if any(ALIASES.get(e.tag.upper(), e.tag.upper()) == "CHILD" and len(e) == 0 for e in element):
-            yield element
+def _children(element: ElementTree.Element, path: str) -> Iterable[tuple[ElementTree.Element, str]]:
+    """Each child's element and its XML path (``/Message/Children/CHILD[3]``), at whatever depth it sits."""
+    counts: dict[str, int] = {}
+    for inner in element:
+        counts[inner.tag] = counts.get(inner.tag, 0) + 1
+        here = f"{path}/{inner.tag}[{counts[inner.tag]}]"
+        if any(ALIASES.get(e.tag.upper(), e.tag.upper()) == "CHILD" and len(e) == 0 for e in inner):
+            yield inner, here
+        else:
+            yield from _children(inner, here)
 
 
 def _fields(element: ElementTree.Element) -> dict[str, str]:

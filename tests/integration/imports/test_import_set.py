@@ -118,6 +118,29 @@ def test_a_refused_import_changes_nothing(pg_server, tmp_path):
         assert [b for b in after["batches"] if b[1] != "refused"] == before["batches"]
 
 
+def test_a_render_left_by_an_interrupted_import_is_rendered_again_and_a_waiting_extract_is_not_touched(
+        pg_server, tmp_path):
+    from datetime import UTC, date, datetime
+
+    from csc.imports.importset import ImportSetError, render_extract
+
+    with warehouse(pg_server, tmp_path / "home") as settings:
+        folder = settings.landing_dir / LA / "2025-03-31"
+        render_extract(folder, LA, LA, {}, date(2025, 3, 31), datetime(2025, 4, 1, tzinfo=UTC))
+        assert import_returns(settings, [_parse(tmp_path / "a", "2024-25")]).status == "loaded"
+        assert not folder.exists()  # loaded and archived
+
+        waiting = settings.landing_dir / LA / "2026-03-31"
+        waiting.mkdir()
+        (waiting / "manifest.json").write_text('{"la_code": "901"}', encoding="utf-8")
+        before = stored_state(settings)
+        with pytest.raises(ImportSetError, match="an extract of the LA waiting to be loaded"):
+            import_returns(settings, [_parse(tmp_path / "b", "2025-26", {
+                "header.csv": YEARS["2024-25"]["header.csv"],
+                "episodes.csv": YEARS["2024-25"]["episodes.csv"].replace("01/01/2025,S", "01/01/2026,S")})])
+        assert stored_state(settings) == before and (waiting / "manifest.json").exists()
+
+
 def test_the_cli_imports_and_says_what_it_did(pg_server, tmp_path):
     from csc.cli import cli
 

@@ -183,6 +183,13 @@ def test_an_xml_refusal_names_its_path(tmp_path):
     with pytest.raises(ImportRefused) as refused:
         parse_903(path, LA, "2024-25")
     assert refused.value.where == "/Children/CHILD[1]/EPISODE[1]" and refused.value.field == "DECOM"
+    path.write_text("<Message><Header><Year>2025</Year></Header><Children><CHILD><CHILDID>C1</CHILDID></CHILD>"
+                    "<CHILD><CHILDID>C2</CHILDID><SEX>M</SEX><DOB>01/02/2010</DOB><EPISODE><DECOM>01/05/2024</DECOM>"
+                    "<RNE>S</RNE><LS>C2</LS><DEC>2024-02-30</DEC></EPISODE></CHILD></Children></Message>",
+                    encoding="utf-8")
+    with pytest.raises(ImportRefused) as refused:
+        parse_903(path, LA, "2024-25")
+    assert (refused.value.where, refused.value.field) == ("/Message/Children[1]/CHILD[2]/EPISODE[1]", "DEC")
     path.write_text("<Children><CHILD>", encoding="utf-8")
     with pytest.raises(ImportRefused, match="not well-formed"):
         parse_903(path, LA, "2024-25")

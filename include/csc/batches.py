@@ -93,11 +93,11 @@ def _insert(conn: psycopg.Connection, status: BatchStatus, manifest: Any, landin
             reason: str | None = None) -> int:
     return conn.execute(
         "insert into ops.extract_batches (la_code, la_name, extract_date, extracted_at, source_system, "
-        "ssd_version, content_sha256, landing_path, status, status_reason, manifest, received_at) "
-        "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning batch_id",
+        "ssd_version, content_sha256, landing_path, status, status_reason, manifest, received_at, source_kind) "
+        "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning batch_id",
         (manifest.la_code, manifest.la_name, manifest.extract_date, manifest.extracted_at, manifest.source_system,
          manifest.ssd_version, manifest.content_sha256, landing_path, status.value, reason,
-         Jsonb(manifest.document), received_at)).fetchone()[0]
+         Jsonb(manifest.document), received_at, getattr(manifest, "source_kind", "ssd"))).fetchone()[0]
 
 
 def register_loading(conn: psycopg.Connection, manifest: Any, landing_path: str, received_at: datetime) -> int:

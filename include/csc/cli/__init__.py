@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "csc.cli.backfill",
     "csc.cli.bi",
     "csc.cli.statutory",
+    "csc.cli.imports",
     "csc.cli.retention",
 ]
 

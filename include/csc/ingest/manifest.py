@@ -43,6 +43,8 @@ class Manifest:
     files: tuple[ManifestFile, ...]
     document: dict
     computed: bool = False  # no manifest.json (the LA's manifest is optional): counts and checksums not verified
+    # ssd: an SSD extract; returns: the combined history of the LA's imported statutory returns (csc.imports)
+    source_kind: str = "ssd"
 
     def with_rows(self, rows: dict[str, int]) -> dict:
         """The document with each file's rows as loaded (a computed manifest records them after the load)."""
@@ -115,7 +117,8 @@ def read_manifest(source: ExtractSource) -> Manifest:
                              file=MANIFEST, column="$.files")
     return Manifest(la_code=document["la_code"], la_name=document["la_name"], extract_date=extract_date,
                     extracted_at=extracted_at, source_system=document["source_system"],
-                    ssd_version=document.get("ssd_version"), files=files, document=document)
+                    ssd_version=document.get("ssd_version"), files=files, document=document,
+                    source_kind=document.get("source_kind", "ssd"))
 
 
 def computed_manifest(source: ExtractSource, la_code: str | None, export) -> Manifest:

@@ -1,0 +1,47 @@
+"""The pure parts of the import set: the extraction time of a revision, stored imports' bytes, the CLI's parsers
+found by name (no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import click
+import pytest
+
+from csc.imports import ParsedReturn
+from csc.imports.importset import deserialise, revision_time, serialise
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_revision_is_dated_at_the_end_of_its_extract_date_and_always_after_the_last():
+    first = revision_time(date(2025, 3, 31), "Europe/London", None)
+    assert first == datetime(2025, 3, 31, 23, 0, tzinfo=UTC)  # midnight BST
+    assert revision_time(date(2025, 3, 31), "Europe/London", first) == datetime(2025, 3, 31, 23, 0, 1, tzinfo=UTC)
+    later = revision_time(date(2026, 3, 31), "Europe/London", first)
+    assert later == datetime(2026, 3, 31, 23, 0, tzinfo=UTC)
+    assert revision_time(date(2025, 12, 31), "Europe/London", None) == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_a_stored_import_reads_back_as_parsed_and_its_bytes_do_not_depend_on_order():
+    parsed = ParsedReturn(kind="903", la_code="901", year="2024-25", as_of=None,
+                          window=(date(2024, 4, 1), date(2025, 3, 31)),
+                          tables={"ssd_person": [{"pers_person_id": "C1", "pers_dob": date(2010, 2, 1)}],
+                                  "ssd_missing": []})
+    payload = serialise(parsed)
+    again = deserialise(payload)
+    assert (again.kind, again.la_code, again.year, again.window) == ("903", "901", "2024-25", parsed.window)
+    assert again.tables["ssd_person"] == [{"pers_person_id": "C1", "pers_dob": "2010-02-01"}]
+    shuffled = ParsedReturn(kind="903", la_code="901", year="2024-25", as_of=None, window=parsed.window,
+                            tables={"ssd_missing": [], "ssd_person": [{"pers_dob": date(2010, 2, 1),
+                                                                       "pers_person_id": "C1"}]})
+    assert serialise(shuffled) == payload
+
+
+def test_a_parser_this_installation_lacks_is_a_clear_error(monkeypatch):
+    from csc.cli import imports
+
+    monkeypatch.setitem(imports.PARSERS, "cin", ("csc.imports.no_such_parser", "parse_cin"))
+    with pytest.raises(click.ClickException, match="cannot import cin returns yet"):
+        imports.parser_of("cin")
+    assert imports.parser_of("903").__name__ == "parse_903"

@@ -225,12 +225,13 @@ class _Census:
         if characteristics is not None:
             self.check_known(characteristics)
             holder = characteristics.find("Disabilities")
+            codes: set[str] = set()
             for node in holder.findall("Disability") if holder is not None else []:
                 code = (node.text or "").strip().upper()
                 if code not in code_list("disability"):
                     raise self.refuse(node, "Disability", f"{code!r} is not a code of disability")
-                if code != "NONE" and not any(d["disa_disability_code"] == code and d["disa_person_id"] == person_id
-                                              for d in self.tables["ssd_disability"]):
+                if code != "NONE" and code not in codes:
+                    codes.add(code)
                     self.tables["ssd_disability"].append({
                         "disa_table_id": stable_id("cin-dis", self.la_code, person_id, code),
                         "disa_person_id": person_id, "disa_disability_code": code})
@@ -281,7 +282,7 @@ class _Census:
                 "cinp_cin_plan_id": self.new_id("cin-plan", referral_id, start), "cinp_referral_id": referral_id,
                 "cinp_person_id": person_id, "cinp_cin_plan_start_date": start,
                 "cinp_cin_plan_end_date": self.day(node, "CINPlanEndDate")})
-        conferences: dict[date, str] = {}
+        conferences: dict[date, dict[str, object]] = {}
         for node in episode.findall("Section47"):
             self.enquiry(node, link, conferences)
         episode_icpc = self.day(episode, "DateOfInitialCPC")
@@ -313,15 +314,16 @@ class _Census:
                 "cinf_assessment_factors_json": json.dumps(list(dict.fromkeys(factors)))})
 
     def conference(self, link: dict[str, str], enquiry_id: str | None, held: date | None,
-                   target: date | None) -> str:
-        conference_id = self.new_id("cin-icpc", link["referral"], held or target)
-        self.tables["ssd_initial_cp_conference"].append({
-            "icpc_icpc_id": conference_id, "icpc_s47_enquiry_id": enquiry_id, "icpc_person_id": link["person"],
-            "icpc_referral_id": link["referral"], "icpc_icpc_target_date": target, "icpc_icpc_date": held,
-            "icpc_cp_plan_id": None, "icpc_icpc_outcome_cp_flag": None})
-        return conference_id
+                   target: date | None) -> dict[str, object]:
+        row: dict[str, object] = {
+            "icpc_icpc_id": self.new_id("cin-icpc", link["referral"], held or target),
+            "icpc_s47_enquiry_id": enquiry_id, "icpc_person_id": link["person"], "icpc_referral_id": link["referral"],
+            "icpc_icpc_target_date": target, "icpc_icpc_date": held, "icpc_cp_plan_id": None,
+            "icpc_icpc_outcome_cp_flag": None}
+        self.tables["ssd_initial_cp_conference"].append(row)
+        return row
 
-    def enquiry(self, node: etree._Element, link: dict[str, str], conferences: dict[date, str]) -> None:
+    def enquiry(self, node: etree._Element, link: dict[str, str], conferences: dict[date, dict[str, object]]) -> None:
         self.check_known(node)
         start = self.day(node, "S47ActualStartDate", required=True)
         enquiry_id = self.new_id("cin-s47", link["referral"], start)
@@ -333,21 +335,20 @@ class _Census:
             "s47e_s47_start_date": start, "s47e_s47_end_date": None,
             "s47e_s47_outcome_json": json.dumps({"CP_CONFERENCE_FLAG": outcome}) if outcome else None})
         if held or target:
-            conference_id = self.conference(link, enquiry_id, held, target)
+            conference = self.conference(link, enquiry_id, held, target)
             if held:
-                conferences.setdefault(held, conference_id)
+                conferences.setdefault(held, conference)
 
-    def plan(self, node: etree._Element, link: dict[str, str], conferences: dict[date, str]) -> None:
+    def plan(self, node: etree._Element, link: dict[str, str], conferences: dict[date, dict[str, object]]) -> None:
         self.check_known(node)
         start = self.day(node, "CPPstartDate", required=True)
         plan_id = self.new_id("cin-cpp", link["person"], start)
-        conference_id = conferences.get(start)
-        if conference_id is not None:
-            for row in self.tables["ssd_initial_cp_conference"]:
-                if row["icpc_icpc_id"] == conference_id:
-                    row["icpc_cp_plan_id"], row["icpc_icpc_outcome_cp_flag"] = plan_id, "Y"
+        conference = conferences.get(start)  # the conference that made the plan, held the day it started
+        if conference is not None:
+            conference["icpc_cp_plan_id"], conference["icpc_icpc_outcome_cp_flag"] = plan_id, "Y"
         self.tables["ssd_cp_plans"].append({
-            "cppl_cp_plan_id": plan_id, "cppl_referral_id": link["referral"], "cppl_icpc_id": conference_id,
+            "cppl_cp_plan_id": plan_id, "cppl_referral_id": link["referral"],
+            "cppl_icpc_id": conference["icpc_icpc_id"] if conference else None,
             "cppl_person_id": link["person"], "cppl_cp_plan_start_date": start,
             "cppl_cp_plan_end_date": self.day(node, "CPPendDate"),
             "cppl_cp_plan_initial_category": self.code(node, "InitialCategoryOfAbuse"),

@@ -213,3 +213,49 @@ def test_entities_are_refused_never_expanded(tmp_path: Path) -> None:
         parse_cin(hostile, "999", "2017-18")
     assert refused.value.where.endswith("Child[1]/ChildIdentifiers/LAchildID")
     assert "root:" not in str(refused.value)
+
+
+def test_the_products_own_census_reads_back(tmp_path: Path) -> None:
+    """The census the product writes (csc.statutory.cin.build_message, valid against its XSD) parses back to the rows
+    it was built from."""
+    from lxml import etree
+
+    from csc.statutory.cin import build_message, check_against_schema, schema_path
+    from csc.statutory.years import CollectionYear
+
+    year = CollectionYear.parse("2025-26")
+    data = {
+        "referrals": [{"referral_key": "r1", "child_key": "k1", "referral_date": date(2025, 5, 1),
+                       "closure_date": date(2026, 6, 1), "primary_need_code": "N5", "referral_source_code": "3E",
+                       "closure_reason_code": "RC8", "is_no_further_action": False}],
+        "people": [{"child_key": "k1", "person_id": "P1", "date_of_birth": date(2014, 7, 7),
+                    "expected_date_of_birth": None, "date_of_death": None, "sex": "M", "ethnicity": "CHNE",
+                    "upn": "A123456789012", "upn_unknown_reason": None}],
+        "former_upns": [], "disabilities": [{"child_key": "k1", "code": "HEAR"}],
+        "assessments": [{"referral_key": "r1", "assessment_key": "a1", "assessment_start_date": date(2025, 5, 2),
+                         "assessment_authorised_date": date(2025, 6, 2), "factor_codes": ["4B", "3A"]}],
+        "icpcs": [], "plans": [],
+        "s47": [{"referral_key": "r1", "s47_enquiry_key": "s1", "s47_start_date": date(2025, 5, 3),
+                 "s47_end_date": date(2025, 5, 20), "outcome_cp_conference": True,
+                 "conference_target_date": date(2025, 5, 24), "conference_date": date(2025, 5, 22)}],
+        "cpps": [{"referral_key": "r1", "cp_plan_key": "c1", "cp_plan_start_date": date(2025, 5, 22),
+                  "cp_plan_end_date": None, "initial_category_of_abuse": "SAB", "latest_category_of_abuse": None,
+                  "previous": 0}],
+        "reviews": [{"cp_plan_key": "c1", "review_date": date(2025, 8, 1)}],
+    }
+    text = etree.tostring(build_message(data, "999", year), xml_declaration=True, encoding="UTF-8")
+    assert check_against_schema(etree.fromstring(text), schema_path(year)) == []
+    path = tmp_path / "census.xml"
+    path.write_bytes(text)
+    parsed = parse_cin(path, "999", year.name)
+    (episode,) = parsed.tables["ssd_cin_episodes"]
+    assert (episode["cine_person_id"], episode["cine_referral_date"], episode["cine_referral_source_code"],
+            episode["cine_cin_primary_need_code"], episode["cine_close_date"], episode["cine_referral_nfa"]) == \
+        ("P1", date(2025, 5, 1), "3E", "N5", None, "N")  # closed after the year: open in this year's census
+    assert parsed.tables["ssd_assessment_factors"][0]["cinf_assessment_factors_json"] == '["4B", "3A"]'
+    (icpc,) = parsed.tables["ssd_initial_cp_conference"]
+    (plan,) = parsed.tables["ssd_cp_plans"]
+    assert (icpc["icpc_icpc_date"], icpc["icpc_cp_plan_id"]) == (date(2025, 5, 22), plan["cppl_cp_plan_id"])
+    assert plan["cppl_cp_plan_latest_category"] == "SAB"
+    assert [r["cppr_cp_review_date"] for r in parsed.tables["ssd_cp_reviews"]] == [date(2025, 8, 1)]
+    assert [d["disa_disability_code"] for d in parsed.tables["ssd_disability"]] == ["HEAR"]

@@ -146,6 +146,9 @@ def read_workbook(path: Path) -> tuple[list[Sheet], bool]:
             raise ImportRefused(path, None, None, "the workbook unpacks to more than 400 MB: not an Annex A")
         try:
             workbook = _xml(archive, "xl/workbook.xml")
+            if etree.QName(workbook).namespace != NS["m"]:
+                raise ImportRefused(path, None, None, f"a workbook in {etree.QName(workbook).namespace} (e.g. "
+                                    "Strict Open XML) is not read: save it as an Excel Workbook (.xlsx)")
             rels = _xml(archive, "xl/_rels/workbook.xml.rels")
             shared = ([_text(si) for si in _xml(archive, "xl/sharedStrings.xml").findall("m:si", NS)]
                       if "xl/sharedStrings.xml" in archive.namelist() else [])

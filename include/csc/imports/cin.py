@@ -27,7 +27,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from csc.imports.codes import code_list, parse_date, sex_code, stable_id
+from csc.imports.codes import code_list, out_of_year, parse_date, sex_code, stable_id
 from csc.imports.model import ImportRefused, ParsedReturn
 from csc.statutory.years import CollectionYear
 
@@ -87,6 +87,7 @@ class _Census:
         self.notices: list[str] = []
         self.unknown: Counter[str] = Counter()
         self.legacy_sex = 0
+        self.out_of_year: Counter[str] = Counter()
         self.ids: Counter[str] = Counter()
 
     # -- reading values ------------------------------------------------------------------------------------------
@@ -118,7 +119,12 @@ class _Census:
         if value.upper() not in code_list(CODED[tag]):
             raise self.refuse(parent.find(tag), tag, f"{value!r} is not a code of {CODED[tag]} (known: "
                               f"{', '.join(sorted(code_list(CODED[tag])))})")
-        return value.upper()
+        return self.of_year(CODED[tag], value.upper())
+
+    def of_year(self, name: str, code: str) -> str:
+        if out_of_year(name, code, self.year.start_year):
+            self.out_of_year[f"{name} {code}"] += 1
+        return code
 
     def flag(self, parent: etree._Element, tag: str) -> str | None:
         value = self.text(parent, tag)
@@ -179,6 +185,10 @@ class _Census:
         if self.legacy_sex:
             self.notices.append(f"{self.legacy_sex} children's sex given as a legacy GenderCurrent code "
                                 "(1, 2, 0, 9): read as M, F, U")
+        if self.out_of_year:
+            listed = ", ".join(f"{name} ({n})" for name, n in sorted(self.out_of_year.items()))
+            self.notices.append(f"codes outside their valid years for {self.year.name}, kept as given (the checks "
+                                f"flag them): {listed}")
         if self.unknown:
             listed = ", ".join(f"{name} ({n})" for name, n in sorted(self.unknown.items()))
             self.notices.append(f"elements this parser does not know were skipped: {listed}")
@@ -230,6 +240,7 @@ class _Census:
                 code = (node.text or "").strip().upper()
                 if code not in code_list("disability"):
                     raise self.refuse(node, "Disability", f"{code!r} is not a code of disability")
+                self.of_year("disability", code)
                 if code != "NONE" and code not in codes:
                     codes.add(code)
                     self.tables["ssd_disability"].append({
@@ -307,7 +318,7 @@ class _Census:
             code = (factor.text or "").strip().upper()
             if code not in code_list("assessment_factor"):
                 raise self.refuse(factor, "AssessmentFactors", f"{code!r} is not a code of assessment_factor")
-            factors.append(code)
+            factors.append(self.of_year("assessment_factor", code))
         if factors:
             self.tables["ssd_assessment_factors"].append({
                 "cinf_table_id": stable_id("cin-fac", assessment_id), "cinf_assessment_id": assessment_id,

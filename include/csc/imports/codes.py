@@ -32,6 +32,21 @@ def code_list(name: str) -> frozenset[str]:
     return codes
 
 
+@cache
+def valid_years(name: str) -> dict[str, tuple[int | None, int | None]]:
+    """Code -> (first, last) collection start year it is valid in (None: no limit), for the codes of one list."""
+    with CODE_LISTS_PATH.open(encoding="utf-8", newline="") as f:
+        return {row["code"].strip().upper(): (int(row["valid_from_year"]) if row["valid_from_year"] else None,
+                                              int(row["valid_to_year"]) if row["valid_to_year"] else None)
+                for row in csv.DictReader(f) if row["code_list"] == name}
+
+
+def out_of_year(name: str, code: str, start_year: int) -> bool:
+    """Whether a known code is outside the years it is valid in (a legacy or a future code: kept, with a notice)."""
+    first, last = valid_years(name).get(code, (None, None))
+    return (first is not None and start_year < first) or (last is not None and start_year > last)
+
+
 def sex_code(value: str) -> tuple[str | None, bool]:
     """(the contract's sex code, whether a legacy code was mapped); None when the value is no sex code."""
     text = value.strip().upper()

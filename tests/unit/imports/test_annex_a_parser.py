@@ -217,3 +217,17 @@ def test_files_that_are_no_annex_a_are_refused(tmp_path: Path) -> None:
         parse_annex_a(write(tmp_path / "c.xlsx", {"Sheet1": [["Child Unique ID"]]}), "999", AS_OF)
     with pytest.raises(ImportRefused, match="not an xlsx workbook"):
         parse_annex_a(tmp_path / "absent.xlsx", "999", AS_OF)
+
+
+def test_a_strict_open_xml_workbook_is_refused_clearly(tmp_path: Path) -> None:
+    source = write(tmp_path / "t.xlsx", {"List 1": [HEADINGS["List 1"]]})
+    strict = tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(strict, "w") as copy:
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                content = content.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                          b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+            copy.writestr(item, content)
+    with pytest.raises(ImportRefused, match="save it as an Excel Workbook"):
+        parse_annex_a(strict, "999", AS_OF)

@@ -259,3 +259,13 @@ def test_the_products_own_census_reads_back(tmp_path: Path) -> None:
     assert plan["cppl_cp_plan_latest_category"] == "SAB"
     assert [r["cppr_cp_review_date"] for r in parsed.tables["ssd_cp_reviews"]] == [date(2025, 8, 1)]
     assert [d["disa_disability_code"] for d in parsed.tables["ssd_disability"]] == ["HEAR"]
+
+
+def test_codes_outside_their_years_are_kept_with_a_notice(tmp_path: Path) -> None:
+    assert not any("valid years" in n for n in parse_cin(FIXTURES / BASE, "999", "2017-18").notices)  # 18A in 2017
+    text = (FIXTURES / "cin_2025_26.xml").read_text(encoding="utf-8")
+    later = tmp_path / "later.xml"
+    later.write_text(text.replace("<AssessmentFactors>6A", "<AssessmentFactors>18A"), encoding="utf-8")
+    parsed = parse_cin(later, "999", "2025-26")
+    assert parsed.tables["ssd_assessment_factors"][0]["cinf_assessment_factors_json"] == '["24A", "18A"]'
+    assert any("valid years for 2025-26" in n and "assessment_factor 18A (1)" in n for n in parsed.notices)

@@ -7,13 +7,14 @@ matter. Values are read as Excel saves them: dates as Excel dates or dd/mm/yyyy 
 text, Ofsted's labels (``a) Male``, ``a) 1A: Individual``, ``N1 - Abuse or neglect``) or the bare codes.
 
 Each list evidences the SSD tables it was built from (:data:`LISTS`): List 1 contacts, List 3 referrals and List 6
-children in need (one episode, matched by child and referral date), List 4 assessments, List 5 section 47
-enquiries and their initial conferences, List 7 child protection plans (with their latest review and visit),
-List 8 looked-after episodes (with the current legal status, placement, latest review and visit) and List 9 care
-leavers. Lists 2, 10 and 11 and the counts and team or worker names of the others are not kept. The workbook carries
-no record ids but the child's: ids are generated from child, list and date. ``window`` is the lists' six-month
-look-back before the as-of date. The workbook is read with the standard library and lxml (no formulas are
-evaluated, no external links followed); a malformed one is refused with ``Sheet!Cell`` and the heading.
+children in need (one episode, matched by child and referral date; the date the child was last seen, a CIN visit),
+List 4 assessments, List 5 section 47 enquiries and their initial conferences, List 7 child protection plans (with
+their latest review and visit), List 8 looked-after episodes (with the current legal status, placement, latest
+review and visit) and List 9 care leavers. Lists 2, 10 and 11 and the counts and team or worker names of the others
+are not kept. The workbook carries no record ids but the child's: ids are generated from child, list and date.
+``window`` is the lists' six-month look-back before the as-of date. The workbook is read with the standard library
+and lxml (no formulas are evaluated, no external links followed); a malformed one is refused with ``Sheet!Cell`` and
+the heading.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from lxml import etree
 from csc.imports.codes import code_list, parse_date, sex_code, stable_id
 from csc.imports.model import ImportRefused, ParsedReturn
 
-TABLES = ("ssd_person", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_assessments", "ssd_s47_enquiry",
+TABLES = ("ssd_person", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_visits", "ssd_cin_assessments", "ssd_s47_enquiry",
           "ssd_initial_cp_conference", "ssd_cp_plans", "ssd_cp_reviews", "ssd_cp_visits", "ssd_cla_episodes",
           "ssd_legal_status", "ssd_cla_placement", "ssd_cla_reviews", "ssd_cla_visits", "ssd_care_leavers")
 
@@ -49,7 +50,8 @@ LISTS: dict[str, dict[str, str]] = {
           "Was an Initial Child Protection Conference deemed unnecessary?": "yes_no",
           "Date of Initial Child Protection Conference": "date",
           "Did the Initial Child Protection Conference Result in a Child Protection Plan": "yes_no"},
-    "6": {"CIN Start Date": "date", "Primary Need Code": "primary_need", "CIN Closure Date": "date",
+    "6": {"CIN Start Date": "date", "Primary Need Code": "primary_need", "Date Child Was Last Seen": "date",
+          "CIN Closure Date": "date",
           "Reason for Closure": "cin_closure_reason"},
     "7": {"Child Protection Plan Start Date": "date", "Initial Category of Abuse": "category_of_abuse",
           "Latest Category of Abuse": "category_of_abuse", "Date of the Last Statutory Visit": "date",
@@ -390,6 +392,10 @@ class _AnnexA:
         episode["cine_close_reason"] = v["Reason for Closure"]
         if episode["cine_referral_nfa"] is None:
             episode["cine_referral_nfa"] = "N"  # List 6 holds the episodes that did not end in no further action
+        if v["Date Child Was Last Seen"]:
+            self.tables["ssd_cin_visits"].append({
+                "cinv_cin_visit_id": stable_id("aa-cinv", episode["cine_referral_id"]), "cinv_person_id": child,
+                "cinv_cin_visit_date": v["Date Child Was Last Seen"], "cinv_cin_visit_seen": "Y"})
 
     def list_7(self, child: str, v: dict) -> None:
         start = v["Child Protection Plan Start Date"]

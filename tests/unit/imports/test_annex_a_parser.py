@@ -59,7 +59,8 @@ def product_lists() -> dict[str, list[list]]:
         "List 5": [common("C1") + ["b) No", date(2026, 2, 6), "b) No", date(2026, 2, 20), "a) Yes", 1, 1, "T", "W"],
                    common("C2", "b) Female") + ["c) Unknown", date(2026, 4, 1), "a) Yes", None, None, 1, 0, "T",
                                                 "W"]],
-        "List 6": [common("C1") + ["b) No", date(2026, 2, 4), "N1 - Abuse or neglect", None, date(2026, 6, 1),
+        "List 6": [common("C1") + ["b) No", date(2026, 2, 4), "N1 - Abuse or neglect", date(2026, 5, 5),
+                                   date(2026, 6, 1),
                                    "RC7 - Services ceased for any other reason, including child no longer in need",
                                    "e) Closed episode", "T", "W"],
                    common("C3") + ["a) Yes", date(2025, 11, 30), "N2 - Child's disability", None, None, None,
@@ -104,6 +105,8 @@ def test_the_products_lists_map_to_the_ssd_tables(tmp_path: Path) -> None:
             episode["cine_cin_primary_need_code"], episode["cine_close_date"], episode["cine_close_reason"]) == \
         (date(2026, 2, 4), "5D", "N", "N1", date(2026, 6, 1), "RC7")
     assert by(parsed, "ssd_cin_episodes", cine_person_id="C3")[0]["cine_cin_primary_need_code"] == "N2"
+    assert [(v["cinv_person_id"], v["cinv_cin_visit_date"]) for v in parsed.tables["ssd_cin_visits"]] == \
+        [("C1", date(2026, 5, 5))]
     (assessment,) = parsed.tables["ssd_cin_assessments"]
     assert (assessment["cina_assessment_start_date"], assessment["cina_assessment_child_seen"],
             assessment["cina_assessment_auth_date"]) == (date(2026, 2, 5), "Y", date(2026, 3, 1))

@@ -141,6 +141,27 @@ def test_cin_census_parses_back_to_the_warehouse_year(settings: Settings, tmp_pa
     assert sum(s47.values()) > 0
     assert parsed_rows(parsed, "ssd_s47_enquiry", "s47e_person_id", "s47e_s47_start_date") == s47
 
+    # initial conferences held in the year: after an enquiry (its first), or on the episode alone
+    enquiry = {r["s47e_s47_enquiry_id"]: (r["s47e_person_id"], r["s47e_s47_start_date"])
+               for r in parsed.tables["ssd_s47_enquiry"]}
+    conferences = Counter(((*enquiry[c["icpc_s47_enquiry_id"]], c["icpc_icpc_date"]) if c["icpc_s47_enquiry_id"]
+                           else (c["icpc_person_id"], None, c["icpc_icpc_date"]))
+                          for c in parsed.tables["ssd_initial_cp_conference"] if c["icpc_icpc_date"])
+    # (tiny's 60 children had their 5 conferences before 2025-26: the mapping itself is unit-tested on the product's
+    # own census, tests/unit/imports/test_cin_parser.py)
+    assert conferences == query(settings, referrals + """
+        select refs.person_id, s.s47_start_date, c.conference_date
+        from staging.stg_ssd__s47_enquiry s join refs on refs.referral_key = s.referral_key
+        join lateral (select i.conference_date from staging.stg_ssd__initial_cp_conference i
+                      where i.la_code = s.la_code and i.s47_enquiry_key = s.s47_enquiry_key
+                      order by i.conference_date nulls last limit 1) c on true
+        where s.la_code = %(la)s and s.s47_start_date <= %(ye)s and c.conference_date between %(ys)s and %(ye)s
+        union all
+        select refs.person_id, null, min(i.conference_date)
+        from staging.stg_ssd__initial_cp_conference i join refs on refs.referral_key = i.referral_key
+        where i.la_code = %(la)s and i.s47_enquiry_key is null and i.conference_date between %(ys)s and %(ye)s
+        group by refs.referral_key, refs.person_id""", p)
+
     # CP plans open in the year, with their categories, and their reviews held in the year
     plans = query(settings, referrals + """
         select refs.person_id, cp.cp_plan_start_date,
@@ -215,8 +236,9 @@ def test_annex_a_parses_back_to_the_warehouse_lists(settings: Settings, tmp_path
         query(settings, "select p.person_id, f.s47_start_date from marts.fct_s47_enquiries f" + person +
               "f.s47_start_date > %(w)s and f.s47_start_date <= %(d)s", window)
     assert parsed_rows(parsed, "ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date",
-                       "cppl_cp_plan_initial_category") == \
-        query(settings, "select p.person_id, f.cp_plan_start_date, f.initial_category_of_abuse "
+                       "cppl_cp_plan_initial_category", "cppl_cp_plan_latest_category") == \
+        query(settings, "select p.person_id, f.cp_plan_start_date, f.initial_category_of_abuse, "
+              "coalesce(f.latest_category_of_abuse, f.initial_category_of_abuse) "
               "from marts.fct_cp_plans f" + person +
               "f.cp_plan_start_date <= %(d)s and (f.cp_plan_end_date is null or f.cp_plan_end_date > %(w)s)", window)
     looked_after = query(settings, "select distinct p.person_id from marts.fct_cla_episodes f" + person +

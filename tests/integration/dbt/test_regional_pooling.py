@@ -92,7 +92,7 @@ def test_the_regions_figures_are_totals_and_rates_recomputed_from_them(regional:
         values = [la[2] for la in las]
         if None not in values and _rounded(sum(values) / len(values)) != value:
             averaged_differs += 1
-    assert checked > 500 and averaged_differs > 100, (checked, averaged_differs)
+    assert checked > 500 and averaged_differs > 10, (checked, averaged_differs)
 
 
 def test_the_region_has_no_workforce_figure_when_one_la_has_no_hr_files(regional: Settings):

@@ -5,10 +5,10 @@
     pools its LAs: numerator and denominator are the totals of the LAs' numerators and denominators, and the value
     is recomputed from those totals exactly as an LA's is (never an average of the LAs' values); a rate per 10,000
     divides by the total population / 10,000.
-    The region's figure is not available (numerator, denominator and value empty, never zero) when any LA of the
-    region has none: the reason is that LA's (the first LA by code with one, e.g. returns_only); when an LA of the
-    region has no row for the period ('not_in_every_la': no batch built, or a different extract date); and for a
-    median ('median_not_pooled': medians do not add up). Grain and columns are the same for both kinds of area,
+    The region's figure is not available (numerator, denominator and value empty, never zero), the first reason that
+    applies given: when an LA of the region has no row for the period ('not_in_every_la': no batch built yet, or a
+    different extract date); when any LA of the region has no figure (that LA's reason, the first LA by code with
+    one, e.g. returns_only); and for a median ('median_not_pooled': medians do not add up). Grain and columns are the same for both kinds of area,
     so a BI tool filters area_kind. Read by csc_analyst and the region's analysts (csc_regional_analyst, only their
     region's rows: row-level security on ops.regional_access).
 #}
@@ -77,8 +77,8 @@ region_reasons as (
     select
         pooled.*,
         case
-            when pooled.first_la_reason is not null then pooled.first_la_reason
             when pooled.la_count < region_sizes.region_la_count then 'not_in_every_la'
+            when pooled.first_la_reason is not null then pooled.first_la_reason
             when catalogue.aggregation = 'median' then 'median_not_pooled'
         end as not_available_reason
     from pooled

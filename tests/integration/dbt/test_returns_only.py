@@ -48,7 +48,7 @@ def built(dbt_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> t
                   for row in conn.execute(VALUES.format(schema="marts__next"), (LA,)).fetchall()}
         conn.execute("update ops.extract_batches set source_kind = 'returns' where batch_id = %s", (extract.batch_id,))
         conn.commit()
-    result = build(dbt_settings, exclude=["test_type:unit"])
+    result = build(dbt_settings)  # with the dbt unit tests (returns_only's, the regional comparison's)
     assert result.ok, result.summary()
     publish(dbt_settings)
     return dbt_settings, as_ssd
@@ -113,11 +113,13 @@ def test_the_return_and_report_show_them_as_not_available_with_the_reason(built)
     assert "returns_only" in html and "imported statutory returns" in html
 
 
-def test_the_indicator_values_unit_tests_pass_returns_only_among_them(built):
-    """The dbt unit tests of int_indicator_values_computed (the returns_only one among them) on this warehouse."""
+
+def test_the_dbt_unit_tests_of_returns_only_and_the_regional_comparison_passed(built):
     settings, _ = built
-    lines: list[str] = []
-    result = build(settings, select=["int_indicator_values_computed,test_type:unit"], progress=lines.append,
-                   raise_on_failure=False)
-    assert result.ok, "\n".join(lines[-40:])
-    assert any("values_of_a_returns_batch_lack_allocation_visits_and_workforce" in line for line in lines), lines
+    with connect(settings) as conn:
+        runs = dict(conn.execute(
+            "select name, status from ops.dbt_model_runs where resource_type = 'unit_test' and build_id = "
+            "(select max(build_id) from ops.dbt_builds)").fetchall())
+    assert len(runs) > 60 and set(runs.values()) == {"pass"}, runs
+    assert {"int_indicator_values_computed.values_of_a_returns_batch_lack_allocation_visits_and_workforce",
+            "regional_indicator_comparison.regional_totals_rates_from_totals_and_not_available"} <= runs.keys()

@@ -243,6 +243,10 @@ class LocalAuthority(BaseModel):
     dfe_code: str | None = Field(default=None, pattern=r"^[0-9]{3}$")
     # Nightly return readiness (csc.statutory.readiness) after each publication; also CSC_STATUTORY_READINESS.
     statutory_readiness: bool = True
+    # The region whose LAs this warehouse pools (issue 14, "Regional pooling"): the LAs naming the same region are
+    # compared side by side, with regional totals, in marts.regional_indicator_comparison, which the region's
+    # analysts read (csc bi add-login NAME --region REGION). None: the LA is in no region.
+    region: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,39}$")
 
     @field_validator("ons_code")
     @classmethod
@@ -338,6 +342,10 @@ def load_las(path: Path) -> list[LocalAuthority]:
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
         raise ValueError(f"{path}: LA codes listed more than once: {', '.join(duplicates)}")
+    regions = [la.region for la in las if la.region is not None]
+    alone = sorted({r for r in regions if regions.count(r) == 1})
+    if alone:
+        raise ValueError(f"{path}: a region pools several LAs, but only one LA names region(s) {', '.join(alone)}")
     return las
 
 
@@ -375,6 +383,14 @@ class LARegistry:
     @property
     def codes(self) -> list[str]:
         return list(self._by_code)
+
+    def regions(self) -> dict[str, list[str]]:
+        """Each region (``region:``) with the codes of its LAs, in the order of the file."""
+        regions: dict[str, list[str]] = {}
+        for la in self._by_code.values():
+            if la.region is not None:
+                regions.setdefault(la.region, []).append(la.code)
+        return regions
 
 
 _registries: dict[Path, tuple[tuple[int, int], LARegistry]] = {}

@@ -3,7 +3,8 @@
     the batch is read: its source-system profile (ops.batch_source_systems: recorded at load, else the LA's
     config/las.yml `system:`, else generic), the profile's allocation rule (the role that means "allocated case
     worker" and the source flag that must confirm it, with whether the batch's involvements carry that flag), and
-    whether the batch has an HR extract (hr_workers, hr_establishment: rows in the batch).
+    whether the batch has an HR extract (hr_workers, hr_establishment: rows in the batch), and its kind of source (an
+    SSD extract, or an LA's imported statutory returns).
 #}
 with
 
@@ -39,6 +40,7 @@ renamed as (
         extract_batches.extracted_at,
         extract_batches.source_system,
         extract_batches.ssd_version,
+        extract_batches.source_kind,
         build_batches.status as batch_status,
         coalesce(source_systems.system, 'generic') as system_profile,
         coalesce(source_systems.allocation_role, 'allocated_case_worker') as allocation_role,

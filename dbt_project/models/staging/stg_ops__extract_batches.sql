@@ -12,7 +12,8 @@ renamed as (
         extract_date,
         extracted_at,
         published_at,
-        status as batch_status
+        status as batch_status,
+        source_kind
     from extract_batches
 )
 

@@ -27,7 +27,9 @@ NOT_AVAILABLE_REASONS = {
                      "and the workforce rates cannot be computed (docs/INDICATORS.md, \"Not available\")",
     "no_hr_establishment": "the LA's extract has no HR establishment file (hr_establishment), so the funded posts "
                            "the vacancy rate compares with are unknown",
-    "returns_only": "the figure is reported only in a statutory return, not computed from the nightly extract",
+    "returns_only": "the LA's data come from its imported statutory returns (SSDA903, CIN census, Annex A), which "
+                    "hold no allocations, visits or workforce, so this figure cannot be computed until the LA sends "
+                    "an SSD extract (docs/INDICATORS.md, \"Not available\")",
 }
 # The visit rule the marts implement (CPP_VISIT_10WD, CLA_VISIT_TIMELY, the overdue-visit lists and the
 # EXC_*_VISIT_OVERDUE data-quality rules), stated on the Definitions sheet and in the report.

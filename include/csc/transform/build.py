@@ -38,7 +38,7 @@ from psycopg.types.json import Jsonb
 from csc.quality.vocabulary import refresh_vocabularies
 from csc.settings import Settings, get_settings
 from csc.transform.environment import dbt_environment, dbt_work_dir
-from csc.transform.targets import sync_targets
+from csc.transform.targets import sync_regions, sync_targets
 from csc.warehouse import locks
 from csc.warehouse.bootstrap import TRANSFORMER
 from csc.warehouse.connection import Target, connect, resolve_target
@@ -210,6 +210,7 @@ class DbtBuild:
             self.batches = _current_batches(conn)
             # The targets in force are those of each LA's targets file now (config/las.yml `targets:`).
             targets = sync_targets(conn, settings)
+            sync_regions(conn, settings)  # the regions the regional comparison mart pools (config/las.yml)
             # The vocabularies staging maps codes and roles through: each LA's profile and its vocabulary: maps.
             refresh_vocabularies(conn, settings)
             self.build_id = conn.execute(

@@ -40,6 +40,8 @@ OPS_TABLES: list[dict[str, Any]] = [
                     "backlog)."},
     {"name": "la_indicator_targets",
      "description": "Per LA, the rows of the targets file config/las.yml names for it, synced by every csc build."},
+    {"name": "la_regions",
+     "description": "Per LA: its region in config/las.yml (`region:`), synced by every csc build."},
     {"name": "batch_source_systems",
      "description": "Per batch: the source-system profile it is read with, its allocation rule and worker columns."},
     {"name": "batch_vocabulary",

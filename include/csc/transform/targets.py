@@ -14,7 +14,7 @@ import psycopg
 from csc.las import TargetsFileError, la_registry
 from csc.settings import PROJECT_ROOT, Settings
 
-__all__ = ["TargetsFileError", "sync_targets"]
+__all__ = ["TargetsFileError", "sync_regions", "sync_targets"]
 
 
 def sync_targets(conn: psycopg.Connection, settings: Settings) -> dict[str, int]:
@@ -33,3 +33,14 @@ def sync_targets(conn: psycopg.Connection, settings: Settings) -> dict[str, int]
                 [(r.la_code, r.indicator_id, r.effective_from, r.target, r.amber_threshold, r.target_source,
                   str(path)) for r in rows])
     return {la_code: len(rows) for la_code, _, rows in files}
+
+
+def sync_regions(conn: psycopg.Connection, settings: Settings) -> dict[str, list[str]]:
+    """Replace ``ops.la_regions`` with each configured LA's ``region:`` (issue 14, regional pooling), in the caller's
+    transaction: dbt's regional comparison mart pools the LAs of each region. Returns each region's LA codes."""
+    registry = la_registry(settings)
+    conn.execute("delete from ops.la_regions")
+    with conn.cursor() as cursor:
+        cursor.executemany("insert into ops.la_regions (la_code, la_name, region) values (%s, %s, %s)",
+                           [(la.code, la.name, la.region) for la in registry if la.region is not None])
+    return registry.regions()

@@ -15,6 +15,9 @@ bi_reader      no      group of the BI logins (``csc bi add-login NAME``, one pe
 csc_analyst    no      group of the named analysts (``csc bi add-login NAME --analyst``, also in bi_reader): reads
                        ``marts`` too (exact dates, pseudonymised); the quarterly return reads as it
 csc_casework   no      group of the casework logins (``csc casework grant``); rows filtered by row-level security
+csc_regional_analyst no group of a region's analysts (``csc bi add-login NAME --region REGION``): reads
+                       ``marts.regional_indicator_comparison`` only, the rows of its region (row-level security,
+                       ``ops.regional_access``); no child-level table, not even ``bi``
 ============== ======= ===================================================================================
 
 ``csc init`` also generates the local secrets (``home/secrets``, owner-only) that ``Settings.secret()`` reads, and the
@@ -50,6 +53,7 @@ DQ_READER = "csc_dq_reader"
 BI_READER = "bi_reader"
 ANALYST = "csc_analyst"
 CASEWORK = "csc_casework"
+REGIONAL_ANALYST = "csc_regional_analyst"
 
 ROLES: dict[str, str] = {
     OWNER: "nologin",
@@ -59,6 +63,7 @@ ROLES: dict[str, str] = {
     BI_READER: "nologin",
     ANALYST: "nologin",
     CASEWORK: "nologin",
+    REGIONAL_ANALYST: "nologin",
 }
 
 SCHEMAS: dict[str, str] = {
@@ -190,7 +195,7 @@ def _ensure_roles(conn: psycopg.Connection, settings: Settings, report: InitRepo
                     pass
     # bi_reader is the group of the BI logins: nobody logs in as it (one login per tool, `csc bi add-login`), so no
     # BI tool can change the password another one uses. It must never own, bypass RLS or be superuser.
-    for group in (BI_READER, ANALYST):
+    for group in (BI_READER, ANALYST, REGIONAL_ANALYST):
         conn.execute(sql.SQL("alter role {} nologin nosuperuser nocreatedb nocreaterole nobypassrls password null")
                      .format(sql.Identifier(group)))
     # Publication ends the reader sessions that block its swap (ops.end_reader_sessions_locking, owned by csc_owner).
@@ -290,6 +295,8 @@ def _grant(conn: psycopg.Connection, settings: Settings, target: Target) -> None
         sql.SQL("alter default privileges for role {} in schema marts grant select on tables to {}").format(
             ident(TRANSFORMER), ident(ANALYST)),
         sql.SQL("grant usage on schema casework to {}").format(ident(CASEWORK)),
+        # A region's analysts: the schema only; dbt grants them the regional comparison mart and nothing else there.
+        sql.SQL("grant usage on schema marts to {}").format(ident(REGIONAL_ANALYST)),
     ]
     for stmt in stmts:
         conn.execute(stmt)
@@ -304,10 +311,10 @@ def _restrict(conn: psycopg.Connection, settings: Settings, target: Target, repo
     ident = sql.Identifier
     stmts = [
         # Readers connect to the warehouse database and get nothing else there but what the schemas grant them.
-        sql.SQL("grant connect on database {} to {}, {}, {}").format(
-            ident(target.dbname), ident(BI_READER), ident(ANALYST), ident(CASEWORK)),
-        sql.SQL("revoke temporary on database {} from {}, {}, {}").format(
-            ident(target.dbname), ident(BI_READER), ident(ANALYST), ident(CASEWORK)),
+        sql.SQL("grant connect on database {} to {}, {}, {}, {}").format(
+            ident(target.dbname), ident(BI_READER), ident(ANALYST), ident(CASEWORK), ident(REGIONAL_ANALYST)),
+        sql.SQL("revoke temporary on database {} from {}, {}, {}, {}").format(
+            ident(target.dbname), ident(BI_READER), ident(ANALYST), ident(CASEWORK), ident(REGIONAL_ANALYST)),
     ]
     others = [settings.airflow_database]
     if target.embedded:  # our own server: nobody but the pipeline connects to its other databases
@@ -374,16 +381,23 @@ def create_login(conn: psycopg.Connection, settings: Settings, name: str, group:
 
 
 def add_bi_login(settings: Settings, name: str, *, connection_limit: int = DEFAULT_CONNECTION_LIMIT,
-                 analyst: bool = False) -> Login:
-    """``csc bi add-login NAME [--analyst]``: one LOGIN role per BI tool or user, a member of ``bi_reader`` (and,
-    for a named analyst, of ``csc_analyst``, which reads the exact dates of ``marts``)."""
+                 analyst: bool = False, region: str | None = None) -> Login:
+    """``csc bi add-login NAME [--analyst | --region REGION]``: one LOGIN role per BI tool or user, a member of
+    ``bi_reader`` (and, for a named analyst, of ``csc_analyst``, which reads the exact dates of ``marts``). A
+    region's analyst is a member of ``csc_regional_analyst`` only: it reads its region's rows of the regional
+    comparison mart and no child-level table (``ops.regional_access`` records its region)."""
+    if region is not None and analyst:
+        raise ValueError("--region and --analyst exclude each other: a region's analyst reads no child-level rows.")
     target = resolve_target(settings)
     with psycopg.connect(target.conninfo(application_name="csc bi")) as conn:
         if conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone():
             raise ValueError(f"Role {name!r} already exists: choose another name for this tool or user (or "
                              f"`csc bi remove-login {name}` first).")
-        login = create_login(conn, settings, name, BI_READER, secret_prefix="bi_login_",
+        group = BI_READER if region is None else REGIONAL_ANALYST
+        login = create_login(conn, settings, name, group, secret_prefix="bi_login_",
                              connection_limit=connection_limit)
+        if region is not None:
+            conn.execute("insert into ops.regional_access (role_name, region) values (%s, %s)", (name, region))
         if analyst:
             conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(ANALYST), sql.Identifier(name)))
         conn.commit()
@@ -395,9 +409,10 @@ def remove_bi_login(settings: Settings, name: str) -> bool:
     with psycopg.connect(target.conninfo(application_name="csc bi")) as conn:
         member = conn.execute(
             "select 1 from pg_auth_members m join pg_roles r on r.oid = m.member join pg_roles g on g.oid = m.roleid "
-            "where r.rolname = %s and g.rolname = %s", (name, BI_READER)).fetchone()
+            "where r.rolname = %s and g.rolname = any(%s)", (name, [BI_READER, REGIONAL_ANALYST])).fetchone()
         if not member:
             return False
+        conn.execute("delete from ops.regional_access where role_name = %s", (name,))
         conn.execute(sql.SQL("drop role {}").format(sql.Identifier(name)))
         conn.commit()
     (settings.secrets_dir / f"bi_login_{name}").unlink(missing_ok=True)
@@ -409,5 +424,5 @@ def bi_logins(settings: Settings) -> list[tuple[str, int]]:
     with psycopg.connect(target.conninfo(application_name="csc bi")) as conn:
         return conn.execute(
             "select r.rolname, r.rolconnlimit from pg_auth_members m join pg_roles r on r.oid = m.member "
-            "join pg_roles g on g.oid = m.roleid where g.rolname = %s and r.rolcanlogin order by 1",
-            (BI_READER,)).fetchall()
+            "join pg_roles g on g.oid = m.roleid where g.rolname = any(%s) and r.rolcanlogin order by 1",
+            ([BI_READER, REGIONAL_ANALYST],)).fetchall()

@@ -67,6 +67,9 @@ def test_published_models_are_granted_to_their_readers_only(manifest):
         if "casework" in model["fqn"]:
             assert grants == {"select": ["csc_casework"]}, model["name"]
             assert any("restrict_rows_to_team_access" in hook["sql"] for hook in model["config"]["post-hook"])
+        elif "regional" in model["fqn"]:
+            assert grants == {"select": ["csc_analyst", "csc_regional_analyst"]}, model["name"]
+            assert any("restrict_rows_to_region" in hook["sql"] for hook in model["config"]["post-hook"])
         elif model["fqn"][1] == "marts":
             assert grants == {"select": ["csc_analyst"]}, model["name"]
         elif model["fqn"][1] == "bi":

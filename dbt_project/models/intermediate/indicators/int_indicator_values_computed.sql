@@ -11,7 +11,9 @@
     NULL and a reason code, never zero. 'no_population': a population rate of an LA with no population row for
     that year (the data-quality rule REF_POPULATION_AVAILABLE warns, naming the LA and the year); 'no_hr_extract':
     a workforce indicator of an LA whose batch has no hr_workers; 'no_hr_establishment': the vacancy rate without
-    hr_establishment (var indicator_inputs). The first reason that applies is given.
+    hr_establishment (var indicator_inputs); 'returns_only': an indicator needing an input (seed indicator_inputs)
+    that the batch's kind of source cannot supply (var source_kind_gaps: a batch of imported statutory returns has
+    no allocations, visits or workforce), given ahead of the others. The first reason that applies is given.
 #}
 with
 
@@ -35,7 +37,35 @@ build_batches as (
     select * from {{ ref('stg_ops__build_batches') }}
 ),
 
+indicator_inputs as (
+    select * from {{ ref('indicator_inputs') }}
+),
+
+source_kind_gaps as (
+    -- the inputs a batch of each kind of source cannot supply (var source_kind_gaps)
+    {%- set gaps = var('source_kind_gaps') %}
+    select gaps.source_kind, gaps.input_name, gaps.reason
+    from (values
+    {%- for source_kind, rule in gaps.items() %}
+        {%- set outer_last = loop.last %}
+        {%- for input_name in rule.inputs %}
+        ('{{ source_kind }}', '{{ input_name }}', '{{ rule.reason }}'){{ ',' if not (outer_last and loop.last) }}
+        {%- endfor %}
+    {%- endfor %}
+    ) as gaps (source_kind, input_name, reason)
+),
+
 missing_inputs as (
+    -- indicators whose input the batch's kind of source cannot supply (seed indicator_inputs, var source_kind_gaps)
+    select distinct
+        build_batches.la_code,
+        indicator_inputs.indicator_id,
+        source_kind_gaps.reason,
+        0 as reason_order
+    from build_batches
+    inner join source_kind_gaps on build_batches.source_kind = source_kind_gaps.source_kind
+    inner join indicator_inputs on source_kind_gaps.input_name = indicator_inputs.input_name
+    union all
     -- indicators an LA's batch lacks an input for (var indicator_inputs), with the reason
     {%- set inputs = var('indicator_inputs') %}
     {%- for input_table, rule in inputs.items() %}

@@ -23,7 +23,6 @@ sys.path.insert(0, str(TESTS / "integration" / "alerts"))
 sys.path.insert(0, str(TESTS / "integration" / "orchestration"))
 
 from orch_helpers import Orchestration  # noqa: E402
-
 from smtp_sink import free_port  # noqa: E402, F401  (re-exported for the tests)
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from regional_extracts import LAS, REGION, WITHOUT_HR, land_region, regional_las_config
 
 from csc.settings import Settings
 from csc.transform import build, publish
 from csc.warehouse.connection import connect
+
+from regional_extracts import LAS, REGION, WITHOUT_HR, land_region, regional_las_config
 
 pytestmark = [pytest.mark.integration]
 

@@ -14,10 +14,11 @@ import psycopg
 import pytest
 import yaml
 from psycopg import sql
-from source_db_setup import LA, LAST
 
 from csc.settings import Settings
 from csc.warehouse.connection import Target
+
+from source_db_setup import LA, LAST
 
 
 @dataclass

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from source_db_setup import FIRST, LA, LAST
 
 from csc import batches
 from csc.contract.profiles import load_profile
@@ -17,6 +16,8 @@ from csc.ingest import load_extract
 from csc.ingest.changes import compute_changes
 from csc.warehouse.bootstrap import LOADER
 from csc.warehouse.connection import connect
+
+from source_db_setup import FIRST, LA, LAST
 
 pytestmark = [pytest.mark.integration]
 

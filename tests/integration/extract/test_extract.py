@@ -13,7 +13,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from source_db_setup import FIRST, LA, LAST
 
 from csc import batches
 from csc.contract import load_contract
@@ -23,6 +22,8 @@ from csc.ingest.changes import compute_changes
 from csc.warehouse.bootstrap import LOADER
 from csc.warehouse.connection import connect
 from csc_synthetic.source_database import read_changes
+
+from source_db_setup import FIRST, LA, LAST
 
 pytestmark = [pytest.mark.integration]
 

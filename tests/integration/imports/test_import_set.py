@@ -8,11 +8,12 @@ import stat
 
 import pytest
 from click.testing import CliRunner
-from imports_setup import YEARS, raw_content, stored_state, warehouse, write_year
 
 from csc.imports.importset import import_returns
 from csc.imports.ssda903 import parse_903
 from csc.warehouse.connection import connect
+
+from imports_setup import YEARS, raw_content, stored_state, warehouse, write_year
 
 pytestmark = pytest.mark.integration
 

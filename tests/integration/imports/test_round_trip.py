@@ -9,11 +9,12 @@ import csv
 from datetime import date
 
 import pytest
-from imports_setup import warehouse
 
 from csc.settings import Settings
 from csc.statutory import CollectionYear
 from csc.warehouse.connection import connect
+
+from imports_setup import warehouse
 
 pytestmark = [
     pytest.mark.integration,

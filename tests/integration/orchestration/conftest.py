@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "alerts"))
 sys.path.insert(0, str(Path(__file__).parent))
 
 from orch_helpers import Orchestration  # noqa: E402
-
 from smtp_sink import airflow_connection, start_sink  # noqa: E402
 
 

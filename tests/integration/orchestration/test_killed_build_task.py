@@ -14,9 +14,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from orch_helpers import LA
 
 from csc.transform import build
+
+from orch_helpers import LA
 
 pytestmark = [pytest.mark.integration, pytest.mark.dags, pytest.mark.slow]
 

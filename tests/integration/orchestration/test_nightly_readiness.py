@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+
 from orch_helpers import LA, PERFORMANCE
 
 pytestmark = [pytest.mark.integration, pytest.mark.dags, pytest.mark.slow]

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+
 from orch_helpers import ENGINEERS, LA, PERFORMANCE, local_today, marts_fingerprint
 
 pytestmark = [pytest.mark.integration, pytest.mark.dags, pytest.mark.slow]

@@ -9,8 +9,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from orch_helpers import LA, local_today
 
+from orch_helpers import LA, local_today
 from smtp_sink import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.dags, pytest.mark.slow]

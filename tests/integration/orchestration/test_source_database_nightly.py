@@ -19,12 +19,13 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
-from orch_helpers import PERFORMANCE, local_today
 from psycopg import sql
 
 from csc.contract import load_contract
 from csc.warehouse.bootstrap import ANALYST
 from csc.warehouse.connection import connect
+
+from orch_helpers import PERFORMANCE, local_today
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "dbt"))
 from dbt_truth import indicator_differences, read_truth_indicators, warehouse_indicators  # noqa: E402

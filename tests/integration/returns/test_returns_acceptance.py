@@ -11,12 +11,12 @@ from datetime import date
 
 import openpyxl
 import pytest
-from pipeline_build import built_pipeline
 
 from csc.returns import FinancialQuarter, write_return
 from csc.settings import Settings
 from csc.warehouse.connection import Target, connect
 
+from pipeline_build import built_pipeline
 from returns_checks import assert_indicators_sheet_equals_the_marts, marts_quarter, same_number, sheet_rows
 
 pytestmark = [

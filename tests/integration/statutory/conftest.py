@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from pipeline_build import built_pipeline
-from statutory_setup import AS_OF, FORMULA_TEAMS, LA
 
 from csc.settings import Settings
 from csc.warehouse.connection import Target
+
+from pipeline_build import built_pipeline
+from statutory_setup import AS_OF, FORMULA_TEAMS, LA
 
 
 @dataclass

@@ -9,10 +9,11 @@ from datetime import date
 
 import openpyxl
 import pytest
-from statutory_setup import AS_OF, LA
 
 from csc.statutory.annex_a import HEADINGS, REVERSAL, window, write_annex_a
 from csc.warehouse.connection import connect
+
+from statutory_setup import AS_OF, LA
 
 pytestmark = [
     pytest.mark.integration,

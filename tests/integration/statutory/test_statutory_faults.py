@@ -16,12 +16,13 @@ import psycopg
 import pytest
 import yaml
 from psycopg import sql
-from statutory_setup import AS_OF, LA, SHORT_BREAK_ONLY_903, SHORT_BREAKS, YEAR
 
 from csc.settings import Settings
 from csc.statutory.validate import KNOWN_CRASHES, SKIPPED, validate_year
 from csc.warehouse.connection import Target
 from csc_synthetic.config import load_config
+
+from statutory_setup import AS_OF, LA, SHORT_BREAK_ONLY_903, SHORT_BREAKS, YEAR
 
 pytestmark = [
     pytest.mark.integration,

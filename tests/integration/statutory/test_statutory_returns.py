@@ -14,7 +14,6 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from statutory_setup import AS_OF, FORMULA_TEAMS, LA, SHORT_BREAK_ONLY_903, SHORT_BREAKS, YEAR
 
 from csc.statutory import CollectionYear, StatutoryError
 from csc.statutory.annex_a import HEADINGS, _six_months_before, write_annex_a
@@ -22,6 +21,8 @@ from csc.statutory.cin import check_against_schema, schema_path, write_cin
 from csc.statutory.ssda903 import COLUMNS, write_903
 from csc.statutory.validate import KNOWN_CRASHES, SKIPPED, validate_year
 from csc.warehouse.connection import connect
+
+from statutory_setup import AS_OF, FORMULA_TEAMS, LA, SHORT_BREAK_ONLY_903, SHORT_BREAKS, YEAR
 
 pytestmark = [
     pytest.mark.integration,

@@ -293,11 +293,12 @@ def report_lines(report: ImportReport, *, children: bool = True) -> list[str]:
         lines.append(f"  {len(report.not_applicable)} catalogue rules not applicable to the returns batch "
                      "(they read tables a return cannot hold)")
     lines.append("")
-    lines.append(f"{'pair':<30} {'catalogue':<14} {'DfE':<16} {'both':>5} {'ours':>5} {'DfE':>5}  agree")
+    lines.append(f"{'pair':<30} {'catalogue':<14} {'DfE rules':<14} {'DfE':<13} {'both':>5} {'ours':>5} "
+                 f"{'DfE':>5}  agree")
     for p in report.pairs:
         dfe = f"{p.dfe_kind} {'/'.join(p.dfe_rules)}"
         agree = {True: "yes", False: "no", None: "-"}[p.agree]
-        lines.append(f"{p.id:<30} {p.ours_status:<14} {dfe + ' ' + p.dfe_status:<16} {len(p.both):>5} "
+        lines.append(f"{p.id:<30} {p.ours_status:<14} {dfe:<14} {p.dfe_status:<13} {len(p.both):>5} "
                      f"{len(p.only_ours):>5} {len(p.only_dfe):>5}  {agree}")
         if children:
             lines += [f"    {child}: {where}" for child, where in p.by_child().items()]

@@ -35,12 +35,12 @@ FAULTS = {"end_before_start": 0.04, "k3_under_16": 0.3, "before_referral": 0.05,
 
 @pytest.fixture(scope="module")
 def imported(pg_server, tmp_path_factory):
-    """The source LA published; its 903 and CIN of YEAR imported into IMPORTED (validated as they came in); the
-    returns batch checked. Yields (settings, the check's result, the two validations)."""
-    from csc.imports.cin import parse_cin
-    from csc.imports.importset import import_returns
-    from csc.imports.ssda903 import parse_903
-    from csc.imports.validation import validate_import
+    """The source LA published; its 903 and CIN of YEAR imported into IMPORTED by ``csc import`` (which validates
+    them as they came in); the returns batch checked. Yields (settings, the check's result, the import commands'
+    outputs)."""
+    from click.testing import CliRunner
+
+    from csc.cli import cli
     from csc.ingest import load_extract
     from csc.quality import run_checks
     from csc.statutory.cin import write_cin
@@ -62,18 +62,27 @@ def imported(pg_server, tmp_path_factory):
 
         ssda = write_903(settings, SOURCE, YEAR, root / "returns" / "903")
         census = write_cin(settings, SOURCE, YEAR, root / "returns" / "cin")
-        validations = {}
-        for parsed in (parse_903(ssda.folder, IMPORTED, YEAR.name), parse_cin(census.path, IMPORTED, YEAR.name)):
-            result = import_returns(settings, [parsed])
-            assert result.status == "loaded", result.message
-            validations[parsed.kind] = validate_import(settings, parsed, batch_id=result.batch_id)
-        checked = run_checks(result.batch_id, settings, send_alerts=False)
-        yield settings, checked, validations
+        env = {"CSC_HOME": str(settings.home), "CSC_WAREHOUSE_URL": settings.warehouse_url.get_secret_value(),
+               "CSC_AIRFLOW_DATABASE": settings.airflow_database}
+        outputs = {}
+        for kind, path in (("903", ssda.folder), ("cin", census.path), ("903 again", ssda.folder)):
+            done = CliRunner().invoke(cli, ["import", kind.split()[0], str(path), "--la", IMPORTED, "--year",
+                                            YEAR.name], env=env)
+            assert done.exit_code == 0, done.output
+            outputs[kind] = done.output
+        with connect(settings) as conn:
+            batch_id = conn.execute("select batch_id from ops.return_import_revisions where la_code = %s "
+                                    "order by revision_id desc limit 1", (IMPORTED,)).fetchone()[0]
+        checked = run_checks(batch_id, settings, send_alerts=False)
+        outputs["report"] = CliRunner().invoke(cli, ["import", "report", "--la", IMPORTED], env=env).output
+        yield settings, checked, outputs
 
 
 def test_the_dfe_validators_issues_on_the_imported_files_are_stored(imported):
-    settings, checked, validations = imported
-    assert set(validations) == {"903", "cin"}
+    settings, checked, outputs = imported
+    for kind in ("903", "cin"):
+        assert "DfE validator on the files as received" in outputs[kind], outputs[kind]
+    assert "DfE validator: already validated" in outputs["903 again"], outputs["903 again"]
     with connect(settings) as conn:
         runs = conn.execute(
             "select v.return_kind, v.import_id, i.kind, i.la_code, v.files_folder, v.batch_id, "
@@ -85,7 +94,7 @@ def test_the_dfe_validators_issues_on_the_imported_files_are_stored(imported):
     assert [r[0] for r in runs] == ["903", "cin"]
     for kind, import_id, import_kind, la_code, folder, _batch, issues, rules in runs:
         assert (import_kind, la_code) == (kind, IMPORTED)
-        assert import_id == validations[kind].import_id
+        assert f"import {import_id})" in outputs[kind]
         assert rules > 50 and issues > 0, (kind, rules, issues)  # the injected faults are seen
         assert "returns" in folder  # the files as they came in, not a return written again
     assert built[0] == 0
@@ -126,11 +135,11 @@ def test_the_catalogue_runs_on_the_returns_batch_without_failing_for_lack_of_inp
 
 
 def test_agreement_is_shown_child_by_child_per_mapped_pair(imported):
-    from csc.imports.validation import agreement, report_lines
+    from csc.imports.validation import agreement
 
-    settings, checked, _ = imported
+    settings, checked, outputs = imported
+    print(outputs["report"])
     report = agreement(settings, IMPORTED)
-    print("\n".join(report_lines(report)))
     assert report.batch_id == checked.batch_id and report.dq_run_id == checked.dq_run_id
     assert {i["kind"] for i in report.imports} == {"903", "cin"}
     assert all(i["validation_run_id"] for i in report.imports)
@@ -145,3 +154,8 @@ def test_agreement_is_shown_child_by_child_per_mapped_pair(imported):
     # the end-before-start faults of looked-after care: every child the DfE's 356 flags, the catalogue flags too
     ended = next(p for p in report.pairs if p.id == "cla_episode_ends_before_start")
     assert ended.compared and not ended.only_dfe, ended.by_child()
+    # the command shows each pair, and the children of each, with where they are flagged
+    for pair in both_flag:
+        assert pair.id in outputs["report"]
+        for child, where in pair.by_child().items():
+            assert f"    {child}: {where}" in outputs["report"]

@@ -91,6 +91,7 @@ def _run(kind: str, path: Path, la_code: str, *args) -> None:
         click.echo(f"REFUSED ({refusal.reason}) {refusal}", err=True)
         raise SystemExit(REFUSED) from None
     click.echo(f"{result.status}: {result.message}")
+    _validate(settings, parsed, result.batch_id)
     if result.status == "loaded":
         from csc.pipeline import analyze_raw, record_changes
 
@@ -99,6 +100,44 @@ def _run(kind: str, path: Path, la_code: str, *args) -> None:
         click.echo(f"  since the published batch: {changes['new']:,} rows new, {changes['changed']:,} changed, "
                    f"{changes['deleted']:,} deleted")
         click.echo(f"  next: csc check --batch {result.batch_id}, then csc build and csc publish")
+
+
+def _validate(settings, parsed, batch_id: int | None) -> None:
+    """The DfE validator on the files as they came in (csc.imports.validation): its verdict is kept in ops; a
+    validator that cannot run leaves the import as it is and says so."""
+    from csc.imports.validation import validate_import
+    from csc.statutory.years import StatutoryError
+
+    try:
+        done = validate_import(settings, parsed, batch_id=batch_id)
+    except StatutoryError as exc:
+        click.echo(f"  DfE validator not run: {exc}", err=True)
+        return
+    if done is None:
+        return
+    if done.validation_run_id is None or done.note:
+        click.echo(f"  DfE validator: {done.note}")
+        return
+    click.echo(f"  DfE validator on the files as received (ops.statutory_validation_runs {done.validation_run_id}, "
+               f"import {done.import_id}):")
+    for line in done.summary:
+        click.echo(f"  {line}")
+    click.echo(f"  next: csc import report --la {parsed.la_code} (after csc check) shows them beside the checks")
+
+
+@import_returns.command("report")
+@click.option("--la", "la_code", required=True, metavar="CODE", help="The LA whose imported returns to report on.")
+@click.option("--no-children", is_flag=True, help="Counts only, without the children of each pair.")
+def report(la_code: str, no_children: bool) -> None:
+    """The catalogue beside the DfE validators on the LA's imported returns: per pair of rules that look for the
+    same fault (include/csc/imports/return_checks.yml), the children each flags (both, only ours, only the DfE's)."""
+    from csc.cli import ensure_warehouse
+    from csc.imports.validation import agreement, report_lines
+
+    settings = get_settings()
+    ensure_warehouse(settings)
+    for line in report_lines(agreement(settings, la_code), children=not no_children):
+        click.echo(line)
 
 
 @import_returns.command("903")

@@ -54,6 +54,7 @@ class Rule:
     regex: str | None = None
     sql_template: str | None = None
     requires_previous: bool = False
+    inputs_any: bool = False  # ``inputs: any``: applies to a batch holding any one of its tables
     params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -80,6 +81,20 @@ class BatchContext:
     expected_extract_date: date | None = None
     timezone: str = "Europe/London"
     work_prefix: str = ""  # the run's work tables of this batch: ops.<work_prefix><table> (see csc.quality.work)
+    # a batch of imported returns: the kinds it combines and the contract tables they cannot hold
+    # (csc.imports.validation.tables_not_held); empty for an extract
+    return_kinds: tuple[str, ...] = ()
+    not_held: frozenset[str] = frozenset()
+
+    def not_applicable(self, rule: Rule) -> str | None:
+        """Why ``rule`` does not apply to a returns batch: it reads a table no return of the batch can hold (a rule
+        with ``inputs: any``: none of its tables held). None when it applies."""
+        inputs = [*rule.tables, *([rule.params["ref_table"]] if rule.params.get("ref_table") else [])]
+        missing = [t for t in dict.fromkeys(inputs) if t in self.not_held]
+        if not missing or (rule.inputs_any and len(missing) < len(rule.tables)):
+            return None
+        return (f"not applicable: a batch of imported returns ({', '.join(self.return_kinds) or 'none'}) holds no "
+                f"{', '.join(missing)}")
 
     def work_table(self, table: str) -> str:
         """The run's work relation holding this batch's rows of a raw table (or of an ``ops.`` table)."""
@@ -246,6 +261,7 @@ def _make_rule(entry: dict, params: dict, env: jinja2.Environment, settings: Set
         regex=entry.get("regex"),
         sql_template=sql_template,
         requires_previous=bool(entry.get("requires_previous", False)),
+        inputs_any=entry.get("inputs") == "any",
         params=params,
     )
 

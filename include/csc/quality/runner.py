@@ -137,9 +137,12 @@ def _run(conn: psycopg.Connection, settings: Settings, batch: BatchInfo, dq_run_
         say("Reference data refreshed from the seeds: " + ", ".join(k for k, v in refreshed.items() if v))
     refresh_vocabularies(conn, settings)  # the LAs' profiles and vocabulary: maps, as dbt will read them
     catalogue = load_catalogue(settings)
+    from csc.imports.validation import tables_not_held
+
+    return_kinds, not_held = tables_not_held(conn, batch.batch_id)
     ctx = BatchContext(batch_id=batch.batch_id, extract_date=batch.extract_date, previous_batch_id=previous_batch_id,
                        expected_extract_date=expected_extract_date, timezone=_timezone(settings, batch.la_code),
-                       work_prefix=work_prefix(dq_run_id))
+                       work_prefix=work_prefix(dq_run_id), return_kinds=return_kinds, not_held=not_held)
     drop_work_tables(conn)  # left behind by runs that died
     try:
         seconds = create_work_tables(conn, catalogue.contract, ctx, settings)

@@ -130,6 +130,9 @@ def _gx_url(settings: Settings) -> str:
 
 
 def _skip_reason(rule: Rule, ctx: BatchContext, previous: dict[str, float] | None) -> str | None:
+    not_applicable = ctx.not_applicable(rule)
+    if not_applicable:
+        return not_applicable
     if not rule.requires_previous:
         return None
     if ctx.previous_batch_id is None:

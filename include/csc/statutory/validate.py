@@ -147,18 +147,23 @@ def run_validator(kind: str, path: Path, year: CollectionYear, ons_code: str | N
 
 
 def store(settings: Settings, la_code: str, year: CollectionYear, folder: Path, verdict: ReturnVerdict,
-          started: datetime) -> int:
+          started: datetime, *, import_id: int | None = None, batch_id: int | None = None) -> int:
+    """Keep a verdict in ops. A built return is linked to the LA's published batch it was built from; an imported
+    one (``import_id``, ops.return_imports) to the import and the batch given (its import set's)."""
     per_rule = Counter(i["rule"] for i in verdict.issues)
-    with connect(settings, application="csc statutory validate") as conn:
-        batch = conn.execute(
-            "select max(batch_id) from ops.extract_batches where la_code = %s and status = 'published'",
-            (la_code,)).fetchone()
+    application = "csc import" if import_id is not None else "csc statutory validate"
+    with connect(settings, application=application) as conn:
+        if import_id is None and batch_id is None:
+            batch = conn.execute(
+                "select max(batch_id) from ops.extract_batches where la_code = %s and status = 'published'",
+                (la_code,)).fetchone()
+            batch_id = batch[0] if batch else None
         run_id = conn.execute(
             "insert into ops.statutory_validation_runs (la_code, return_kind, collection_year, ruleset, validator, "
-            "validator_version, files_folder, batch_id, started_at, errors, blocking_rules) "
-            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning validation_run_id",
+            "validator_version, files_folder, batch_id, started_at, errors, blocking_rules, import_id) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning validation_run_id",
             (la_code, verdict.kind, year.name, verdict.ruleset, verdict.validator, verdict.version, str(folder),
-             batch[0] if batch else None, started, verdict.errors, len(verdict.blocking_rules))).fetchone()[0]
+             batch_id, started, verdict.errors, len(verdict.blocking_rules), import_id)).fetchone()[0]
         with conn.cursor() as cur:
             cur.executemany(
                 "insert into ops.statutory_rule_results (validation_run_id, rule_code, description, severity, "

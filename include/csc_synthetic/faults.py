@@ -505,6 +505,13 @@ class _Injector:
             return departed & ~_among(self.text(table, column), busy)
         if table == "ssd_involvements" and column == "invo_professional_id":
             return ~self._open_allocations()
+        if table == "ssd_cla_placement" and column == "clap_cla_id":
+            # Mosaic has no clap_person_id: it finds the placement's child through its period of care, so an
+            # orphaned clap_cla_id also loses the placement's child there. Only placements that ended a year before
+            # the history window, which no indicator counts (placements in the 12 months to a reporting date), so
+            # the fault breaks its own rule only in every rendering.
+            end = self.dates(table, "clap_cla_placement_end_date")
+            return ~np.isnat(end) & (end <= add_years(self.ctx.window_start(self.night), -1))
         return everything
 
     def _care_leaver_cascade(self, person: str, position: int, fault_id: str) -> None:

@@ -7,9 +7,10 @@ any of this, and every change below is either a pure re-spelling that the profil
 meaning for the indicators is the same in both renderings:
 
 - column renames (Mosaic ``cin_plan_id``); absent columns dropped; the linking columns a profile's derivations read
-  added (Mosaic ``cinv_cin_plan_id``, holding a referral of the visit's child), and blank contract links those
-  derivations need filled with a record of the same child (Mosaic ``invo_referral_id`` on leaving-care
-  involvements, which have no referral);
+  added (Mosaic ``cinv_cin_plan_id``, holding a referral of the visit's child), and the contract links those
+  derivations read made to name a record of the row's own child: filled where blank (Mosaic ``invo_referral_id``
+  on leaving-care involvements, which have no referral), and moved to another record of the child where an injected
+  fault gave the linked record an orphan person id (``_link_columns``);
 - vocabularies rendered through ``Vocabulary.render``: role codes (SystemC ``CW``, Mosaic ``REL.ALLWORK``, Eclipse
   ``AW``), descriptions where the system writes descriptions, SystemC's referral source as a lookup text whose first
   two characters are the DfE code (``6 - Police``);
@@ -48,6 +49,9 @@ NEWID_REFERENCES = {"ssd_send": (("ssd_ehcp_requests", "ehcr_send_table_id"),)}
 BLANK_KEYS = {"mosaic": {"ssd_assessment_factors": "cinf_table_id"}}
 TEAM_MANAGER = "team_manager"
 ALLOCATED = "allocated_case_worker"
+# tables whose rows the product reads by child (allocation, last visit, placements in the year): a contract link that
+# only carries the child may be pointed at another record of the same child (``_link_columns``)
+RELINKED = ("ssd_involvements", "ssd_cp_visits", "ssd_cla_placement")
 
 
 @dataclass(frozen=True)
@@ -160,24 +164,40 @@ def _render_role(vocabulary, role: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 def _link_columns(frames: dict[str, pd.DataFrame], table: Table, frame: pd.DataFrame,
                   profile: Profile) -> pd.DataFrame:
-    """The linking columns the profile's derivations read: an extra column (Mosaic's ``cinv_cin_plan_id``), or a
-    contract column left blank in the generic rendering, filled with a record of the lookup table that names the
-    same child (so the derivation gives the child back)."""
+    """The linking columns the profile's derivations read, so that the derivation gives every row back the child its
+    generic rendering names: an extra column (Mosaic's ``cinv_cin_plan_id``), or a contract column (Mosaic's
+    ``invo_referral_id``), pointed at a record of the lookup table that names the same child.
+
+    A contract link is kept when its record names the row's child. It is filled where blank, and, for the tables the
+    product reads by child (``RELINKED``), pointed at another record of the same child where its own record names
+    someone else: an injected fault that orphans a referral's person id (the referral is closed and the child has
+    another, ``faults._orphan_safe``) breaks that one rule in the generic rendering, and must not also take an
+    involvement, a visit or a placement away from the child in a rendering that finds the child through the
+    referral, which no check could report and no truth could account for the same in every rendering. A row whose
+    own child is in no record of the lookup (an orphaned ``cppv_person_id``: that child is no one in the extract) is
+    pointed at no record, so the derivation finds no child, as the generic rendering's orphan does. A link that
+    finds no record is kept: it is the row's own fault (an orphaned ``clap_cla_id``), which the checks report."""
     for column in table.column_names:
         derivation = profile.derivation(table.name, column)
         if derivation is None:
             continue
         link, target_key = derivation.via
-        lookup = frames[derivation.lookup]
-        latest = (lookup[[derivation.take, target_key]].astype(str)
-                  .drop_duplicates(derivation.take, keep="last").set_index(derivation.take)[target_key])
+        pairs = frames[derivation.lookup][[derivation.take, target_key]].fillna("").astype(str)
+        latest = pairs.drop_duplicates(derivation.take, keep="last").set_index(derivation.take)[target_key]
+        child_of = pairs.drop_duplicates(target_key, keep="last").set_index(target_key)[derivation.take]
         person = frame[column].fillna("").astype(str)
         found = person.map(latest).fillna("")
-        if link in table.column_names:
-            current = frame[link].fillna("").astype(str)
-            frame = frame.assign(**{link: current.where(current != "", found).to_numpy(dtype=object)})
-        else:
+        if link not in table.column_names:
             frame = frame.assign(**{link: found.to_numpy(dtype=object)})
+            continue
+        current = frame[link].fillna("").astype(str)
+        linked_child = current.map(child_of).fillna("")
+        keep = (current != "") & ((linked_child == person) | (linked_child == "") | (table.name not in RELINKED))
+        nowhere = (person != "") & (found == "") & ~person.isin(child_of.index)
+        relinked = current.where(keep | (found == ""), found)
+        if table.name in RELINKED:
+            relinked = relinked.where(~(nowhere & (linked_child != "")), person)
+        frame = frame.assign(**{link: relinked.to_numpy(dtype=object)})
     return frame
 
 

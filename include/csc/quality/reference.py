@@ -4,7 +4,9 @@ population.
 ``dbt_project/seeds/reference/code_lists.csv`` (codes with their valid collection years), ``bank_holidays.csv``
 (England and Wales, written by the generator from the ``holidays`` library) and ``la_population.csv`` (the 0-17
 population the rate indicators divide by) are loaded into ``ops.dq_code_lists``, ``ops.dq_calendar`` and
-``ops.dq_population`` when their content changes, so that the checks can run before dbt has built anything.
+``ops.dq_population`` when their content changes, so that the checks can run before dbt has built anything. An LA's
+own ``population:`` file (config/las.yml) replaces its seed rows there; dbt's rates read those rows
+(``stg_ops__la_population``), so the population is refreshed before every build too.
 """
 
 from __future__ import annotations
@@ -32,10 +34,17 @@ def refresh_reference_data(conn: psycopg.Connection, settings: Settings) -> dict
     return {
         "code_lists": _refresh(conn, "code_lists", seed_path(settings, "code_lists.csv"), _load_code_lists),
         "bank_holidays": _refresh(conn, "bank_holidays", seed_path(settings, "bank_holidays.csv"), _load_calendar),
-        "la_population": _refresh(conn, "la_population", seed_path(settings, "la_population.csv"),
-                                  lambda c, text, path: _load_population(c, text, path, _la_population_files(settings)),
-                                  extra=_la_population_files(settings)),
+        "la_population": refresh_population(conn, settings),
     }
+
+
+def refresh_population(conn: psycopg.Connection, settings: Settings) -> bool:
+    """Bring ``ops.dq_population`` up to date with the seed and the LAs' own ``population:`` files (run before every
+    check run and every build, so that the checks and dbt's rates read the same rows). A bad file is refused with
+    file, line and field, and nothing is changed."""
+    files = _la_population_files(settings)
+    return _refresh(conn, "la_population", seed_path(settings, "la_population.csv"),
+                    lambda c, text, path: _load_population(c, text, path, files), extra=files)
 
 
 def _la_population_files(settings: Settings) -> list[tuple[str, Path]]:
@@ -129,14 +138,16 @@ def _load_population(conn: psycopg.Connection, text: str, path: Path,
     from csc.las import read_population_file
 
     own = {la_code: read_population_file(la_path, la_code) for la_code, la_path in la_files}
+    files = dict(la_files)
     rows = []
     for line, record in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         year, population = (_year(record.get(name) or "", path, line) for name in ("year", "population_0_17"))
         if year is None or population is None or not (record.get("la_code") or "").strip():
             raise ValueError(f"{path}, line {line}: la_code, year and population_0_17 are required")
         if record["la_code"].strip() not in own:
-            rows.append((record["la_code"].strip(), year, population))
-    rows += [row for la_rows in own.values() for row in la_rows]
+            rows.append((record["la_code"].strip(), year, population, None))
+    rows += [(*row, str(files[la_code])) for la_code, la_rows in own.items() for row in la_rows]
     conn.execute("delete from ops.dq_population")
     with conn.cursor() as cur:
-        cur.executemany("insert into ops.dq_population (la_code, year, population_0_17) values (%s, %s, %s)", rows)
+        cur.executemany("insert into ops.dq_population (la_code, year, population_0_17, population_file) "
+                        "values (%s, %s, %s, %s)", rows)

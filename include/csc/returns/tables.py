@@ -20,7 +20,8 @@ UNIT_LABELS = {"count": "count", "percent": "%", "per_10000": "per 10,000 childr
                "days": "days"}
 # The reasons marts.indicator_values gives for a figure that is not available, in words.
 NOT_AVAILABLE_REASONS = {
-    "no_population": "the warehouse has no 0-17 population for this LA and year (seeds/reference/la_population.csv), "
+    "no_population": "the warehouse has no 0-17 population for this LA and year (its population: file, else "
+                     "seeds/reference/la_population.csv), "
                      "so the rate per 10,000 cannot be computed; data-quality rule REF_POPULATION_AVAILABLE names "
                      "the LA and the year",
     "no_hr_extract": "the LA's extract has no HR workforce files (hr_workers), so caseloads against case-holder FTE "

@@ -35,6 +35,7 @@ import psycopg
 import yaml
 from psycopg.types.json import Jsonb
 
+from csc.quality.reference import refresh_population
 from csc.quality.vocabulary import refresh_vocabularies
 from csc.settings import Settings, get_settings
 from csc.transform.environment import dbt_environment, dbt_work_dir
@@ -213,6 +214,8 @@ class DbtBuild:
             sync_regions(conn, settings)  # the regions the regional comparison mart pools (config/las.yml)
             # The vocabularies staging maps codes and roles through: each LA's profile and its vocabulary: maps.
             refresh_vocabularies(conn, settings)
+            # The population the rates divide by: the seed, each LA's own population: file replacing its rows.
+            refresh_population(conn, settings)
             self.build_id = conn.execute(
                 "insert into ops.dbt_builds (started_at, status, publication_suffix, selection, builds_every_model, "
                 "batches) values (now(), 'running', %s, %s, %s, %s) returning build_id",

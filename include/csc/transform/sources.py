@@ -47,6 +47,10 @@ OPS_TABLES: list[dict[str, Any]] = [
     {"name": "batch_vocabulary",
      "description": "Per batch: every known source value of each vocabulary of its profile (with the LA's "
                     "vocabulary: overrides) and its DfE code or product role."},
+    {"name": "dq_population",
+     "description": "Population aged 0-17 by LA and year: the la_population seed, with an LA's own population: file "
+                    "(config/las.yml) replacing its rows (population_file says which), refreshed before every check "
+                    "run and every build."},
 ]
 
 

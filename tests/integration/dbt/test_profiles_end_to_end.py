@@ -33,16 +33,6 @@ LA = "901"  # Tinyshire: its population is in la_population.csv, so every rate i
 SYSTEMS, SIZES, DIALECTS = ("systemc", "mosaic", "eclipse"), ("tiny", "small"), ("csv", "ssms", "bcp")
 
 
-# Known gap, left open (closing note of 2026-12-07): with the default faults, one Mosaic involvement reaches its child
-# through a referral (invo_referral_id, Mosaic has no invo_person_id) that belongs to another child, so UNALLOCATED
-# and UNALLOCATED_DAYS_MEDIAN differ from the truth in two historical months (2023-04, 2023-05) of the tiny LA. The
-# generator's Mosaic rendering must give every involvement a referral of its own child. strict: the test fails
-# once that is fixed, so the mark goes with it.
-MOSAIC_KNOWN_GAP = pytest.mark.xfail(strict=True, reason="a Mosaic involvement linked through another child's "
-                                     "referral (generator rendering): two historical UNALLOCATED months differ")
-MOSAIC_MAYBE_GAP = pytest.mark.xfail(strict=False, reason="the same Mosaic gap, where the small LA meets it")
-
-
 def generic_la(system: str, size: str, dialect: str) -> str:
     """The code the same LA rendered generically is loaded under: one per test (the module shares a warehouse,
     where an extract already loaded would be skipped)."""
@@ -78,10 +68,9 @@ def land(settings: Settings, generated: Path, la_code: str) -> int:
 @pytest.mark.parametrize(("system", "size", "dialect"), [
     # every profile and every dialect in the default suite (tiny), every combination under the slow marker (small)
     ("systemc", "tiny", "bcp"),
-    pytest.param("mosaic", "tiny", "ssms", marks=MOSAIC_KNOWN_GAP),
+    ("mosaic", "tiny", "ssms"),
     ("eclipse", "tiny", "csv"),
-    *[pytest.param(s, "small", d, marks=[pytest.mark.slow, pytest.mark.extended]
-                   + ([MOSAIC_MAYBE_GAP] if s == "mosaic" else [])) for s in SYSTEMS for d in DIALECTS],
+    *[pytest.param(s, "small", d, marks=[pytest.mark.slow, pytest.mark.extended]) for s in SYSTEMS for d in DIALECTS],
 ])
 def test_a_profile_extract_passes_the_whole_night(system: str, size: str, dialect: str, dbt_settings: Settings,
                                                     tmp_path: Path):

@@ -4,7 +4,8 @@
     the periods ending on it. Flow indicators sum the contributions of their period; stock and rolling indicators
     those as at the period end.
     Numerators and denominators are exact; population rates divide by the LA's population aged 0-17 / 10,000 for
-    the year of the mid-year estimate within the financial year of the period end; value is rounded to 4 decimal
+    the year of the mid-year estimate within the financial year of the period end (the LA's own population file,
+    config/las.yml `population:`, where it has one: stg_ops__la_population; else the la_population seed); value is rounded to 4 decimal
     places, half away from zero (round(numeric, 4)), and NULL when the denominator is 0. Counts and the
     median carry value = numerator and no denominator. docs/INTERFACES.md is the contract.
     "Not available" is one convention (docs/INDICATORS.md): the row exists with numerator, denominator and value
@@ -29,8 +30,22 @@ contributions as (
     select * from {{ ref('int_indicator_contributions') }}
 ),
 
-la_population as (
+seed_population as (
     select * from {{ ref('la_population') }}
+),
+
+file_population as (
+    select * from {{ ref('stg_ops__la_population') }}
+),
+
+la_population as (
+    -- an LA's own population file (config/las.yml population:) replaces the seed's rows for that LA: a year the file
+    -- lacks has no population (the checks read the same rows, rule REF_POPULATION_AVAILABLE)
+    select la_code, year, population_0_17 from file_population
+    union all
+    select seed_population.la_code, seed_population.year, seed_population.population_0_17
+    from seed_population
+    where not exists (select 1 from file_population where file_population.la_code = seed_population.la_code)
 ),
 
 build_batches as (

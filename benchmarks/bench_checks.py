@@ -25,23 +25,18 @@ The temporary folder (server and extract, about 1 GB for the county) is removed 
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-import psycopg
+from _common import MB, children_of, generator_parser, machine, private_server, run_child, server_cpu_seconds
 
 from csc.settings import Settings
 from csc.warehouse.connection import connect
-from csc.warehouse.embedded import EmbeddedServer
 
 CSC = Path(sys.executable).with_name("csc")
 SQL_TABLES = ("ssd_contacts", "ssd_involvements", "ssd_cp_visits", "ssd_cla_visits", "ssd_cin_visits", "ssd_person")
@@ -50,47 +45,30 @@ SUBSET_PREFIXES = ("STR_REQUIRED.", "STR_ID_FORMAT.", "STR_DATE_PARSES.", "STR_D
 # Lines of `csc check` that end a step, and what the checks process has done by then.
 STEPS = (("Validating ", "batch copied and measured"), ("  Great Expectations loaded", "GX imported"),
          ("Recording failing records", "validations and Data Docs"), ("Report:", "failing records and report"))
-MB = 1024 * 1024
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--la", default="903", help="Generator LA (903: Countyshire).")
-    parser.add_argument("--size", default="county", help="Generator size: tiny, small, county.")
-    parser.add_argument("--as-of", default="2026-09-30", help="Extract date.")
+    parser = generator_parser(__doc__, as_of="2026-09-30")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--faults", default="default", help="Generator faults: none, default.")
     parser.add_argument("--rounds", type=int, default=3, help="Alternate GX and SQL runs of the comparison.")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary folder (server data, extract).")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="csc-bench-checks-"))
-    os.chmod(work, 0o755)  # the embedded server's OS user must reach its data folder
-    server = EmbeddedServer(work / "pgdata")
-    try:
-        status = server.start()
-        conninfo = f"host={status.socket_dir} port={status.port or 5432} user=postgres"
-        with psycopg.connect(f"{conninfo} dbname=postgres", autocommit=True) as conn:
-            conn.execute("create database csc_bench")
-        env = {**os.environ, "CSC_HOME": str(work / "home"), "CSC_WAREHOUSE_URL": f"{conninfo} dbname=csc_bench",
+    with private_server("csc-bench-checks-", databases=("csc_bench",), keep=args.keep) as pg:
+        work, warehouse = pg.work, pg.conninfo("csc_bench")
+        env = {**os.environ, "CSC_HOME": str(work / "home"), "CSC_WAREHOUSE_URL": warehouse,
                "CSC_AIRFLOW_DATABASE": "csc_bench_af"}
-        settings = Settings(home=work / "home", warehouse_url=f"{conninfo} dbname=csc_bench",
-                            airflow_database="csc_bench_af")
+        settings = Settings(home=work / "home", warehouse_url=warehouse, airflow_database="csc_bench_af")
         batch_id, rows = prepare(env, settings, args)
-        print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
+        print(f"machine: {machine()}")
         print(f"extract: LA {args.la}, size {args.size}, faults {args.faults}, {rows:,} records, batch {batch_id}")
-        measure_catalogue(env, batch_id, server.status().pid)
+        measure_catalogue(env, batch_id, pg.pid)
         compare_gx_with_sql(settings, batch_id, args.rounds)
-        print("load average after: " + load_average())
-    finally:
-        server.stop()
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        print("load average after: " + load_averages())
 
 
-def load_average() -> str:
+def load_averages() -> str:
     return ", ".join(f"{n:.1f}" for n in os.getloadavg()) + " (1, 5, 15 min)"
 
 
@@ -120,31 +98,30 @@ def run_csc(env: dict, *arguments: str) -> None:
 def measure_catalogue(env: dict, batch_id: int, postmaster: int | None) -> None:
     """``csc check`` in a child process: wall time, its own peak memory and CPU, memory per step, and the server's
     memory and CPU meanwhile."""
-    print("load average before the checks: " + load_average())
-    server_cpu = _server_cpu_seconds(postmaster)
-    started = time.monotonic()
-    # Progress (stderr) and summary (stdout) in one stream, unbuffered: each step's line arrives as it happens.
-    child = subprocess.Popen([str(CSC), "check", "--batch", str(batch_id), "--no-alerts"],
-                             env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True)
-    sampler = MemorySampler(child.pid, postmaster)
-    sampler.start()
-    lines, steps = [], {}
-    for line in child.stdout:
-        lines.append(line.rstrip("\n"))
+    print("load average before the checks: " + load_averages())
+    server_cpu = server_cpu_seconds(postmaster)
+    sampler: MemorySampler | None = None
+    steps: dict[str, int] = {}
+
+    def start_sampling(pid: int) -> None:
+        nonlocal sampler
+        sampler = MemorySampler(pid, postmaster)
+        sampler.start()
+
+    def step_done(line: str) -> None:
         for prefix, label in STEPS:
             if line.startswith(prefix):
                 steps.setdefault(label, sampler.checks_peak)
-    child.stdout.close()
-    # wait4: the resource usage of this child alone; its ru_maxrss is the peak of the checks process.
-    _, wait_status, usage = os.wait4(child.pid, 0)
-    wall = time.monotonic() - started
-    child.returncode = os.waitstatus_to_exitcode(wait_status)
+
+    # Progress (stderr) and summary (stdout) in one stream, unbuffered: each step's line arrives as it happens.
+    child = run_child([str(CSC), "check", "--batch", str(batch_id), "--no-alerts"], env=env, on_start=start_sampling,
+                      on_line=step_done)
     sampler.stop()
-    server_cpu = _server_cpu_seconds(postmaster) - server_cpu
+    server_cpu = server_cpu_seconds(postmaster) - server_cpu
+    lines = child.output.splitlines()
     if child.returncode not in (0, 1):
         raise SystemExit("csc check failed:\n" + "\n".join(lines))
-    peak_mb = usage.ru_maxrss / 1024
+    peak_mb, wall = child.peak / MB, child.wall
     print("\n".join(line for line in lines if line.startswith(("Outcome", "Rules:"))))
     print(f"catalogue: {wall:.1f} s wall (budget 90 s), peak memory of the checks process {peak_mb:.0f} MB "
           f"(budget 1,024 MB)")
@@ -156,25 +133,7 @@ def measure_catalogue(env: dict, batch_id: int, postmaster: int | None) -> None:
               f"{sampler.together_peak / MB:.0f} MB (sampled)")
     else:
         print("  PostgreSQL server meanwhile: not measured (its /proc/<pid>/smaps_rollup is not readable)")
-    print(f"  CPU: checks process {usage.ru_utime + usage.ru_stime:.1f} s, PostgreSQL server {server_cpu:.1f} s")
-
-
-def _server_cpu_seconds(postmaster: int | None) -> float:
-    """CPU time of the server so far: the postmaster's own and that of its reaped children (backends, parallel
-    workers), plus that of its live children."""
-    if postmaster is None:
-        return 0.0
-    ticks = 0
-    for pid in _process_tree(postmaster):
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        if pid == postmaster:
-            ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    print(f"  CPU: checks process {child.cpu:.1f} s, PostgreSQL server {server_cpu:.1f} s")
 
 
 class MemorySampler(threading.Thread):
@@ -190,7 +149,7 @@ class MemorySampler(threading.Thread):
     def run(self) -> None:
         while not self._stopped.wait(0.1):
             checks = _smaps(self.checks_pid, "Rss")
-            server = [_smaps(pid, "Pss") for pid in _process_tree(self.postmaster)] if self.postmaster else []
+            server = [_smaps(pid, "Pss") for pid in server_processes(self.postmaster)] if self.postmaster else []
             server_total = sum(server)
             self.checks_peak = max(self.checks_peak, checks)
             if server_total > self.server_peak:
@@ -214,17 +173,8 @@ def _smaps(pid: int, field: str) -> int:
     return 0
 
 
-def _process_tree(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        try:
-            with open(f"/proc/{current}/task/{current}/children") as children:
-                todo += [int(child) for child in children.read().split()]
-        except OSError:
-            pass
-    return found
+def server_processes(postmaster: int) -> list[int]:
+    return [postmaster, *children_of(postmaster)]
 
 
 def compare_gx_with_sql(settings: Settings, batch_id: int, rounds: int) -> None:

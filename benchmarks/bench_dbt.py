@@ -13,50 +13,35 @@ and the machine (cores, load average before the run, Python).
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
-import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-import psycopg
+from _common import children_cpu_seconds, generator_parser, load_average, machine, private_server
 
 from csc.ingest import load_extract
 from csc.settings import Settings
 from csc.transform import build, publish
 from csc.warehouse.bootstrap import init_warehouse
 from csc.warehouse.connection import connect
-from csc.warehouse.embedded import EmbeddedServer
 
 TARGET_SECONDS = 120
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--extract", type=Path, help="An extract folder <...>/<la_code>/<YYYY-MM-DD>/ to build.")
-    parser.add_argument("--la", default="903", help="Generator LA when no --extract is given (903: Countyshire).")
-    parser.add_argument("--size", default="county", help="Generator size when no --extract is given.")
-    parser.add_argument("--as-of", default="2025-03-31", help="Generator extract date.")
+    parser = generator_parser(__doc__, extract="build")
     parser.add_argument("--threads", type=int, default=None, help="dbt threads (default: the settings').")
     parser.add_argument("--publish", action="store_true", help="Also time the publication.")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="csc-bench-dbt-"))
-    os.chmod(work, 0o755)  # the embedded server's OS user must reach its data folder
-    server = EmbeddedServer(work / "pgdata")
-    try:
-        status = server.start()
-        admin = f"host={status.socket_dir} port={status.port or 5432} user=postgres"
-        with psycopg.connect(f"{admin} dbname=postgres", autocommit=True) as conn:
-            conn.execute("create database csc_bench")
+    with private_server("csc-bench-dbt-", databases=("csc_bench",)) as pg:
+        work = pg.work
         overrides = {"dbt_threads": args.threads} if args.threads else {}
-        settings = Settings(home=work / "home", warehouse_url=f"{admin} dbname=csc_bench",
+        settings = Settings(home=work / "home", warehouse_url=pg.conninfo("csc_bench"),
                             airflow_database="csc_bench_airflow", **overrides)
         init_warehouse(settings)
 
@@ -69,15 +54,15 @@ def main() -> int:
             conn.execute("update ops.extract_batches set status = 'checked' where batch_id = %s", (loaded.batch_id,))
         raw_rows = loaded.total_rows
 
-        load_before = os.getloadavg()
-        server_cpu_before = server_cpu_seconds(status.pid)
+        load_before = load_average()
+        server_cpu_before = pg.cpu_seconds()
         dbt_cpu_before = children_cpu_seconds()
         started = time.perf_counter()
         result = build(settings, raise_on_failure=False)
         wall = time.perf_counter() - started
-        server_cpu = server_cpu_seconds(status.pid) - server_cpu_before
+        server_cpu = pg.cpu_seconds() - server_cpu_before
         dbt_cpu = children_cpu_seconds() - dbt_cpu_before
-        load_after = os.getloadavg()
+        load_after = load_average()
         published = None
         if args.publish and result.ok:
             started = time.perf_counter()
@@ -87,8 +72,7 @@ def main() -> int:
         print(f"extract       : {extract} ({raw_rows:,} rows loaded)")
         print(f"command       : csc.transform.build(settings)  (= csc build: dbt build of every node, "
               f"threads {settings.dbt_threads})")
-        print(f"machine       : {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
-              f"load average {load_before[0]:.2f} before the build, {load_after[0]:.2f} after")
+        print(f"machine       : {machine()}, load average {load_before:.2f} before the build, {load_after:.2f} after")
         print(f"build         : {result.summary()}")
         verdict = "met" if wall <= TARGET_SECONDS else "NOT met"
         print(f"wall time     : {wall:.1f} s (target {TARGET_SECONDS} s: {verdict})")
@@ -106,31 +90,6 @@ def main() -> int:
             rows = f", {node.rows_affected:,} rows" if node.rows_affected is not None else ""
             print(f"  {node.execution_seconds:6.1f} s  {node.resource_type:9} {node.name}{rows}")
         return 0 if result.ok else 1
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def server_cpu_seconds(postmaster_pid: int | None) -> float:
-    """CPU time of the embedded server: the postmaster's own plus that of its exited backends (Linux /proc)."""
-    if not postmaster_pid:
-        return 0.0
-    fields = Path(f"/proc/{postmaster_pid}/stat").read_text().rsplit(")", 1)[1].split()
-    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
-    live = 0
-    for child in Path("/proc").glob("[0-9]*"):
-        try:
-            stat = (child / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat[1]) == postmaster_pid:
-            live += int(stat[11]) + int(stat[12])
-    return (utime + stime + cutime + cstime + live) / os.sysconf("SC_CLK_TCK")
-
-
-def children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def generate(work: Path, la_code: str, size: str, as_of: str) -> Path:

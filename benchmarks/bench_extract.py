@@ -19,56 +19,41 @@ resident memory (``ru_maxrss``; target under 300 MB).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import psycopg
 import yaml
+from _common import children_cpu_seconds, generator_parser, load_average, machine, private_server, run_child
 
 from csc.extract.run import wanted_tables
-from csc.warehouse.embedded import PG_BIN, EmbeddedServer
+from csc.warehouse.embedded import PG_BIN
 
 CSC = Path(sys.executable).with_name("csc")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--la", default="903", help="Generator LA (903: Countyshire).")
-    parser.add_argument("--size", default="county", help="Generator size.")
-    parser.add_argument("--as-of", default="2025-03-31", help="Generator extract date.")
+    parser = generator_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    load_before = os.getloadavg()[0]
-    work = Path(tempfile.mkdtemp(prefix="csc-bench-extract-"))
-    os.chmod(work, 0o755)  # the embedded server's OS user must reach its data folder
-    server = EmbeddedServer(work / "pgdata")
-    try:
-        status = server.start()
-        socket, port = str(status.socket_dir), status.port or 5432
-        admin = f"host={socket} port={port} user=postgres dbname=postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("create database csc_bench")
-            conn.execute("create database csc_source")
-            conn.execute("alter system set autovacuum = off")
-            conn.execute("select pg_reload_conf()")
+    load_before = load_average()
+    with private_server("csc-bench-extract-", databases=("csc_bench", "csc_source"), autovacuum=False) as pg:
+        work, socket, port = pg.work, pg.socket, pg.port
         home = work / "home"
         home.mkdir()
         las = home / "las.yml"
         las.write_text(yaml.safe_dump({"las": [{"code": args.la, "name": "Benchmark LA",
                                                 "source": {"connection": "csc_bench_source"}}]}))
-        url = f"postgresql://postgres@/csc_bench?host={socket}&port={port}"
-        source = f"host={socket} port={port} user=postgres dbname=csc_source"
+        url = pg.url("csc_bench")
+        source = pg.conninfo("csc_source")
         env = {**os.environ, "CSC_HOME": str(home), "CSC_WAREHOUSE_URL": url, "CSC_AIRFLOW_DATABASE": "csc_bench_af",
                "CSC_LAS_CONFIG": str(las),
                "AIRFLOW_CONN_CSC_BENCH_SOURCE": json.dumps({"conn_type": "postgres", "host": socket, "port": port,
@@ -95,9 +80,6 @@ def main() -> None:
                   f"peak {peak / 1e6:.0f} MB)", flush=True)
         size = sum(p.stat().st_size for p in landed.glob("*.csv"))
         report(args, rows, size, psql_times, extract_times, walls, peaks, load_before)
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def run_psql(socket: str, port: int, folder: Path) -> float:
@@ -112,50 +94,33 @@ def run_psql(socket: str, port: int, folder: Path) -> float:
     lines.append("commit;")
     psql = [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socket, "-p", str(port),
             "-U", "postgres", "-d", "csc_source"]
-    cpu_before = _children_cpu()
+    cpu_before = children_cpu_seconds()
     started = time.perf_counter()
     subprocess.run(psql, input="\n".join(lines) + "\n", text=True, check=True)
     elapsed = time.perf_counter() - started
-    print(f"  psql: CPU {_children_cpu() - cpu_before:.2f} s", flush=True)
+    print(f"  psql: CPU {children_cpu_seconds() - cpu_before:.2f} s", flush=True)
     return elapsed
-
-
-def _children_cpu() -> float:
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run_extract(args, env: dict) -> tuple[float, float, int, int]:
     """``csc extract`` in a child process: extract s (as reported), process s, peak RSS bytes, rows."""
-    with tempfile.TemporaryFile("w+") as out:
-        started = time.perf_counter()
-        child = subprocess.Popen([str(CSC), "extract", "--la", args.la, "--as-of", args.as_of], env=env, stdout=out,
-                                 stderr=subprocess.STDOUT)
-        _, exit_status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        out.seek(0)
-        output = out.read()
-    if os.waitstatus_to_exitcode(exit_status) != 0:
+    child = run_child([str(CSC), "extract", "--la", args.la, "--as-of", args.as_of], env=env)
+    output = child.output
+    if child.returncode != 0:
         raise RuntimeError(f"csc extract failed:\n{output}")
     found = re.search(r"([\d,]+) rows in ([\d.]+) s", output)
     tables = sum(float(m) for m in re.findall(r" MB +([\d.]+) s$", output, re.MULTILINE))
     synced = float(re.search(r"synced to disk and manifest.json written in ([\d.]+) s", output).group(1))
-    print(f"  csc extract: CPU {usage.ru_utime + usage.ru_stime:.2f} s; table reads {tables:.2f} s (summed over its "
+    print(f"  csc extract: CPU {child.cpu:.2f} s; table reads {tables:.2f} s (summed over its "
           f"connections, which overlap), files synced in {synced:.2f} s", flush=True)
-    return float(found.group(2)), wall, usage.ru_maxrss * 1024, int(found.group(1).replace(",", ""))
+    return float(found.group(2)), child.wall, child.peak, int(found.group(1).replace(",", ""))
 
 
 def report(args, rows, size, psql_times, extract_times, walls, peaks, load_before) -> None:
     psql_s, extract_s, wall_s = (statistics.median(x) for x in (psql_times, extract_times, walls))
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    postgres = subprocess.run([str(PG_BIN / "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
     print()
     print(f"source: LA {args.la} ({args.size}) {args.as_of}, {rows:,} rows, {size / 1e6:.1f} MB of CSV")
-    print(f"machine: {os.cpu_count()} cores ({model}), Python {platform.python_version()}, {postgres}; "
-          f"load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f}")
+    print(f"machine: {machine()}; load average before {load_before:.1f}, after {load_average():.1f}")
     print(f"psql \\copy (select ...) to: {psql_s:.2f} s (median of {len(psql_times)})")
     print(f"csc extract:                {extract_s:.2f} s (process {wall_s:.2f} s), "
           f"{rows / extract_s:,.0f} rows/s")

@@ -21,50 +21,35 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import psycopg
+from _common import generator_parser, load_average, machine, private_server, run_child
 from psycopg import sql
 
 from csc.contract import load_contract
 from csc.ingest.probe import probe
 from csc.settings import Settings
-from csc.warehouse.embedded import PG_BIN, EmbeddedServer
+from csc.warehouse.embedded import PG_BIN
 
 REPO = Path(__file__).resolve().parents[1]
 CSC = Path(sys.executable).with_name("csc")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--extract", type=Path, help="An extract folder <...>/<la_code>/<YYYY-MM-DD>/ to load.")
-    parser.add_argument("--la", default="903", help="Generator LA when no --extract is given (903: Countyshire).")
-    parser.add_argument("--size", default="county", help="Generator size when no --extract is given.")
-    parser.add_argument("--as-of", default="2025-03-31", help="Generator extract date.")
+    parser = generator_parser(__doc__, extract="load")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    load_before = os.getloadavg()[0]
-    work = Path(tempfile.mkdtemp(prefix="csc-bench-"))
-    os.chmod(work, 0o755)  # the embedded server's OS user must reach its data folder
-    server = EmbeddedServer(work / "pgdata")
-    try:
-        status = server.start()
-        url = f"postgresql://postgres@/csc_bench?host={status.socket_dir}&port={status.port or 5432}"
-        with psycopg.connect(f"host={status.socket_dir} port={status.port or 5432} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
-            conn.execute("create database csc_bench")
-            # Nothing in the background: autovacuum waking after one run would be charged to the next.
-            conn.execute("alter system set autovacuum = off")
-            conn.execute("select pg_reload_conf()")
+    load_before = load_average()
+    with private_server("csc-bench-", databases=("csc_bench",), autovacuum=False) as pg:
+        work, url = pg.work, pg.url("csc_bench")
         settings = Settings(home=work / "home", warehouse_url=url, airflow_database="csc_bench_af",
                             archive_retention_days=0)
         env = {**os.environ, "CSC_HOME": str(settings.home), "CSC_WAREHOUSE_URL": url,
@@ -79,12 +64,12 @@ def main() -> None:
         psql_times, load_times, wall_times, peaks, cpu = [], [], [], [], {"psql server": [], "loader server": [],
                                                                            "loader process": []}
         for round_no in range(1, args.rounds + 1):
-            server_before = server_cpu(work / "pgdata")
-            psql_times.append(run_psql(status.socket_dir, status.port or 5432, pristine, manifest))
-            cpu["psql server"].append(server_cpu(work / "pgdata") - server_before)
-            server_before = server_cpu(work / "pgdata")
+            server_before = pg.cpu_seconds()
+            psql_times.append(run_psql(pg.socket, pg.port, pristine, manifest))
+            cpu["psql server"].append(pg.cpu_seconds() - server_before)
+            server_before = pg.cpu_seconds()
             load, wall, peak, process_cpu = run_loader(url, settings, env, pristine)
-            cpu["loader server"].append(server_cpu(work / "pgdata") - server_before)
+            cpu["loader server"].append(pg.cpu_seconds() - server_before)
             cpu["loader process"].append(process_cpu)
             load_times.append(load)
             wall_times.append(wall)
@@ -93,28 +78,6 @@ def main() -> None:
                   f"(process {wall:.2f} s, peak {peak / 1e6:.0f} MB); CPU s: "
                   + ", ".join(f"{k} {v[-1]:.2f}" for k, v in cpu.items()), flush=True)
         report(args, manifest, rows, size, psql_times, load_times, wall_times, peaks, cpu, load_before)
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def server_cpu(pgdata: Path) -> float:
-    """CPU seconds (user + system) used so far by this cluster: postmaster, live backends, and reaped ones."""
-    time.sleep(0.5)  # let the postmaster reap the backends that just ended, so their time is counted
-    postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        pid, parent = int(stat.parent.name), int(fields[1])
-        if pid == postmaster:  # its own time, and that of the backends it has reaped (cutime, cstime)
-            total += sum(int(f) for f in fields[11:15]) / tick
-        elif parent == postmaster:
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
 
 
 def prepare_extract(args: argparse.Namespace, work: Path, env: dict) -> Path:
@@ -174,31 +137,19 @@ def run_loader(url: str, settings: Settings, env: dict, pristine: Path) -> tuple
     landed = settings.landing_dir / pristine.parent.name / pristine.name
     shutil.rmtree(landed, ignore_errors=True)
     shutil.copytree(pristine, landed)
-    with tempfile.TemporaryFile("w+") as out:
-        started = time.perf_counter()
-        child = subprocess.Popen([str(CSC), "load", str(landed)], env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, exit_status, usage = os.wait4(child.pid, 0)  # this child's own peak memory, not the max over children
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(exit_status)
-        out.seek(0)
-        output = out.read()
+    child = run_child([str(CSC), "load", str(landed)], env=env)
     if child.returncode != 0:
-        raise RuntimeError(f"csc load failed:\n{output}")
-    timings = re.search(r"verify ([\d.]+) s, load ([\d.]+) s", output)
-    return (float(timings.group(1)) + float(timings.group(2)), wall, usage.ru_maxrss * 1024,
-            usage.ru_utime + usage.ru_stime)
+        raise RuntimeError(f"csc load failed:\n{child.output}")
+    timings = re.search(r"verify ([\d.]+) s, load ([\d.]+) s", child.output)
+    return float(timings.group(1)) + float(timings.group(2)), child.wall, child.peak, child.cpu
 
 
 def report(args, manifest, rows, size, psql_times, load_times, wall_times, peaks, cpu, load_before) -> None:
     psql_s, load_s, wall_s = (statistics.median(x) for x in (psql_times, load_times, wall_times))
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
     print()
     print(f"extract: LA {manifest['la_code']} {manifest['extract_date']}, {len(manifest['files'])} files, "
           f"{rows:,} rows, {size / 1e6:.1f} MB")
-    postgres = subprocess.run([str(PG_BIN / "postgres"), "--version"], capture_output=True, text=True).stdout
-    print(f"machine: {os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
-          f"PostgreSQL {postgres.split()[-1]}")
+    print(f"machine: {machine()}")
     print(f"rounds: {args.rounds} (medians)")
     print("| | time | rows/s |")
     print("|---|---|---|")
@@ -209,7 +160,7 @@ def report(args, manifest, rows, size, psql_times, load_times, wall_times, peaks
     print(f"ratio (psql time / loader process time): {psql_s / wall_s:.2f}")
     print(f"loader peak memory (max RSS): {max(peaks) / 1e6:.0f} MB")
     print("CPU seconds (medians): " + ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in cpu.items()))
-    print(f"load average (1 min): {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} at its end")
+    print(f"load average (1 min): {load_before:.1f} before the run, {load_average():.1f} at its end")
 
 
 if __name__ == "__main__":

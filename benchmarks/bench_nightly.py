@@ -16,60 +16,51 @@ the development machine is shared.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
+from contextlib import ExitStack
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
 import yaml
+from _common import generator_parser, load_average, machine, private_server
 
 from csc.settings import Settings
 from csc.warehouse.bootstrap import init_warehouse
-from csc.warehouse.embedded import EmbeddedServer
 
 DAGS_TEST_TARGET = 300
 RATIO_TARGET = 1.3
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--la", default="903", help="Generator LA (903: Countyshire).")
-    parser.add_argument("--size", default="county", help="Generator size preset.")
-    parser.add_argument("--as-of", default="2026-09-30", help="Extract date of the second night.")
+    parser = generator_parser(__doc__, as_of="2026-09-30")  # --as-of: the second night
     parser.add_argument("--skip-scheduler", action="store_true", help="Only part 1 (airflow dags test).")
     args = parser.parse_args()
     as_of = date.fromisoformat(args.as_of)
     first, second = as_of - timedelta(days=1), as_of
 
-    work = Path(tempfile.mkdtemp(prefix="csc-bench-nightly-"))
-    os.chmod(work, 0o755)  # the embedded server's OS user must reach its data folder
-    server = EmbeddedServer(work / "pgdata")
     env: dict[str, str] = {}
-    try:
-        status = server.start()
-        admin = f"host={status.socket_dir} port={status.port or 5432} user=postgres"
-        with psycopg.connect(f"{admin} dbname=postgres", autocommit=True) as conn:
-            conn.execute("create database csc_bench")
+    with ExitStack() as stack:
+        pg = stack.enter_context(private_server("csc-bench-nightly-", databases=("csc_bench",)))
+        stack.callback(lambda: env and csc(env, "airflow", "stop", check=False))  # first, before the server stops
+        work, warehouse = pg.work, pg.conninfo("csc_bench")
         home = work / "home"
-        settings = Settings(home=home, warehouse_url=f"{admin} dbname=csc_bench", airflow_database="csc_bench_af",
+        settings = Settings(home=home, warehouse_url=warehouse, airflow_database="csc_bench_af",
                             las_config=work / "las.yml")
         write_las(settings, args.la, start=first)
         init_warehouse(settings)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CSC_", "AIRFLOW"))}
-        env.update(CSC_HOME=str(home), CSC_WAREHOUSE_URL=f"{admin} dbname=csc_bench",
+        env.update(CSC_HOME=str(home), CSC_WAREHOUSE_URL=warehouse,
                    CSC_AIRFLOW_DATABASE="csc_bench_af", CSC_LAS_CONFIG=str(settings.las_config),
                    CSC_EXTRACT_POLL_SECONDS="2")
-        say(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
+        say(f"machine: {machine()}")
 
         started = time.perf_counter()
         csc(env, "generate", "--la", args.la, "--size", args.size, "--seed", "1", "--as-of", as_of.isoformat(),
@@ -81,13 +72,13 @@ def main() -> int:
 
         # --- part 1: airflow dags test ------------------------------------------------------------------------------
         land(work / "generated" / args.la / first.isoformat(), settings.landing_dir / args.la / first.isoformat())
-        load_before = os.getloadavg()[0]
+        load_before = load_average()
         logical = datetime.combine(second, datetime.min.time(), tzinfo=ZoneInfo("Europe/London"))
         started = time.perf_counter()
         done = csc(env, "airflow", "cmd", "dags", "test", f"csc_nightly_{args.la}", logical.isoformat(), "--conf",
                    json.dumps({"extract_date": first.isoformat()}), check=False, log=work / "dags-test.log")
         wall = time.perf_counter() - started
-        load_after = os.getloadavg()[0]
+        load_after = load_average()
         if done.returncode != 0:
             say(f"airflow dags test FAILED (exit {done.returncode}); log: {work / 'dags-test.log'}")
             print("\n".join((work / "dags-test.log").read_text().splitlines()[-40:]))
@@ -107,7 +98,7 @@ def main() -> int:
         # --- part 2: the real scheduler; Cosmos build task against a plain csc build ------------------------------
         write_las(settings, args.la, start=date.today())  # no scheduled catch-up run: only the triggered one
         port = free_port()
-        load_before = os.getloadavg()[0]
+        load_before = load_average()
         try:
             csc(env, "airflow", "start", "--port", str(port))
             wait(lambda: airflow_rows(settings, "select 1 from dag where dag_id = %s", (f"csc_nightly_{args.la}",)),
@@ -125,7 +116,7 @@ def main() -> int:
             run_wall = time.perf_counter() - started
         finally:
             csc(env, "airflow", "stop", check=False)
-        load_after = os.getloadavg()[0]
+        load_after = load_average()
         if state != "success":
             say(f"the scheduled run FAILED; logs in {settings.logs_dir / 'airflow'}")
             return 1
@@ -139,23 +130,18 @@ def main() -> int:
         for task_id, seconds in sorted(durations.items(), key=lambda kv: kv[1], reverse=True):
             say(f"  task {task_id:17}: {float(seconds):.1f} s")
 
-        load_before = os.getloadavg()[0]
+        load_before = load_average()
         started = time.perf_counter()
         csc(env, "build")
         plain = time.perf_counter() - started
         plain_dbt = latest_build_seconds(settings)
-        load_after = os.getloadavg()[0]
+        load_after = load_average()
         ratio = cosmos_task / plain
         say(f"  plain `csc build` of the same data: {plain:.1f} s wall (dbt {plain_dbt:.1f} s; load average "
             f"{load_before:.2f} before, {load_after:.2f} after)")
         say(f"  Cosmos build task: {cosmos_task:.1f} s (dbt {cosmos_dbt:.1f} s) -> ratio {ratio:.2f}x "
             f"(target {RATIO_TARGET}x: {'met' if ratio <= RATIO_TARGET else 'NOT met'})")
         return 0
-    finally:
-        if env:
-            csc(env, "airflow", "stop", check=False)
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def say(message: str) -> None:

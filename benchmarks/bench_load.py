@@ -30,13 +30,14 @@ import time
 from pathlib import Path
 
 import psycopg
-from _common import generator_parser, load_average, machine, private_server, run_child
 from psycopg import sql
 
 from csc.contract import load_contract
 from csc.ingest.probe import probe
 from csc.settings import Settings
 from csc.warehouse.embedded import PG_BIN
+
+from _common import generator_parser, load_average, machine, private_server, run_child
 
 REPO = Path(__file__).resolve().parents[1]
 CSC = Path(sys.executable).with_name("csc")

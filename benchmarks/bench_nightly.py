@@ -30,10 +30,11 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import yaml
-from _common import generator_parser, load_average, machine, private_server
 
 from csc.settings import Settings
 from csc.warehouse.bootstrap import init_warehouse
+
+from _common import generator_parser, load_average, machine, private_server
 
 DAGS_TEST_TARGET = 300
 RATIO_TARGET = 1.3

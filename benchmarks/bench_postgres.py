@@ -18,9 +18,10 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import psycopg
-from _common import load_average, temporary_folder
 
 from csc.warehouse.embedded import EmbeddedServer, binaries_version
+
+from _common import load_average, temporary_folder
 
 
 def tree_size(path: Path) -> int:

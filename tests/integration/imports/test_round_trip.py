@@ -24,6 +24,7 @@ pytestmark = [
 ]
 
 SOURCE, IMPORTED, HISTORY = "999", "901", "903"
+SUMMARY = "998"  # an Annex A, then the 903 and CIN of the year before it
 PAIR = "901"  # the 903 + CIN pair: an LA with a population (la_population seed), after the 903 alone
 AS_OF = date(2026, 6, 30)
 YEAR = CollectionYear.latest_complete(AS_OF)  # 2025-26
@@ -206,3 +207,73 @@ def test_three_years_imported_one_by_one_are_the_source_history(source, tmp_path
     assert len(by_la[SOURCE]) == 36 + 24
     assert by_la[HISTORY] == by_la[SOURCE]
     _same_903(settings, HISTORY, written[YEAR.name], tmp_path / "again", first.start)
+
+
+def test_an_annex_a_imports_and_adds_to_the_las_dfe_returns(source, tmp_path):
+    """``csc import annex-a`` of the source LA's workbook (as of 30 June, after the 903 and CIN year) into another
+    LA: what it reads is what raw holds; a damaged workbook is refused and changes nothing; then the LA's 903 and
+    CIN census of the year join it: the returns' records stand up to their 31 March, the Annex A adds the children
+    and the months they do not hold."""
+    from click.testing import CliRunner
+    from imports_setup import raw_content, stored_state
+
+    from csc.cli import cli
+    from csc.contract import load_contract
+    from csc.imports.annex_a import parse_annex_a
+    from csc.imports.cin import parse_cin
+    from csc.imports.importset import combine, import_returns
+    from csc.imports.ssda903 import parse_903
+    from csc.statutory.annex_a import write_annex_a
+    from csc.statutory.cin import write_cin
+    from csc.statutory.ssda903 import write_903
+
+    settings = source
+    workbook = write_annex_a(settings, SOURCE, AS_OF, tmp_path / "annex").path
+    env = {"CSC_HOME": str(settings.home), "CSC_WAREHOUSE_URL": settings.warehouse_url.get_secret_value(),
+           "CSC_AIRFLOW_DATABASE": settings.airflow_database}
+    args = ["import", "annex-a", str(workbook), "--la", SUMMARY, "--as-of", AS_OF.isoformat()]
+    outcome = CliRunner().invoke(cli, args, env=env)
+    assert outcome.exit_code == 0, outcome.output
+    assert f"loaded: LA {SUMMARY}: annex-a {AS_OF.isoformat()} new" in outcome.output, outcome.output
+    parsed = parse_annex_a(workbook, SUMMARY, AS_OF)
+    with connect(settings) as conn:
+        batch_id, kind, extract_date = conn.execute(
+            "select batch_id, source_kind, extract_date from ops.extract_batches where la_code = %s "
+            "order by batch_id desc limit 1", (SUMMARY,)).fetchone()
+    assert (kind, extract_date) == ("returns", AS_OF)
+    raw = raw_content(settings, batch_id)
+    contract = load_contract()
+    assert sum(len(rows) for name, rows in parsed.tables.items() if name in contract.tables) > 0
+    for name, rows in parsed.tables.items():
+        if name in contract.tables and rows:
+            key = contract.table(name).primary_key[0]
+            at = contract.table(name).column_names.index(key)
+            assert sorted(r[at] for r in raw[name]) == sorted(str(r[key]) for r in rows), name
+
+    before = stored_state(settings)
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(workbook.read_bytes()[:2000])
+    refused = CliRunner().invoke(cli, [*args[:2], str(damaged), *args[3:]], env=env)
+    assert refused.exit_code == 1, refused.output
+    assert "damaged.xlsx" in refused.output
+    assert stored_state(settings) == before
+
+    # with the LA's 903 and CIN census of the year ending the 31 March before the as-of date
+    cin = parse_cin(write_cin(settings, SOURCE, YEAR, tmp_path / "cin").path, SUMMARY, YEAR.name)
+    ssda = parse_903(write_903(settings, SOURCE, YEAR, tmp_path / "903").folder, SUMMARY, YEAR.name)
+    result = import_returns(settings, [ssda, cin])
+    assert result.status == "loaded" and result.extract_date == AS_OF, result.message
+    combined = combine(SUMMARY, [parsed, ssda, cin])
+    raw = raw_content(settings, result.batch_id)
+    for name, key, person, on in (("ssd_cla_episodes", "clae_cla_episode_id", "clae_person_id",
+                                   "clae_cla_episode_start_date"),
+                                  ("ssd_cin_episodes", "cine_referral_id", "cine_person_id", "cine_referral_date")):
+        held = {str(r[person]) for r in (ssda if name == "ssd_cla_episodes" else cin).tables[name]}
+        from_summary = [r for r in combined[name] if str(r[key]).startswith("AA-")]
+        assert from_summary, name  # the Annex A adds something: children or months the returns do not hold
+        for row in from_summary:  # never a record of a child the return holds, dated in or before its year
+            assert str(row[person]) not in held or row[on] > YEAR.end, (name, row)
+        returned = {str(r[key]) for r in (ssda if name == "ssd_cla_episodes" else cin).tables[name]}
+        assert returned <= {str(r[key]) for r in combined[name]}  # every record of the return stands
+        at = contract.table(name).column_names.index(key)
+        assert sorted(r[at] for r in raw[name]) == sorted(str(r[key]) for r in combined[name])

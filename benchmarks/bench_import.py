@@ -1,7 +1,8 @@
-"""Importing a county-sized SSDA903 return: wall time, CPU time and peak memory of ``csc import 903``.
+"""Importing a county-sized SSDA903 + CIN census pair: wall time, CPU time and peak memory of ``csc import 903`` and
+``csc import cin``.
 
-    .venv/bin/python benchmarks/bench_import.py                  # 1,300 children looked after, three years
-    .venv/bin/python benchmarks/bench_import.py --children 300   # quicker, for a try-out
+    .venv/bin/python benchmarks/bench_import.py                  # 1,300 looked after, 20,000 in need, three years
+    .venv/bin/python benchmarks/bench_import.py --children 300 --cin-children 3000   # quicker, for a try-out
 
 The files are made here, in the DfE's layout (header, episodes, reviews, missing), for ``--children`` children
 looked after in each of ``--years`` consecutive collection years ending 2025-26 (a county of about 250,000
@@ -10,7 +11,11 @@ review about every six months), as Excel would save them (dd/mm/yyyy, CRLF). A p
 is started in a temporary folder and initialised (``csc init``, not timed). Then each year is imported, oldest
 first, by ``csc import 903`` in a child process: its wall time, CPU time (user + system) and peak resident memory
 (``ru_maxrss`` of that child alone, from ``os.wait4``). A later year's import combines and loads every year so far,
-so the last one is the import of a county's three years. Figures are printed, not recorded.
+so the last one is the import of a county's three years. Then the CIN census of the last year (``--cin-children``
+children in need in the year, the looked-after children of the 903 among them: a county has some 20,000, with a
+referral, an assessment with its factors, and for some a section 47 enquiry, a conference and a CP plan with reviews,
+or a CIN plan) is imported by ``csc import cin``, measured the same way: the import of the pair, combined with the
+three 903 years. Figures are printed, not recorded.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ MB = 1024 * 1024
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=1300, help="Children looked after in each year.")
+    parser.add_argument("--cin-children", type=int, default=20000,
+                        help="Children in need in the CIN census of the last year.")
     parser.add_argument("--years", type=int, default=3, help="Collection years, the last 2025-26.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="Keep the temporary folder (server data, files).")
@@ -65,7 +72,10 @@ def main() -> None:
         for start_year, folder in zip(years, folders, strict=True):
             rows = {p.name: sum(1 for _ in p.open(encoding="utf-8")) - 1 for p in sorted(folder.iterdir())}
             name = f"{start_year}-{(start_year + 1) % 100:02d}"
-            measure(env, folder, name, rows)
+            measure(env, "903", folder, name, rows)
+        census, counts = write_census(work / "returns" / "cin.xml", years[-1], args.cin_children,
+                                      looked_after(folders[-1]), random.Random(args.seed + 1))
+        measure(env, "cin", census, f"{years[-1]}-{(years[-1] + 1) % 100:02d}", counts)
         print("load average after: " + ", ".join(f"{n:.1f}" for n in os.getloadavg()) + " (1, 5, 15 min)")
     finally:
         server.stop()
@@ -75,18 +85,18 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def measure(env: dict, folder: Path, year: str, rows: dict[str, int]) -> None:
+def measure(env: dict, kind: str, path: Path, year: str, rows: dict[str, int]) -> None:
     started = time.monotonic()
-    child = subprocess.Popen([str(CSC), "import", "903", str(folder), "--la", LA, "--year", year], env=env,
+    child = subprocess.Popen([str(CSC), "import", kind, str(path), "--la", LA, "--year", year], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = child.stdout.read()
     _, wait_status, usage = os.wait4(child.pid, 0)
     wall = time.monotonic() - started
     if os.waitstatus_to_exitcode(wait_status) != 0:
-        raise SystemExit(f"csc import 903 {year} failed:\n{output}")
+        raise SystemExit(f"csc import {kind} {year} failed:\n{output}")
     result = next((line for line in output.splitlines() if line.startswith(("loaded:", "skipped:"))), "")
-    print(f"{year}: {', '.join(f'{n} {c:,}' for n, c in rows.items())}")
-    print(f"  csc import 903: wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
+    print(f"{kind} {year}: {', '.join(f'{n} {c:,}' for n, c in rows.items())}")
+    print(f"  csc import {kind}: wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
           f"peak memory {usage.ru_maxrss * 1024 / MB:.0f} MB")
     print(f"  {result}")
 
@@ -144,6 +154,103 @@ def write_returns(root: Path, years: list[int], children: int, rng: random.Rando
                [m for m in missing if year_start <= m[3] <= year_end])
         folders.append(folder)
     return folders
+
+
+def looked_after(folder: Path) -> list[tuple[str, str, date]]:
+    """(child, sex, date of birth) of the children in a year's 903 header."""
+    out = []
+    with (folder / "header.csv").open(encoding="utf-8") as handle:
+        next(handle)
+        for line in handle:
+            child, sex, dob = line.split(",")[:3]
+            out.append((child, sex, date(int(dob[6:]), int(dob[3:5]), int(dob[:2]))))
+    return out
+
+
+def write_census(path: Path, start_year: int, children: int, cla: list[tuple[str, str, date]],
+                 rng: random.Random) -> tuple[Path, dict[str, int]]:
+    """The CIN census of one year: the looked-after children of the 903 and others up to ``children``, each with a
+    referral in the year or open from the year before, an assessment, and for some an enquiry, a conference and a
+    CP plan with reviews (else, for some, a CIN plan)."""
+    from lxml import etree
+
+    year_start, year_end = date(start_year, 4, 1), date(start_year + 1, 3, 31)
+    people = list(cla) + [(f"N{n:06d}", rng.choice("MF"), year_end - timedelta(days=rng.randint(30, 17 * 365)))
+                          for n in range(max(0, children - len(cla)))]
+    counts = dict.fromkeys(("children", "referrals", "assessments", "s47", "cp_plans", "cp_reviews"), 0)
+
+    def add(parent, tag: str, value: object = None):
+        node = etree.SubElement(parent, tag)
+        if value is not None:
+            node.text = value.isoformat() if isinstance(value, date) else str(value)
+        return node
+
+    message = etree.Element("Message")
+    details = add(add(message, "Header"), "CollectionDetails")
+    add(details, "Collection", "CIN")
+    add(details, "Year", start_year + 1)
+    add(details, "ReferenceDate", year_end)
+    root = add(message, "Children")
+    for child, sex, dob in people:
+        counts["children"] += 1
+        node = add(root, "Child")
+        ids = add(node, "ChildIdentifiers")
+        add(ids, "LAchildID", child)
+        add(ids, "UPNunknown", "UN1")
+        add(ids, "PersonBirthDate", dob)
+        add(ids, "Sex", sex)
+        add(add(node, "ChildCharacteristics"), "Ethnicity", rng.choice(("WBRI", "WIRI", "MWBC", "BAFR", "AIND")))
+        referral = max(dob, year_start - timedelta(days=rng.randint(-330, 400)))
+        episode = add(node, "CINdetails")
+        counts["referrals"] += 1
+        add(episode, "CINreferralDate", referral)
+        add(episode, "ReferralSource", rng.choice(("1A", "1C", "2A", "3A", "3B", "5A", "6")))
+        add(episode, "PrimaryNeedCode", rng.choice(("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9")))
+        closed = referral + timedelta(days=rng.randint(20, 700))
+        if closed <= year_end:
+            add(episode, "CINclosureDate", closed)
+            add(episode, "ReasonForClosure", rng.choice(("RC1", "RC2", "RC3", "RC4", "RC7", "RC8")))
+        add(episode, "ReferralNFA", "false")
+        started = referral + timedelta(days=rng.randint(0, 5))
+        assessment = add(episode, "Assessments")
+        counts["assessments"] += 1
+        add(assessment, "AssessmentActualStartDate", started)
+        if started + timedelta(days=45) <= year_end:
+            add(assessment, "AssessmentAuthorisationDate", started + timedelta(days=rng.randint(5, 60)))
+            factors = add(assessment, "FactorsIdentifiedAtAssessment")
+            for code in rng.sample(("1A", "1B", "1C", "2A", "2B", "3A", "4A", "5A", "6A", "7A"), 2):
+                add(factors, "AssessmentFactors", code)
+        if rng.random() < 0.25:
+            counts["s47"] += 1
+            enquiry = add(episode, "Section47")
+            add(enquiry, "S47ActualStartDate", started)
+            add(enquiry, "InitialCPCtarget", started + timedelta(days=15))
+            if rng.random() < 0.5:
+                held = started + timedelta(days=rng.randint(5, 25))
+                add(enquiry, "DateOfInitialCPC", held)
+                add(enquiry, "ICPCnotRequired", "false")
+                counts["cp_plans"] += 1
+                plan = add(episode, "ChildProtectionPlans")
+                add(plan, "CPPstartDate", held)
+                ends = held + timedelta(days=rng.randint(90, 600))
+                if ends <= year_end:
+                    add(plan, "CPPendDate", ends)
+                add(plan, "InitialCategoryOfAbuse", rng.choice(("NEG", "PHY", "SAB", "EMO", "MUL")))
+                add(plan, "LatestCategoryOfAbuse", rng.choice(("NEG", "PHY", "SAB", "EMO", "MUL")))
+                add(plan, "NumberOfPreviousCPP", 0)
+                reviews = add(plan, "Reviews")
+                review = held + timedelta(days=90)
+                while review <= min(ends, year_end):
+                    counts["cp_reviews"] += 1
+                    add(reviews, "CPPreviewDate", review)
+                    review += timedelta(days=180)
+            else:
+                add(enquiry, "ICPCnotRequired", "true")
+        elif rng.random() < 0.4:
+            plans = add(episode, "CINPlanDates")
+            add(plans, "CINPlanStartDate", started + timedelta(days=30))
+    path.write_bytes(etree.tostring(message, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    return path, counts
 
 
 def _write(path: Path, header: list[str], rows: list[tuple]) -> None:

@@ -29,8 +29,10 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from csc.imports.codes import code_list, parse_date, sex_code, stable_id
+from csc.imports.codes import code_list, sex_code
+from csc.imports.ids import stable_id
 from csc.imports.model import ImportRefused, ParsedReturn
+from csc.imports.values import parse_date
 
 TABLES = ("ssd_person", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_visits", "ssd_cin_assessments", "ssd_s47_enquiry",
           "ssd_initial_cp_conference", "ssd_cp_plans", "ssd_cp_reviews", "ssd_cp_visits", "ssd_cla_episodes",
@@ -226,7 +228,7 @@ class _AnnexA:
         key = "\x1f".join(str(p) for p in (prefix, *parts))
         self.ids[key] += 1
         n = self.ids[key]
-        return stable_id(prefix, self.la_code, *parts) if n == 1 else stable_id(prefix, self.la_code, *parts, n)
+        return stable_id(self.la_code, prefix, *parts) if n == 1 else stable_id(self.la_code, prefix, *parts, n)
 
     def read(self) -> ParsedReturn:
         sheets, self.date1904 = read_workbook(self.path)
@@ -343,7 +345,7 @@ class _AnnexA:
         """The referral of List 3 and the CIN episode of List 6 are one SSD episode (child and referral date)."""
         key = (child, referral_date)
         if key not in self.episodes:
-            self.episodes[key] = {"cine_referral_id": stable_id("aa-ref", self.la_code, child, referral_date),
+            self.episodes[key] = {"cine_referral_id": stable_id(self.la_code, "aa-ref", child, referral_date),
                                   "cine_person_id": child, "cine_referral_date": referral_date,
                                   "cine_referral_source_code": None, "cine_referral_nfa": None,
                                   "cine_cin_primary_need_code": None, "cine_close_date": None,
@@ -380,7 +382,7 @@ class _AnnexA:
             "s47e_s47_outcome_json": json.dumps({"CP_CONFERENCE_FLAG": outcome}) if outcome else None})
         if held:
             self.tables["ssd_initial_cp_conference"].append({
-                "icpc_icpc_id": stable_id("aa-icpc", enquiry_id), "icpc_s47_enquiry_id": enquiry_id,
+                "icpc_icpc_id": stable_id(self.la_code, "aa-icpc", enquiry_id), "icpc_s47_enquiry_id": enquiry_id,
                 "icpc_person_id": child, "icpc_icpc_date": held,
                 "icpc_icpc_outcome_cp_flag":
                     v["Did the Initial Child Protection Conference Result in a Child Protection Plan"]})
@@ -394,7 +396,8 @@ class _AnnexA:
             episode["cine_referral_nfa"] = "N"  # List 6 holds the episodes that did not end in no further action
         if v["Date Child Was Last Seen"]:
             self.tables["ssd_cin_visits"].append({
-                "cinv_cin_visit_id": stable_id("aa-cinv", episode["cine_referral_id"]), "cinv_person_id": child,
+                "cinv_cin_visit_id": stable_id(self.la_code, "aa-cinv", episode["cine_referral_id"]),
+                "cinv_person_id": child,
                 "cinv_cin_visit_date": v["Date Child Was Last Seen"], "cinv_cin_visit_seen": "Y"})
 
     def list_7(self, child: str, v: dict) -> None:
@@ -407,19 +410,20 @@ class _AnnexA:
             "cppl_cp_plan_latest_category": v["Latest Category of Abuse"]})
         if v["Date of latest review conference"]:
             self.tables["ssd_cp_reviews"].append({
-                "cppr_cp_review_id": stable_id("aa-cppr", plan_id), "cppr_person_id": child,
+                "cppr_cp_review_id": stable_id(self.la_code, "aa-cppr", plan_id), "cppr_person_id": child,
                 "cppr_cp_plan_id": plan_id, "cppr_cp_review_date": v["Date of latest review conference"]})
         if v["Date of the Last Statutory Visit"]:
             self.tables["ssd_cp_visits"].append({
-                "cppv_cp_visit_id": stable_id("aa-cppv", plan_id), "cppv_person_id": child,
+                "cppv_cp_visit_id": stable_id(self.la_code, "aa-cppv", plan_id), "cppv_person_id": child,
                 "cppv_cp_plan_id": plan_id, "cppv_cp_visit_date": v["Date of the Last Statutory Visit"],
                 "cppv_cp_visit_seen_alone": v["Was the Child Seen Alone?"]})
 
     def list_8(self, child: str, v: dict) -> None:
         start = v["Date Started to be Looked After"]
         episode_id = self.new_id("aa-clae", child, start)
-        cla_id = stable_id("aa-cla", episode_id)
-        placement_id = stable_id("aa-clap", episode_id) if v["Start Date of Most Recent Placement"] else None
+        cla_id = stable_id(self.la_code, "aa-cla", episode_id)
+        placement_id = (stable_id(self.la_code, "aa-clap", episode_id) if v["Start Date of Most Recent Placement"]
+                        else None)
         self.tables["ssd_cla_episodes"].append({
             "clae_cla_episode_id": episode_id, "clae_person_id": child, "clae_cla_episode_start_date": start,
             "clae_cla_primary_need_code": v["Child's Category of Need"],
@@ -429,7 +433,7 @@ class _AnnexA:
             "clae_cla_last_iro_contact_date": v["Date of Last IRO Visit / Contact to the Child"]})
         if v["Start date of current legal status"]:
             self.tables["ssd_legal_status"].append({
-                "lega_legal_status_id": stable_id("aa-lega", episode_id), "lega_person_id": child,
+                "lega_legal_status_id": stable_id(self.la_code, "aa-lega", episode_id), "lega_person_id": child,
                 "lega_legal_status": v["Child's Legal Status"],
                 "lega_legal_status_start_date": v["Start date of current legal status"]})
         if placement_id:
@@ -441,11 +445,12 @@ class _AnnexA:
                 "clap_cla_placement_urn": v["URN of Placement"]})
         if v["Date of Latest Statutory Review"]:
             self.tables["ssd_cla_reviews"].append({
-                "clar_cla_review_id": stable_id("aa-clar", episode_id), "clar_cla_id": cla_id,
+                "clar_cla_review_id": stable_id(self.la_code, "aa-clar", episode_id), "clar_cla_id": cla_id,
                 "clar_cla_person_id": child, "clar_cla_review_date": v["Date of Latest Statutory Review"]})
         if v["Date of Last Social Work Visit"]:
             self.tables["ssd_cla_visits"].append({
-                "clav_cla_visit_id": stable_id("aa-clav", episode_id), "clav_cla_id": cla_id, "clav_person_id": child,
+                "clav_cla_visit_id": stable_id(self.la_code, "aa-clav", episode_id), "clav_cla_id": cla_id,
+                "clav_person_id": child,
                 "clav_cla_visit_date": v["Date of Last Social Work Visit"]})
 
     def list_9(self, child: str, v: dict) -> None:

@@ -27,8 +27,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from csc.imports.codes import code_list, out_of_year, parse_date, sex_code, stable_id
+from csc.imports.codes import code_list, out_of_year, sex_code
+from csc.imports.ids import stable_id
 from csc.imports.model import ImportRefused, ParsedReturn
+from csc.imports.values import parse_date
 from csc.statutory.years import CollectionYear
 
 TABLES = ("ssd_person", "ssd_linked_identifiers", "ssd_disability", "ssd_cin_episodes", "ssd_cin_assessments",
@@ -146,7 +148,7 @@ class _Census:
         key = "\x1f".join(str(p) for p in (prefix, *parts))
         self.ids[key] += 1
         n = self.ids[key]
-        return stable_id(prefix, self.la_code, *parts) if n == 1 else stable_id(prefix, self.la_code, *parts, n)
+        return stable_id(self.la_code, prefix, *parts) if n == 1 else stable_id(self.la_code, prefix, *parts, n)
 
     # -- the document --------------------------------------------------------------------------------------------
 
@@ -228,7 +230,7 @@ class _Census:
         former = self.text(ids, "FormerUPN")
         if former:
             self.tables["ssd_linked_identifiers"].append({
-                "link_table_id": stable_id("cin-link", self.la_code, person_id, "FormerUPN"),
+                "link_table_id": stable_id(self.la_code, "cin-link", person_id, "FormerUPN"),
                 "link_person_id": person_id, "link_identifier_type": "Former UPN",
                 "link_identifier_value": former.upper(), "link_valid_from_date": None, "link_valid_to_date": None})
         characteristics = child.find("ChildCharacteristics")
@@ -244,7 +246,7 @@ class _Census:
                 if code != "NONE" and code not in codes:
                     codes.add(code)
                     self.tables["ssd_disability"].append({
-                        "disa_table_id": stable_id("cin-dis", self.la_code, person_id, code),
+                        "disa_table_id": stable_id(self.la_code, "cin-dis", person_id, code),
                         "disa_person_id": person_id, "disa_disability_code": code})
         for episode in child.findall("CINdetails"):
             self.read_episode(episode, person_id)
@@ -321,7 +323,7 @@ class _Census:
             factors.append(self.of_year("assessment_factor", code))
         if factors:
             self.tables["ssd_assessment_factors"].append({
-                "cinf_table_id": stable_id("cin-fac", assessment_id), "cinf_assessment_id": assessment_id,
+                "cinf_table_id": stable_id(self.la_code, "cin-fac", assessment_id), "cinf_assessment_id": assessment_id,
                 "cinf_assessment_factors_json": json.dumps(list(dict.fromkeys(factors)))})
 
     def conference(self, link: dict[str, str], enquiry_id: str | None, held: date | None,

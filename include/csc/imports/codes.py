@@ -9,9 +9,6 @@ to the contract's codes here, once: the CIN census ``GenderCurrent`` (to 2023-24
 from __future__ import annotations
 
 import csv
-import hashlib
-import re
-from datetime import date, datetime, timedelta
 from functools import cache
 
 from csc.settings import PROJECT_ROOT
@@ -55,37 +52,3 @@ def sex_code(value: str) -> tuple[str | None, bool]:
     if text in LEGACY_SEX:
         return LEGACY_SEX[text], True
     return None, False
-
-
-DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
-EXCEL_EPOCH = date(1899, 12, 30)
-
-
-def parse_date(value: object) -> date | None:
-    """A date of a return: ISO (optionally with a time), dd/mm/yyyy text, a date(time) or an Excel serial number;
-    None when it is none of these."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return EXCEL_EPOCH + timedelta(days=int(value)) if 1 <= value < 2958466 else None
-    text = str(value).strip()
-    try:
-        if match := ISO.match(text):
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if match := DMY.match(text):
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        if re.fullmatch(r"\d{1,7}(\.0+)?", text):  # an Excel serial number stored as text
-            return parse_date(int(float(text)))
-    except ValueError:
-        return None
-    return None
-
-
-def stable_id(prefix: str, *parts: object) -> str:
-    """An id a return does not carry, the same for the same return (and for the same record in another year's
-    return): a short hash of what identifies the record, never the child's own id in clear."""
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:16]
-    return f"{prefix}-{digest}"

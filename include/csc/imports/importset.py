@@ -9,7 +9,18 @@ ranked by window end, then window start, then kind (Annex A, CIN, 903), and take
 record is kept unless a higher-ranked return already gave a record with the same id (generated ids are stable:
 :mod:`csc.imports.ids`), or it concerns a child that a higher-ranked return of the same table also holds and its
 date falls inside that return's window: there the later return wins, including by leaving a record out. A person
-appears once, the later return's values first, the earlier ones filling its blanks. The 903 care tables are cut
+appears once, the later return's values first, the earlier ones filling its blanks.
+
+**An Annex A with the DfE returns.** An Annex A is a summary drawn up for an inspection (one row per child and list:
+the latest placement, review, visit; no history), the 903 and CIN census the record of every event. So the DfE
+returns are taken first, whatever the dates (an Annex A ranks below every 903 and CIN), and an Annex A adds to them
+only what they cannot hold: for a child a DfE return holds in a table, the Annex A's records of that table dated up
+to that return's window end are left out (the return's own records stand, and an Annex A's episode begun before the
+return's 31 March is the return's episode again, under another id), while what the Annex A dates after it (the
+months since the last 31 March) is kept; the children and tables no DfE return holds come from the Annex A. Two
+Annex As of one LA combine like two years: the later as-of date wins inside its six-month window. A record of a DfE
+return left open at its 31 March is not closed by a later Annex A episode of the same child (the next year's return
+closes it). The 903 care tables are cut
 again from the combined episode rows (:func:`csc.imports.ssda903.care_tables`), so a placement that runs across
 31 March is one placement, and reviews are linked to the combined periods of care.
 
@@ -137,12 +148,20 @@ def _rank(parsed: ParsedReturn) -> tuple:
     return (_iso(parsed.window[1]), _iso(parsed.window[0]), KIND_RANK[parsed.kind], period_of(parsed))
 
 
+def _order(parsed: ParsedReturn) -> tuple:
+    """The order returns are taken in, highest first: the DfE returns (903, CIN) by rank, then the Annex As by rank."""
+    return (parsed.kind != "annex-a", _rank(parsed))
+
+
 def combine(la_code: str, returns: list[ParsedReturn]) -> dict[str, list[dict[str, object]]]:
     """The LA's combined history from its current imports (see the module's docstring). Rows sorted by id."""
     contract = load_contract()
     kept: dict[str, dict[tuple, dict]] = {}
-    claims: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for parsed in sorted(returns, key=_rank, reverse=True):
+    # (table, child) -> the windows of the returns that hold the child in that table, and whether each is a DfE
+    # return's (903, CIN) or an Annex A's
+    claims: dict[tuple[str, str], list[tuple[str, str, bool]]] = {}
+    for parsed in sorted(returns, key=_order, reverse=True):
+        summary = parsed.kind == "annex-a"
         tables = {name: rows for name, rows in parsed.tables.items()
                   if not (parsed.kind == "903" and name in ssda903.DERIVED_TABLES)}
         window = (_iso(parsed.window[0]), _iso(parsed.window[1]))
@@ -161,12 +180,15 @@ def combine(la_code: str, returns: list[ParsedReturn]) -> dict[str, list[dict[st
                     continue
                 day = _iso(row.get(on)) if on else None
                 owner = str(row.get(person) or "") if person else ""
-                if day and owner and any(start <= day <= end for start, end in claims.get((name, owner), ())):
+                if day and owner and any(
+                        start <= day <= end or (summary and not by_summary and day <= end)
+                        for start, end, by_summary in claims.get((name, owner), ())):
                     continue
                 into[key] = dict(row)
-        for name in tables:
+        claimed = [*tables, *(ssda903.DERIVED_TABLES if ssda903.EPISODES in tables else ())]
+        for name in claimed:  # (a 903's episode rows stand for the care tables cut from them)
             for person_id in people:
-                claims.setdefault((name, person_id), []).append(window)
+                claims.setdefault((name, person_id), []).append((*window, summary))
     combined = {name: [rows[k] for k in sorted(rows)] for name, rows in kept.items()}
     episodes = combined.pop(ssda903.EPISODES, None)
     if episodes is not None:

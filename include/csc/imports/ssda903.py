@@ -490,7 +490,7 @@ def link_reviews(reviews: list[dict], cla_episodes: list[dict]) -> list[dict]:
     by_child: dict[str, list[tuple[date, date | None, str]]] = {}
     for e in cla_episodes:
         by_child.setdefault(e["clae_person_id"], []).append(
-            (_day(e["clae_cla_episode_start_date"]), _day(e["clae_cla_episode_ceased_date"]), e["clae_cla_id"]))
+            (_day(e["clae_cla_episode_start_date"]), _day(e.get("clae_cla_episode_ceased_date")), e.get("clae_cla_id")))
     out = []
     for review in reviews:
         on = _day(review["clar_cla_review_date"])

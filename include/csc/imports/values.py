@@ -67,24 +67,35 @@ class Record:
         return parsed
 
 
-def parse_date(value: str) -> date | None:
-    """dd/mm/yyyy (the DfE's), d/m/yyyy, yyyy-mm-dd, either with a time of day, or an Excel day serial; calendar
-    exact (31/02/2025 is not a date). None when it is none of those."""
-    value = value.strip()
+def parse_date(value: object) -> date | None:
+    """A date of any return (the one date reader of the 903, CIN and Annex A parsers): dd/mm/yyyy (the DfE's CSVs),
+    d/m/yyyy, yyyy-mm-dd (the XML returns), either with a time of day (and a zone), a date or datetime (a workbook
+    cell) or an Excel day serial, as a number or as text; calendar exact (31/02/2025 is not a date). None when it is
+    none of those."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _serial(int(value))
+    text = str(value).strip()
     try:
-        if match := _DMY.fullmatch(value):
+        if match := _DMY.fullmatch(text):
             day, month, year = (int(g) for g in match.groups())
             return date(year, month, day)
-        if match := _ISO.fullmatch(value):
+        if match := _ISO.fullmatch(text):
             year, month, day = (int(g) for g in match.groups())
             return date(year, month, day)
-        if _SERIAL.fullmatch(value):
-            serial = int(float(value))
-            if 20000 <= serial <= 80000:  # 1954 to 2119: a plausible date, not a stray number
-                return EXCEL_EPOCH + timedelta(days=serial)
     except ValueError:
         return None
+    if _SERIAL.fullmatch(text):
+        return _serial(int(float(text)))
     return None
+
+
+def _serial(serial: int) -> date | None:
+    """An Excel day serial between 1954 and 2119 (a plausible date, not a stray number)."""
+    return EXCEL_EPOCH + timedelta(days=serial) if 20000 <= serial <= 80000 else None
 
 
 def decode(path: Path) -> str:

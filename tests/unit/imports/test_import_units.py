@@ -45,3 +45,23 @@ def test_a_parser_this_installation_lacks_is_a_clear_error(monkeypatch):
     with pytest.raises(click.ClickException, match="cannot import cin returns yet"):
         imports.parser_of("cin")
     assert imports.parser_of("903").__name__ == "parse_903"
+
+
+def test_one_date_reader_for_every_kind_of_return():
+    from csc.imports.values import parse_date
+
+    day = date(2025, 4, 1)
+    for value in ("01/04/2025", "1/4/2025", "2025-04-01", "2025-04-01T00:00:00Z", "01/04/2025 00:00", "45748",
+                  "45748.0", 45748, 45748.5, day, datetime(2025, 4, 1, 13, 5)):
+        assert parse_date(value) == day, value
+    for value in ("31/02/2025", "2025-13-01", "12", 12, "next week", ""):
+        assert parse_date(value) is None, value
+
+
+def test_ids_are_stable_and_tell_la_kind_and_record_apart():
+    from csc.imports.ids import stable_id
+
+    one = stable_id("901", "cin-ref", "C1", date(2025, 4, 1))
+    assert one == stable_id("901", "cin-ref", "C1", date(2025, 4, 1)) and one.startswith("CIN-REF-")
+    assert len({one, stable_id("902", "cin-ref", "C1", date(2025, 4, 1)), stable_id("901", "aa-ref", "C1",
+                date(2025, 4, 1)), stable_id("901", "cin-ref", "C2", date(2025, 4, 1))}) == 4

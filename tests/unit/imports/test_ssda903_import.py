@@ -4,7 +4,7 @@ codes, the episodes cut into periods of care, placements and legal statuses, and
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -253,3 +253,45 @@ def test_the_later_return_wins_inside_its_window(tmp_path):
     combined = combine(LA, [earlier, later])
     assert {m["miss_table_id"] for m in combined["ssd_missing"]} & {"M-x", "M-y"} == {"M-y"}
     assert "R-x" not in {r["clar_cla_review_id"] for r in combined["ssd_cla_reviews"]}
+
+
+def _annex_a(as_of: date, episodes: list[tuple[str, str, date]], reviews: list[tuple[str, str, date]]):
+    from csc.imports import ParsedReturn
+    from csc.imports.annex_a import six_months_before
+
+    return ParsedReturn(
+        kind="annex-a", la_code=LA, year=None, as_of=as_of,
+        window=(six_months_before(as_of) + timedelta(days=1), as_of),
+        tables={"ssd_person": [{"pers_person_id": c, "pers_sex": "M"} for c in {e[1] for e in episodes}],
+                "ssd_cla_episodes": [{"clae_cla_episode_id": i, "clae_person_id": c, "clae_cla_episode_start_date": d}
+                                     for i, c, d in episodes],
+                "ssd_cla_reviews": [{"clar_cla_review_id": i, "clar_cla_person_id": c, "clar_cla_review_date": d}
+                                    for i, c, d in reviews]})
+
+
+def test_an_annex_a_adds_to_the_903_only_what_the_903_cannot_hold(tmp_path):
+    """The 903 years stand up to their last 31 March for the children they hold (an Annex A's episode begun before
+    is the 903's again, under another id); the Annex A adds its months after it and the children the 903 lacks."""
+    earlier, later = _two_years(tmp_path)  # C1 looked after; the later year ends 31 March 2025
+    annex = _annex_a(date(2025, 6, 30), [("AA-1", "C1", date(2024, 10, 1)),   # the 903's placement again
+                                         ("AA-2", "C1", date(2025, 5, 1)),    # after the 903's year: kept
+                                         ("AA-3", "C9", date(2024, 12, 1))],  # a child the 903 lacks: kept
+                     [("AA-R1", "C1", date(2025, 2, 1)), ("AA-R2", "C1", date(2025, 6, 1))])
+    combined = combine(LA, [earlier, later, annex])
+    assert combined == combine(LA, [annex, later, earlier])  # whatever the order
+    assert combine(LA, [earlier, later]) != combined
+    episodes = {r["clae_cla_episode_id"] for r in combined["ssd_cla_episodes"]}
+    assert {"AA-2", "AA-3"} <= episodes and "AA-1" not in episodes
+    assert {r["clae_cla_episode_id"] for r in combine(LA, [earlier, later])["ssd_cla_episodes"]} <= episodes
+    reviews = {r["clar_cla_review_id"] for r in combined["ssd_cla_reviews"]}
+    assert "AA-R2" in reviews and "AA-R1" not in reviews
+    person = next(p for p in combined["ssd_person"] if p["pers_person_id"] == "C1")
+    assert person["pers_upn"] == "A123456789012"  # the 903's values first
+
+
+def test_two_annex_as_combine_like_two_years(tmp_path):
+    first = _annex_a(date(2025, 6, 30), [("AA-1", "C9", date(2025, 5, 1)), ("AA-2", "C9", date(2025, 9, 1))], [])
+    second = _annex_a(date(2025, 12, 31), [("AA-3", "C9", date(2025, 10, 1))], [])
+    combined = combine(LA, [second, first])
+    # the later Annex A holds C9 from July to December: the earlier one's September episode is left out
+    assert {r["clae_cla_episode_id"] for r in combined["ssd_cla_episodes"]} == {"AA-1", "AA-3"}

@@ -10,10 +10,11 @@ from datetime import date
 
 import pytest
 import yaml
-from imports_setup import warehouse
 
 from csc.statutory import CollectionYear
 from csc.warehouse.connection import connect
+
+from imports_setup import warehouse
 
 pytestmark = [
     pytest.mark.integration,

@@ -212,7 +212,6 @@ def test_an_annex_a_imports_and_adds_to_the_las_dfe_returns(source, tmp_path):
     CIN census of the year join it: the returns' records stand up to their 31 March, the Annex A adds the children
     and the months they do not hold."""
     from click.testing import CliRunner
-    from imports_setup import raw_content, stored_state
 
     from csc.cli import cli
     from csc.contract import load_contract
@@ -223,6 +222,8 @@ def test_an_annex_a_imports_and_adds_to_the_las_dfe_returns(source, tmp_path):
     from csc.statutory.annex_a import write_annex_a
     from csc.statutory.cin import write_cin
     from csc.statutory.ssda903 import write_903
+
+    from imports_setup import raw_content, stored_state
 
     settings = source
     workbook = write_annex_a(settings, SOURCE, AS_OF, tmp_path / "annex").path
@@ -278,3 +279,34 @@ def test_an_annex_a_imports_and_adds_to_the_las_dfe_returns(source, tmp_path):
              for name, rows in combined.items()}
     assert sum(added.values()) > 0, added
     assert {name for name, n in added.items() if n} - {"ssd_cla_visits", "ssd_cin_visits", "ssd_cp_visits"}, added
+
+
+def test_a_return_added_to_a_published_year_is_a_later_revision_not_a_stale_extract(source, tmp_path):
+    """An LA's 903 imported and published, then its CIN census of the same year imported on its own: the import
+    set's extract date stays the year's 31 March, and the freshness rule, comparing it with the published revision,
+    takes the later revision as fresh (it blocked it before)."""
+    from csc.imports.cin import parse_cin
+    from csc.imports.importset import import_returns
+    from csc.imports.ssda903 import parse_903
+    from csc.quality import run_checks
+    from csc.statutory.cin import write_cin
+    from csc.statutory.ssda903 import write_903
+
+    settings, code = source, "904"
+    first = import_returns(settings, [parse_903(write_903(settings, SOURCE, YEAR, tmp_path / "903").folder, code,
+                                                YEAR.name)])
+    _publish_imported(settings, first.batch_id)
+    second = import_returns(settings, [parse_cin(write_cin(settings, SOURCE, YEAR, tmp_path / "cin").path, code,
+                                                 YEAR.name)])
+    assert second.status == "loaded", second.message
+    with connect(settings) as conn:
+        dates = conn.execute("select extract_date, extracted_at from ops.extract_batches where batch_id = any(%s) "
+                             "order by batch_id", ([first.batch_id, second.batch_id],)).fetchall()
+    assert dates[0][0] == dates[1][0] == YEAR.end and dates[0][1] < dates[1][1]
+    checked = run_checks(second.batch_id, settings, send_alerts=False)
+    assert "FRESH_EXPECTED_NIGHT" not in checked.blocking_rules, checked.blocking_rules
+    with connect(settings) as conn:
+        failing = conn.execute(
+            "select r.rows_failing from ops.dq_results r join ops.dq_runs d using (dq_run_id) "
+            "where d.batch_id = %s and r.rule_id = 'FRESH_EXPECTED_NIGHT'", (second.batch_id,)).fetchall()
+    assert failing == [(0,)], "the rule ran on the later revision and found it fresh"

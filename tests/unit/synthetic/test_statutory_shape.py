@@ -118,10 +118,10 @@ def test_temporary_placements_last_a_week_at_most_and_the_child_returns(small):
     assert seen
 
 
-def test_a_childs_missing_periods_never_overlap(extract):
+def test_a_childs_missing_periods_never_overlap(small):
     """Rule 574: a child's missing period starts once the previous one has ended (the same day at the latest); a
     period still open at the extract date is the child's last."""
-    ms = pd.read_csv(extract.nights[0].extract_dir / "ssd_missing.csv", dtype=str, keep_default_na=False)
+    ms = pd.read_csv(small.nights[0].extract_dir / "ssd_missing.csv", dtype=str, keep_default_na=False)
     ms = ms.assign(start=pd.to_datetime(ms["miss_missing_episode_start_date"].str[:10]),
                    end=pd.to_datetime(ms["miss_missing_episode_end_date"].str[:10], errors="coerce"))
     ms = ms.sort_values(["miss_person_id", "start"])

@@ -434,6 +434,12 @@ def missing_episodes(ctx: Context, rng: np.random.Generator, periods: pd.DataFra
     offered = rng.random(m) < 0.8
     rows["rhi_offered"] = np.where(offered, "Y", "N")
     rows["rhi_accepted"] = np.where(offered, np.where(rng.random(m) < 0.55, "Y", "N"), "")
+    # a child is missing once at a time: an episode ends at the latest on the day the child's next one starts
+    # (DfE SSDA903 rule 574; no random draw, so every other row stays as drawn)
+    owner_of = periods["child"].to_numpy() if "child" in periods.columns else np.arange(len(periods))
+    by_child = rows.assign(_child=owner_of[rows["period"].to_numpy()]).sort_values(["_child", "start"])
+    next_start = by_child.groupby("_child")["start"].shift(-1).reindex(rows.index)
+    rows["end"] = rows["end"].where(next_start.isna() | (rows["end"] <= next_start), next_start)
     return rows
 
 

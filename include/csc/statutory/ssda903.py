@@ -4,9 +4,11 @@ One file per table, with the DfE's column names (the same as the validator's ``l
 header, episodes, reviews, missing and OC3 from the warehouse's staging tables; UASC, OC2, AD1, placed for adoption
 and previous permanence (and the header's UPN and MC_DOB, the episodes' HOME_POST) from the optional SSD tables
 (:data:`OPTIONAL_SOURCES`). An episode row starts at every
-change of period of care, placement or legal status (RNE S; P placement only; L legal status only; T both; U both,
-into placement for adoption with the current foster carers, A3/A5). B (new placement with the same carers) is never
-produced: the SSD does not say whether the carers stayed the same; the rows before a change end with REC X1.
+change of period of care, placement or legal status, coded as the DfE's reason for new episode (RNE) and its rules 217,
+434, 435 and 436 read it: S started; L legal status only; P placement and carers only; B legal status, placement and
+carers together; T placement only but the carers unchanged and U legal status and placement with the carers unchanged,
+both only into placement for adoption with the current foster carers (A3/A5): elsewhere the SSD does not say whether
+the carers stayed the same, so a new placement is taken as new carers. The rows before a change end with REC X1.
 
 Files the warehouse cannot fill (the extract lacks their optional table, or the SSD does not hold them:
 :data:`NOT_YET_HELD`) are not written, and the validator then skips the rules that need them.
@@ -161,7 +163,9 @@ kept as (
                      and f.legal_status_code is distinct from f.prev_legal
                      and pl.placement_type_code in ('A3', 'A5') then 'U'
                 when f.placement_key is distinct from f.prev_placement
-                     and f.legal_status_code is distinct from f.prev_legal then 'T'
+                     and f.legal_status_code is distinct from f.prev_legal then 'B'
+                when f.placement_key is distinct from f.prev_placement
+                     and pl.placement_type_code in ('A3', 'A5') then 'T'
                 when f.placement_key is distinct from f.prev_placement then 'P'
                 else 'L' end as rne
     from flagged f

@@ -4,7 +4,10 @@ loopback).
 
 1. night 1: the ``readiness`` step runs after ``purge`` and before ``finish``, validates the 2026-27 903 and CIN files,
    does not fail the night although the validators report errors, and the report and the leads' e-mail carry the
-   "Return readiness" section (errors by rule, first run, children to fix per team);
+   "Return readiness" section (errors by rule, first run, children to fix per team). The errors have a known cause, as a
+   fault-free extract's year in progress passes both validators (tests/integration/statutory): each night's extract
+   gets one fault of its own before it is landed, a missing period of the year recorded twice (a second row, its own
+   id), which DfE rule 574 refuses (missing periods must not overlap);
 2. night 2: new and resolved errors since night 1 (night 1's stored issues of one rule are renamed, so that rule's
    errors are new tonight and the renamed ones resolved), in the report and the e-mail; the night's DQ e-mail, sent
    before publication, carries night 1's readiness;
@@ -13,7 +16,11 @@ loopback).
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import json
 from datetime import date, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -24,6 +31,30 @@ pytestmark = [pytest.mark.integration, pytest.mark.dags, pytest.mark.slow]
 
 LAST = date(2026, 7, 1)
 NIGHTS = [LAST - timedelta(days=1), LAST]
+RULE = "574"  # the DfE 903 rule the injected fault breaks: a child's missing periods must not overlap
+
+
+def overlap_a_missing_period(extract: Path) -> str:
+    """Record the first closed missing period of the year in progress (2026-27) twice in the extract (a second row
+    with its own id), keeping the manifest true to the file; return the child's id."""
+    path = extract / "ssd_missing.csv"
+    raw = path.read_bytes()
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    head = rows[0]
+    start, end = head.index("miss_missing_episode_start_date"), head.index("miss_missing_episode_end_date")
+    row = next(r for r in rows[1:] if "2026-04-01" <= r[start][:10] < r[end][:10])
+    copy = list(row)
+    copy[head.index("miss_table_id")] = "57999999"
+    rows.append(copy)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out, lineterminator="\r\n" if b"\r\n" in raw else "\n").writerows(rows)
+    content = path.read_bytes()
+    manifest = json.loads((extract / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["files"] if e["name"] == path.name)
+    entry.update(rows=entry["rows"] + 1, bytes=len(content), sha256=hashlib.sha256(content).hexdigest())
+    (extract / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return row[head.index("miss_person_id")]
 
 
 def steps_of(orch, night: date) -> list[tuple[str, str]]:
@@ -48,8 +79,11 @@ def nights(orchestration):
     assert (VALIDATORS_DIR / ".venv" / "bin" / "python").is_file(), "run `make validators` (make test does)"
     orch = orchestration
     orch.write_las(statutory_readiness=True, ons_code="E10000014", dfe_code="850")
+    faulty = set()
     for extract in orch.generate(LAST, nights=2):
+        faulty.add(overlap_a_missing_period(extract))
         orch.land(extract)
+    assert len(faulty) == 1, "the same child's period, both nights"
     run_night(orch, NIGHTS[0])
     first = SimpleNamespace(steps=steps_of(orch, NIGHTS[0]), report=report_of(orch, NIGHTS[0]),
                             emails=list(orch.emails("[CSC return readiness]")),
@@ -57,17 +91,19 @@ def nights(orchestration):
                             detail=orch.query("select detail from ops.pipeline_steps where step = 'readiness'"),
                             runs=orch.query("select return_kind, validation_run_id from ops.statutory_validation_runs "
                                             "order by validation_run_id"))
-    # Night 1 as if one rule's errors had been another's: tonight they are new, and the renamed ones resolved.
+    # Night 1 as if the fault's errors had been another rule's: tonight they are new, and the renamed ones resolved.
     run_903 = dict(first.runs)["903"]
-    rule = orch.query("select rule_code from ops.statutory_issues i join ops.statutory_rule_results r "
-                      "using (validation_run_id, rule_code) where validation_run_id = %s and r.status = 'failed' "
-                      "and r.severity = 'error' group by 1 order by count(*) desc, 1 limit 1", (run_903,))[0][0]
+    first.errors = orch.query("select i.rule_code, i.child_id from ops.statutory_issues i "
+                              "join ops.statutory_rule_results r using (validation_run_id, rule_code) "
+                              "where validation_run_id = %s and r.status = 'failed' and r.severity = 'error' "
+                              "group by 1, 2 order by 1, 2", (run_903,))
+    rule = RULE
     orch.query("with moved as (update ops.statutory_issues set rule_code = 'GONE' where validation_run_id = %s "
                "and rule_code = %s returning 1) "
                "insert into ops.statutory_rule_results (validation_run_id, rule_code, description, severity, status) "
                "values (%s, 'GONE', 'a rule of last night', 'error', 'failed') returning 1", (run_903, rule, run_903))
     run_night(orch, NIGHTS[1])
-    return SimpleNamespace(orch=orch, first=first, rule=rule, run_903=run_903)
+    return SimpleNamespace(orch=orch, first=first, rule=rule, run_903=run_903, faulty=faulty)
 
 
 def test_the_readiness_step_runs_after_publication_and_does_not_fail_the_night(nights):
@@ -82,10 +118,10 @@ def test_the_readiness_step_runs_after_publication_and_does_not_fail_the_night(n
     detail = orch.query("select s.detail from ops.pipeline_steps s join ops.pipeline_runs r using (run_id) "
                         "where s.step = 'readiness' and r.detail->>'extract_date' = %s", (NIGHTS[0].isoformat(),))
     returns = detail[0][0]["returns"]
-    assert returns["903"]["errors"] > 0, "the synthetic postcodes alone give the 903 errors; the night succeeded"
+    assert returns["903"]["errors"] > 0, "the injected fault gives the 903 errors; the night succeeded"
+    # the fault's rule fails on the fault's children, and on them alone
+    assert {child for code, child in nights.first.errors if code == RULE} == nights.faulty
     # The CIN census carries the LA's DfE number (las.yml dfe_code) as its LEA. Only the latest night's files are kept.
-    from pathlib import Path
-
     folders = [Path(r[0]) for r in orch.query("select files_folder from ops.statutory_validation_runs "
                                               "where return_kind = 'cin' order by validation_run_id")]
     assert not folders[0].exists()

@@ -118,6 +118,20 @@ def test_temporary_placements_last_a_week_at_most_and_the_child_returns(small):
     assert seen
 
 
+def test_a_childs_missing_periods_never_overlap(small):
+    """Rule 574: a child's missing period starts once the previous one has ended (the same day at the latest); a
+    period still open at the extract date is the child's last."""
+    ms = pd.read_csv(small.nights[0].extract_dir / "ssd_missing.csv", dtype=str, keep_default_na=False)
+    ms = ms.assign(start=pd.to_datetime(ms["miss_missing_episode_start_date"].str[:10]),
+                   end=pd.to_datetime(ms["miss_missing_episode_end_date"].str[:10], errors="coerce"))
+    ms = ms.sort_values(["miss_person_id", "start"])
+    previous_end = ms.groupby("miss_person_id")["end"].shift(1)
+    later = ms["miss_person_id"].duplicated()
+    assert later.any(), "children missing more than once"
+    assert previous_end[later].notna().all(), "only a child's last period may be open"
+    assert (ms.loc[later, "start"] >= previous_end[later]).all()
+
+
 def test_children_in_care_have_a_903_need_a_known_sex_and_a_upn_once_of_school_age(extract):
     episodes = _table(extract, "ssd_cla_episodes")
     assert set(episodes["clae_cla_primary_need_code"]) <= {f"N{k}" for k in range(1, 9)}

@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist), a test file per worker at a time: a file's module fixtures (a warehouse
+# built once, an Airflow install) stay on one worker. PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= auto
 # Headless Chromium and its WebDriver render report.html in the tests (Debian packages, installed when missing).
 CHROMIUM_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -53,11 +56,11 @@ run: setup
 	$(BIN)/csc run
 
 test: setup validators browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The default suite plus every combination it samples (marker `extended`: each system in each dialect on `small`).
 test-extended: setup validators browser
-	$(BIN)/python -m pytest -m "extended or not extended" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "extended or not extended" $(PYTEST_ARGS)
 
 airflow: setup
 	$(BIN)/csc airflow start

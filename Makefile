@@ -8,8 +8,11 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
 # The suite runs on every core (pytest-xdist), a test file per worker at a time: a file's module fixtures (a warehouse
-# built once, an Airflow install) stay on one worker. PYTEST_WORKERS=0 runs it in this process.
-PYTEST_WORKERS ?= auto
+# built once, an Airflow install) stay on one worker, the heaviest files first (tests/conftest.py orders them).
+# PYTEST_WORKERS=0 runs it in this process; so does an existing server (CSC_TEST_WAREHOUSE_URL), whose roles the
+# workers would share.
+PYTEST_WORKERS ?= $(if $(CSC_TEST_WAREHOUSE_URL),0,auto)
+XDIST = -n $(PYTEST_WORKERS) $(if $(filter 0,$(PYTEST_WORKERS)),,--dist loadfile --no-loadscope-reorder)
 # Headless Chromium and its WebDriver render report.html in the tests (Debian packages, installed when missing).
 CHROMIUM_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -56,11 +59,11 @@ run: setup
 	$(BIN)/csc run
 
 test: setup validators browser
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The default suite plus every combination it samples (marker `extended`: each system in each dialect on `small`).
 test-extended: setup validators browser
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "extended or not extended" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m "extended or not extended" $(PYTEST_ARGS)
 
 airflow: setup
 	$(BIN)/csc airflow start

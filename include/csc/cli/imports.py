@@ -11,7 +11,8 @@ import click
 from csc.cli.exit_status import REFUSED, REPLACED
 from csc.settings import get_settings
 
-# The parsers of each kind: module and function (the CIN and Annex A parsers live beside the 903 one).
+# The parser of each kind of return: module and function, imported when used (the CLI starts without lxml or the
+# code lists loaded).
 PARSERS = {
     "903": ("csc.imports.ssda903", "parse_903"),
     "cin": ("csc.imports.cin", "parse_cin"),
@@ -28,17 +29,9 @@ def _year(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter(str(exc)) from None
 
 
-def parser_of(kind: str):
-    """The parse function of a kind of return; a clear error when this installation does not have it yet."""
-    module_name, function = PARSERS[kind]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        raise click.ClickException(f"this installation cannot import {kind} returns yet ({module_name} is "
-                                   "missing)") from None
-    return getattr(module, function)
+la_option = click.option("--la", "la_code", required=True, metavar="CODE", help="The LA whose return it is, e.g. 901.")
+year_option = click.option("--year", required=True, callback=_year, metavar="YYYY-YY",
+                           help="Collection year, e.g. 2024-25.")
 
 
 @click.group("import")
@@ -61,7 +54,8 @@ def _run(kind: str, path: Path, la_code: str, *args) -> None:
     from csc.ingest import ExtractRefused, FileLoad
     from csc.ingest.errors import ExtractReplaced
 
-    parse = parser_of(kind)
+    module, function = PARSERS[kind]
+    parse = getattr(importlib.import_module(module), function)
     settings = get_settings()
     click.echo(f"reading {path}")
     try:
@@ -142,8 +136,8 @@ def report(la_code: str, no_children: bool) -> None:
 
 @import_returns.command("903")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--la", "la_code", required=True, metavar="CODE", help="The LA whose return it is, e.g. 901.")
-@click.option("--year", required=True, callback=_year, metavar="YYYY-YY", help="Collection year, e.g. 2024-25.")
+@la_option
+@year_option
 def import_903(path: Path, la_code: str, year: str) -> None:
     """An SSDA903 return: PATH a folder of the DfE's CSV files (header.csv, episodes.csv, ...) or one XML file."""
     _run("903", path, la_code, year)
@@ -151,8 +145,8 @@ def import_903(path: Path, la_code: str, year: str) -> None:
 
 @import_returns.command("cin")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--la", "la_code", required=True, metavar="CODE", help="The LA whose return it is, e.g. 901.")
-@click.option("--year", required=True, callback=_year, metavar="YYYY-YY", help="Collection year, e.g. 2024-25.")
+@la_option
+@year_option
 def import_cin(path: Path, la_code: str, year: str) -> None:
     """A CIN census XML file of any year from 2017-18 on."""
     _run("cin", path, la_code, year)
@@ -160,7 +154,7 @@ def import_cin(path: Path, la_code: str, year: str) -> None:
 
 @import_returns.command("annex-a")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--la", "la_code", required=True, metavar="CODE", help="The LA whose return it is, e.g. 901.")
+@la_option
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="The date the lists were drawn up to.")
 def import_annex_a(path: Path, la_code: str, as_of) -> None:

@@ -33,12 +33,14 @@ from csc.imports.codes import code_list, sex_code
 from csc.imports.ids import stable_id
 from csc.imports.model import ImportRefused, ParsedReturn
 from csc.imports.values import parse_date
+from csc.statutory.annex_a import COMMON as WRITTEN_COMMON
+from csc.statutory.annex_a import HEADINGS, six_months_before
 
 TABLES = ("ssd_person", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_visits", "ssd_cin_assessments", "ssd_s47_enquiry",
           "ssd_initial_cp_conference", "ssd_cp_plans", "ssd_cp_reviews", "ssd_cp_visits", "ssd_cla_episodes",
           "ssd_legal_status", "ssd_cla_placement", "ssd_cla_reviews", "ssd_cla_visits", "ssd_care_leavers")
 
-CHILD_ID = "Child Unique ID"
+CHILD_ID = WRITTEN_COMMON[0]
 COMMON = {CHILD_ID: "text", "Gender": "sex", "Ethnicity": "ethnicity", "Date of Birth": "date"}
 
 # Per list: the headings read (Ofsted's published wording) and how each value is read. A list's other columns are
@@ -77,6 +79,12 @@ KEY_DATE = {"1": "Date of Contact", "3": "Date of referral", "4": "Continuous As
             "7": "Child Protection Plan Start Date", "8": "Date Started to be Looked After"}
 NOT_KEPT = {"2": "early help", "10": "adoption", "11": "adopters"}
 
+# The headings read are the headings the product writes (csc.statutory.annex_a owns Ofsted's wording): a change of
+# wording on one side only fails here, at import, not at an LA's first import.
+_UNWRITTEN = {n: sorted((set(COMMON) | set(kinds)) - set(HEADINGS[f"List {n}"])) for n, kinds in LISTS.items()}
+if any(_UNWRITTEN.values()) or any(heading not in LISTS[n] for n, heading in KEY_DATE.items()):
+    raise RuntimeError(f"Annex A headings read but never written, by list: {_UNWRITTEN}")
+
 ABUSE_WORDS = {"neglect": "NEG", "physical abuse": "PHY", "sexual abuse": "SAB", "emotional abuse": "EMO",
                "multiple/not recommended": "MUL", "multiple": "MUL"}
 SEX_WORDS = {"male": "M", "female": "F", "not stated/recorded": "U", "not stated": "U", "unknown": "U",
@@ -91,18 +99,6 @@ REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 def parse_annex_a(path: Path, la_code: str, as_of: date) -> ParsedReturn:
     """One LA's Annex A workbook as of ``as_of`` as rows of the SSD's tables."""
     return _AnnexA(Path(path), la_code, as_of).read()
-
-
-def six_months_before(day: date) -> date:
-    month, year = day.month - 6, day.year
-    if month <= 0:
-        month, year = month + 12, year - 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 # -- the workbook ------------------------------------------------------------------------------------------------

@@ -480,7 +480,8 @@ def _shape(name: str, row: tuple, as_of: date) -> list:
     return common + own
 
 
-def _six_months_before(day: date) -> date:
+def six_months_before(day: date) -> date:
+    """The same day six months earlier (the last day of that month when it is shorter): the start of a list's window."""
     month, year = day.month - 6, day.year
     if month <= 0:
         month, year = month + 12, year - 1
@@ -494,7 +495,7 @@ def _six_months_before(day: date) -> date:
 
 def window(la_code: str, as_of: date) -> dict:
     """The query parameters of an as-of date: %(d)s, %(w)s (six months before) and %(y)s (a year before)."""
-    return {"la": la_code, "d": as_of, "w": _six_months_before(as_of),
+    return {"la": la_code, "d": as_of, "w": six_months_before(as_of),
             "y": date(as_of.year - 1, as_of.month, 28 if (as_of.month, as_of.day) == (2, 29) else as_of.day)}
 
 

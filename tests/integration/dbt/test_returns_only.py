@@ -11,18 +11,16 @@ published in between: a published batch's daily history is never rewritten.)
 
 from __future__ import annotations
 
-import csv
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from csc.returns import write_return
 from csc.settings import Settings
 from csc.transform import build, publish
 from csc.warehouse.connection import connect
 
 from dbt_extracts import land_extract
+from not_available import assert_not_available_in_marts, assert_return_shows_not_available
 
 pytestmark = [pytest.mark.integration]
 
@@ -59,25 +57,13 @@ def test_allocation_visit_and_workforce_indicators_are_not_available_with_reason
     with connect(settings) as conn:
         kinds = conn.execute("select source_kind from staging.stg_ops__build_batches where la_code = %s",
                              (LA,)).fetchall()
-        rows = conn.execute(
-            "select indicator_id, count(*), count(numerator), count(denominator), count(value), "
-            "array_agg(distinct not_available_reason) from marts.indicator_values where la_code = %s "
-            "group by indicator_id", (LA,)).fetchall()
-        daily = conn.execute(
-            "select indicator_id, numerator, denominator, value, not_available_reason from marts.indicator_daily "
-            "where la_code = %s and indicator_id = any(%s)", (LA, list(NOT_IN_RETURNS))).fetchall()
         bi_reasons = dict(conn.execute(
             "select indicator_id, array_agg(distinct coalesce(not_available_reason, '-')) from bi.indicator_values "
             "where la_code = %s group by indicator_id", (LA,)).fetchall())
     assert kinds == [("returns",)]
-    by_indicator = {indicator: rest for indicator, *rest in rows}
+    by_indicator = assert_not_available_in_marts(settings, LA, NOT_IN_RETURNS, "returns_only")
     for indicator in NOT_IN_RETURNS:
-        periods, numerators, denominators, values, reasons = by_indicator[indicator]
-        assert periods > 0 and (numerators, denominators, values) == (0, 0, 0), (indicator, by_indicator[indicator])
-        assert reasons == ["returns_only"], indicator
         assert bi_reasons[indicator] == ["returns_only"], indicator
-    stocks = set(NOT_IN_RETURNS) - {"WF_TURNOVER"}  # a rolling flow has no daily row
-    assert set(daily) == {(i, None, None, None, "returns_only") for i in stocks}
     others = set(by_indicator) - set(NOT_IN_RETURNS)
     assert {"CLA_RATE", "CPP_RATE", "REF_RATE", "ASMT_45WD", "ICPC_15WD", "CLA_REVIEW_TIMELY"} <= others
     for indicator in others:
@@ -99,19 +85,10 @@ def test_the_indicators_a_return_supports_equal_those_of_the_same_data_as_an_ext
 
 def test_the_return_and_report_show_them_as_not_available_with_the_reason(built):
     settings, _ = built
-    files = write_return(LA, QUARTER, settings)
-    with Path(files.indicators_csv).open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle.read().splitlines()))
-    shown = {row[0]: row for row in rows if row and row[0] in NOT_IN_RETURNS}
-    assert set(shown) == set(NOT_IN_RETURNS), rows[:5]
-    for indicator, row in shown.items():
-        assert "n/a (returns_only)" in row, (indicator, row)
-        assert not any(cell.strip() in ("0", "0.0", "0.0000") for cell in row[5:8]), (indicator, row)
+    rows, html = assert_return_shows_not_available(settings, LA, QUARTER, NOT_IN_RETURNS, "returns_only")
     cla_rate = next(row for row in rows if row and row[0] == "CLA_RATE")
     assert not any("n/a" in cell for cell in cla_rate), cla_rate
-    html = Path(files.report_html).read_text(encoding="utf-8")
     assert "returns_only" in html and "imported statutory returns" in html
-
 
 
 def test_the_dbt_unit_tests_of_returns_only_and_the_regional_comparison_passed(built):

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from csc.statutory import CollectionYear, StatutoryError
-from csc.statutory.annex_a import HEADINGS, _six_months_before, write_annex_a
+from csc.statutory.annex_a import HEADINGS, six_months_before, write_annex_a
 from csc.statutory.cin import check_against_schema, schema_path, write_cin
 from csc.statutory.ssda903 import COLUMNS, write_903
 from csc.statutory.validate import KNOWN_CRASHES, SKIPPED, SKIPPED_IN_PROGRESS, validate_year
@@ -233,7 +233,7 @@ def _children_in(settings, query: str, params: dict) -> set[str]:
 def test_annex_a_lists_reconcile_with_the_marts_and_are_formula_safe(built, tmp_path):
     result = write_annex_a(built.settings, LA, AS_OF, tmp_path / "annex")
     assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
-    window = {"la": LA, "d": AS_OF, "w": _six_months_before(AS_OF)}
+    window = {"la": LA, "d": AS_OF, "w": six_months_before(AS_OF)}
     ids = """ join staging.stg_ssd__person p on p.la_code = f.la_code and p.child_key = f.child_key
               where f.la_code = %(la)s and """
     expected = {

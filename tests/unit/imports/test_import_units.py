@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import click
 import pytest
 
 from csc.imports import ParsedReturn
@@ -38,13 +37,14 @@ def test_a_stored_import_reads_back_as_parsed_and_its_bytes_do_not_depend_on_ord
     assert serialise(shuffled) == payload
 
 
-def test_a_parser_this_installation_lacks_is_a_clear_error(monkeypatch):
+def test_every_kind_of_import_has_its_parser_and_its_command():
+    import importlib
+
     from csc.cli import imports
 
-    monkeypatch.setitem(imports.PARSERS, "cin", ("csc.imports.no_such_parser", "parse_cin"))
-    with pytest.raises(click.ClickException, match="cannot import cin returns yet"):
-        imports.parser_of("cin")
-    assert imports.parser_of("903").__name__ == "parse_903"
+    for kind, (module, function) in imports.PARSERS.items():
+        assert callable(getattr(importlib.import_module(module), function)), kind
+    assert set(imports.PARSERS) == set(imports.import_returns.commands) - {"report"}
 
 
 def test_one_date_reader_for_every_kind_of_return():

@@ -272,13 +272,7 @@ final as (
         period_label,
         case when not_available_reason is null then numerator end as numerator,
         case when not_available_reason is null then denominator end as denominator,
-        case
-            when not_available_reason is not null then null
-            when unit in ('count', 'days') then round(numerator, 4)
-            when denominator is null or denominator = 0 then null
-            when unit = 'percent' then round(100 * numerator / denominator, 4)
-            else round(numerator / denominator, 4)
-        end as value,
+        {{ indicator_value('numerator', 'denominator', 'unit', 'not_available_reason') }} as value,
         not_available_reason
     from exact_figures
 )

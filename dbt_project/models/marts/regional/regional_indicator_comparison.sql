@@ -3,7 +3,7 @@
     One row per region, area (each LA of the region, area_kind 'la', and the region itself, area_kind 'region'),
     indicator, period type and period. An LA's row is its row of indicator_values, unchanged. The region's row
     pools its LAs: numerator and denominator are the totals of the LAs' numerators and denominators, and the value
-    is recomputed from those totals exactly as an LA's is (never an average of the LAs' values); a rate per 10,000
+    is recomputed from those totals exactly as an LA's is (macro indicator_value; never an average of the LAs' values); a rate per 10,000
     divides by the total population / 10,000.
     The region's figure is not available (numerator, denominator and value empty, never zero), the first reason that
     applies given: when an LA of the region has no row for the period ('not_in_every_la': no batch built yet, or a
@@ -100,13 +100,7 @@ region_figures as (
         unit,
         case when not_available_reason is null then numerator_total end as numerator,
         case when not_available_reason is null then denominator_total end as denominator,
-        case
-            when not_available_reason is not null then null
-            when unit in ('count', 'days') then round(numerator_total, 4)
-            when denominator_total is null or denominator_total = 0 then null
-            when unit = 'percent' then round(100 * numerator_total / denominator_total, 4)
-            else round(numerator_total / denominator_total, 4)
-        end as value,
+        {{ indicator_value('numerator_total', 'denominator_total', 'unit', 'not_available_reason') }} as value,
         not_available_reason,
         la_count
     from region_reasons

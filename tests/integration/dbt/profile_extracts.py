@@ -18,11 +18,15 @@ from csc.settings import Settings
 from dbt_extracts import record_dq_findings
 
 
-def configure_las(path: Path, systems: dict[str, str], dialects: dict[str, str] | None = None) -> None:
-    """An las.yml naming each LA's source system (`system:`) and, where given, its export dialect (`export:`)."""
-    dialects = dialects or {}
+def configure_las(path: Path, systems: dict[str, str], dialects: dict[str, str] | None = None,
+                  populations: dict[str, Path] | None = None) -> None:
+    """An las.yml naming each LA's source system (`system:`) and, where given, its export dialect (`export:`) and
+    its population file (`population:`, e.g. the generator's truth/<la>/<date>/population.csv: the seed describes a
+    synthetic LA at its configured size only)."""
+    dialects, populations = dialects or {}, populations or {}
     entries = [{"code": code, "name": f"LA {code}", "system": system,
-                **({"export": {"dialect": dialects[code]}} if code in dialects else {})}
+                **({"export": {"dialect": dialects[code]}} if code in dialects else {}),
+                **({"population": str(populations[code])} if code in populations else {})}
                for code, system in systems.items()]
     path.write_text(yaml.safe_dump({"las": entries}), encoding="utf-8")
     assert [la.system for la in la_registry(path)] == list(systems.values())

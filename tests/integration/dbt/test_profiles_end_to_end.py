@@ -29,16 +29,29 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings(r"ignore:module 'sre_parse' is deprecated:DeprecationWarning")]
 
 AS_OF = date(2026, 9, 30)
-LA = "901"  # Tinyshire: its population is in la_population.csv, so every rate is compared too
+LA = "901"  # Tinyshire; its population file is the truth's, so every rate is compared on every size
 SYSTEMS, SIZES, DIALECTS = ("systemc", "mosaic", "eclipse"), ("tiny", "small"), ("csv", "ssms", "bcp")
 
 
-# Known gap of the extended matrix (closing note of 2026-12-07, second session): on `small`, mosaic-ssms differed
-# from the truth in CASELOAD_AVG (2021 months and the extract date) and ASMT_OVERDUE. A likely cause, not confirmed:
-# 32 involvements (2017-2023) whose child has no referral in the extract, so Mosaic (no invo_person_id) cannot reach
-# the child. Not strict: the other mosaic dialects on small were not run after the tiny fix.
-MOSAIC_SMALL_GAP = pytest.mark.xfail(strict=False, reason="Mosaic on small: involvements without a referral of "
-                                     "their child cannot reach it (CASELOAD_AVG, ASMT_OVERDUE differ)")
+# Known gap of the extended matrix, measured on 2026-12-07 (systemc and eclipse pass on small in every dialect):
+# mosaic on small differs from the truth in CASELOAD_AVG and DQ_PASS_RATE only (45 rows, every dialect alike). The
+# cause is the generator's Mosaic rendering of the 169 leaving-care involvements, which the world records with a
+# child and no referral (the leaving-care phase follows the case). Mosaic has no invo_person_id: its script links an
+# involvement to the child's referral whose dates cover it, else to none. The rendering instead links 137 of them to
+# the child's latest (closed) referral, which raises ALLOC_OUTSIDE_CASE on 124 rows that the generic rendering cannot
+# raise; the other 32 belong to 12 children with no referral in the extract (closed before the six-year window), so
+# no record reaches the child (STR_DERIVED_LINK) and the leaving-care workers' caseloads lose them. Strict: a fix
+# must remove this mark.
+MOSAIC_SMALL_GAP = pytest.mark.xfail(strict=True, reason="Mosaic on small: leaving-care involvements that no "
+                                     "referral covers (CASELOAD_AVG, DQ_PASS_RATE differ)")
+
+
+def first_of_each(differences: list[str], n: int = 3) -> list[str]:
+    """The first ``n`` differences of each indicator."""
+    shown: dict[str, list[str]] = {}
+    for difference in differences:
+        shown.setdefault(difference.split()[0], []).append(difference)
+    return [d for found in shown.values() for d in found[:n]]
 
 
 def generic_la(system: str, size: str, dialect: str) -> str:
@@ -87,12 +100,17 @@ def test_a_profile_extract_passes_the_whole_night(system: str, size: str, dialec
 
     generic_code = generic_la(system, size, dialect)
     settings = dbt_settings.model_copy(update={"las_config": tmp_path / "las.yml"})
-    configure_las(settings.las_config, {LA: system, generic_code: "generic"}, {LA: dialect})
+    profile_extract = generate(tmp_path / system, size, system, dialect)
+    generic_extract = generate(tmp_path / "generic", size, "generic", "csv")
+    # the LA's population is its truth's (the seed's is Tinyshire's at its configured size, tiny)
+    population = profile_extract / "truth" / LA / AS_OF.isoformat() / "population.csv"
+    configure_las(settings.las_config, {LA: system, generic_code: "generic"}, {LA: dialect},
+                  {LA: population, generic_code: population})
     with connect(settings) as conn:  # one night per test in the module's warehouse
         conn.execute("update ops.extract_batches set status = 'superseded' where status in ('checked', 'published')")
         conn.commit()
-    profile_batch = land(settings, generate(tmp_path / system, size, system, dialect), LA)
-    generic_batch = land(settings, generate(tmp_path / "generic", size, "generic", "csv"), generic_code)
+    profile_batch = land(settings, profile_extract, LA)
+    generic_batch = land(settings, generic_extract, generic_code)
     blocking, failing = {}, {}
     for code, batch_id in ((LA, profile_batch), (generic_code, generic_batch)):
         run = run_checks(batch_id, settings, send_alerts=False)
@@ -122,7 +140,8 @@ def test_a_profile_extract_passes_the_whole_night(system: str, size: str, dialec
     record_rules = {rule: (failing[LA].get(rule, 0), failing[generic_code].get(rule, 0))
                     for rule in set(failing[LA]) | set(failing[generic_code])
                     if failing[LA].get(rule, 0) != failing[generic_code].get(rule, 0)}
-    assert not differences, (f"{system}: {len(differences)} differences from the truth:\n" + "\n".join(differences[:30])
+    assert not differences, (f"{system}: {len(differences)} differences from the truth, in "
+                             f"{sorted({d.split()[0] for d in differences})}:\n" + "\n".join(first_of_each(differences))
                              + f"\nfailing records per rule ({system}, generic) where they differ: {record_rules}")
     assert children[LA] == children[generic_code], (
         f"{system}: missing {sorted(children[generic_code] - children[LA])[:5]}, "

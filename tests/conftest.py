@@ -50,24 +50,6 @@ def pg_server() -> Iterator[Target]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-# The heaviest test files first (real Airflow runs, then other slow files, then the rest of the integration tests,
-# unit tests last), each file's tests together and in their own order: the suite's workers (make test: pytest-xdist,
-# a file at a time, --no-loadscope-reorder) start the long files at once instead of finishing on one of them alone.
-_WEIGHTS = (("dags", 0), ("slow", 1), ("integration", 2))
-
-
-def _weight(item: pytest.Item) -> int:
-    return next((weight for marker, weight in _WEIGHTS if item.get_closest_marker(marker)), len(_WEIGHTS))
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    by_file: dict[str, int] = {}
-    for item in items:
-        path = str(item.path)
-        by_file[path] = min(by_file.get(path, len(_WEIGHTS)), _weight(item))
-    items.sort(key=lambda item: by_file[str(item.path)])  # stable: a file's tests keep their order
-
-
 def _url(target: Target) -> str:
     return target.conninfo()
 

@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
 # The suite runs on every core (pytest-xdist), a test file per worker at a time: a file's module fixtures (a warehouse
 # built once, an Airflow install) stay on one worker. (Running the heaviest files first was tried: two real Airflow
-# runs side by side slowed each other, 34 min became 44; see benchmarks/RESULTS.md.)
+# runs side by side slowed each other, 34 min became 40; see benchmarks/RESULTS.md.)
 # PYTEST_WORKERS=0 runs it in this process; so does an existing server (CSC_TEST_WAREHOUSE_URL), whose roles the
 # workers would share.
 PYTEST_WORKERS ?= $(if $(CSC_TEST_WAREHOUSE_URL),0,auto)

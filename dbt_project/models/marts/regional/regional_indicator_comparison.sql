@@ -3,8 +3,8 @@
     One row per region, area (each LA of the region, area_kind 'la', and the region itself, area_kind 'region'),
     indicator, period type and period. An LA's row is its row of indicator_values, unchanged. The region's row
     pools its LAs: numerator and denominator are the totals of the LAs' numerators and denominators, and the value
-    is recomputed from those totals exactly as an LA's is (macro indicator_value; never an average of the LAs' values); a rate per 10,000
-    divides by the total population / 10,000.
+    is recomputed from those totals exactly as an LA's is (macro indicator_value; never an average of the LAs'
+    values); a rate per 10,000 divides by the total population / 10,000.
     The region's figure is not available (numerator, denominator and value empty, never zero), the first reason that
     applies given: when an LA of the region has no row for the period ('not_in_every_la': no batch built yet, or a
     different extract date); when any LA of the region has no figure (that LA's reason, the first LA by code with

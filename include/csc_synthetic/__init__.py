@@ -176,6 +176,34 @@ def _write_truth(ctx: Context, contract, tables: dict[str, pd.DataFrame], inject
     render.write_csv(folder / "faults.csv", fault_catalogue.FAULT_COLUMNS, injected.faults)
     render.write_csv(folder / "exceptions.csv", truth.EXCEPTION_COLUMNS, exceptions)
     render.write_csv(folder / "population.csv", ["year", "population_0_17"], population)
+    for system in systems.deriving_systems():
+        _write_carried_truth(ctx, contract, tables, night, injected, keys, folder / "systems" / system, system)
+
+
+def _write_carried_truth(ctx: Context, contract, tables: dict[str, pd.DataFrame], night: np.datetime64, injected,
+                         keys: dict[str, list], folder: Path, system: str) -> None:
+    """The truth as ``system``'s SSD carries the night (``systems.carried``), where that differs from the LA's: its
+    indicators and the records that make the difference (``carried.csv``). The records whose child the system's
+    links cannot reach count for no one; those that fail a rule only for how the system carries them
+    (``truth.carried_failures``) fail DQ_PASS_RATE, and a fault written only into columns the system does not have
+    (Mosaic's ``cont_contact_source_code``) is not in its extract. Written for every rendering, so that the truth
+    files are the same whichever system the extract is rendered in."""
+    carried = systems.carried(tables, system)
+    profile = systems.profile_of(system)
+    unwritten = {(t.name, c) for t in contract for c in t.column_names
+                 if profile.is_absent(t.name, c) and profile.derivation(t.name, c) is None}
+    in_extract = [not (cells and cells <= unwritten) for cells in injected.touched]
+    faulty = {(row.table, row.primary_key) for row, kept in zip(injected.faults.itertuples(), in_extract, strict=True)
+              if kept and row.primary_key != ""}
+    if not carried.loses_anything and all(in_extract):
+        return
+    failures = truth.carried_failures(tables, carried.tables, carried.no_child, night, keys)
+    failing = faulty | set(zip(failures["table"], failures["primary_key"], strict=True))
+    carried_truth = truth.IndicatorTruth(carried.tables, night, ctx.window_start(night), ctx.population, failing,
+                                         keys)
+    folder.mkdir(parents=True)
+    render.write_csv(folder / "indicators.csv", truth.INDICATOR_COLUMNS, carried_truth.rows(ctx.la.code))
+    render.write_csv(folder / "carried.csv", truth.CARRIED_COLUMNS, failures)
 
 
 class _TruthJob:

@@ -187,6 +187,10 @@ class Injected:
     tables: dict[str, pd.DataFrame]
     faults: pd.DataFrame
     file_faults: dict[str, str] = field(default_factory=dict)   # fault type -> table
+    # per row of ``faults``: the (table, column) cells its injection wrote (empty for a fault that adds, removes or
+    # only names records): a fault all of whose cells lie in columns a source system does not write is not in that
+    # system's rendering (``csc_synthetic._write_carried_truth``)
+    touched: list[frozenset[tuple[str, str]]] = field(default_factory=list)
 
 
 def inject(ctx: Context, plan: FaultPlan, tables: dict[str, pd.DataFrame], night: np.datetime64,
@@ -205,7 +209,7 @@ def inject(ctx: Context, plan: FaultPlan, tables: dict[str, pd.DataFrame], night
             file_faults[fault] = table
             injector.row(fault, table, "", _file_fault_detail(fault, table))
     return Injected(tables=injector.tables, faults=pd.DataFrame(injector.rows, columns=FAULT_COLUMNS),
-                    file_faults=file_faults)
+                    file_faults=file_faults, touched=injector.touched)
 
 
 def _file_fault_detail(fault: str, table: str) -> str:
@@ -227,6 +231,8 @@ class _Injector:
             frame[c]) and not pd.api.types.is_datetime64_any_dtype(frame[c])}) for name, frame in tables.items()}
         self.contract = simulated_contract()
         self.rows: list[dict] = []
+        self.touched: list[frozenset[tuple[str, str]]] = []
+        self._written: set[tuple[str, str]] = set()  # cells written since the last fault row
         self.used_children: set[str] = set()
         self.used_records: set[tuple[str, str]] = set()
         self.used_workers: set[str] = set()
@@ -267,6 +273,8 @@ class _Injector:
             fault_id = f"F{self._faults_made:05d}"
         self.rows.append({"fault_id": fault_id, "fault_type": fault, "family": FAMILY[fault], "table": table,
                           "primary_key": key, "detail": detail})
+        self.touched.append(frozenset(self._written))
+        self._written.clear()
         if key:
             self.used_records.add((table, key))
         return fault_id
@@ -331,6 +339,7 @@ class _Injector:
     def set(self, table: str, position: int, column: str, value) -> None:
         frame = self.tables[table]
         frame.iloc[position, frame.columns.get_loc(column)] = value
+        self._written.add((table, column))
         self._columns.pop((table, column, "dates"), None)
         self._columns.pop((table, column, "text"), None)
         if column in self.contract.table(table).primary_key:

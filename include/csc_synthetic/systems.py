@@ -8,9 +8,13 @@ meaning for the indicators is the same in both renderings:
 
 - column renames (Mosaic ``cin_plan_id``); absent columns dropped; the linking columns a profile's derivations read
   added (Mosaic ``cinv_cin_plan_id``, holding a referral of the visit's child), and the contract links those
-  derivations read made to name a record of the row's own child: filled where blank (Mosaic ``invo_referral_id``
-  on leaving-care involvements, which have no referral), and moved to another record of the child where an injected
-  fault gave the linked record an orphan person id (``_link_columns``);
+  derivations read made to name a record of the row's own child: filled where blank by the system's own rule (Mosaic
+  ``invo_referral_id`` on leaving-care involvements, which have no referral in the world: the child's referral
+  whose dates overlap the involvement, else none), and moved to another record of the child where an injected
+  fault gave the linked record an orphan person id (``_link_columns``). Mosaic's rule is the one change that is not
+  meaning-preserving: an involvement no referral covers reaches no child, as in a real Mosaic SSD. ``carried``
+  gives the tables as the system carries them, from which the truth as carried is computed (``csc_synthetic``
+  writes it beside the LA's truth);
 - vocabularies rendered through ``Vocabulary.render``: role codes (SystemC ``CW``, Mosaic ``REL.ALLWORK``, Eclipse
   ``AW``), descriptions where the system writes descriptions, SystemC's referral source as a lookup text whose first
   two characters are the DfE code (``6 - Police``);
@@ -52,6 +56,11 @@ ALLOCATED = "allocated_case_worker"
 # tables whose rows the product reads by child (allocation, last visit, placements in the year): a contract link that
 # only carries the child may be pointed at another record of the same child (``_link_columns``)
 RELINKED = ("ssd_involvements", "ssd_cp_visits", "ssd_cla_placement")
+# The record a system's own rule links a row to where the generic rendering has no link (row start and end columns,
+# lookup record since and until columns): Mosaic's script writes as invo_referral_id the child's latest referral
+# whose dates overlap the involvement, else none (populate_ssd_data_warehouse.sql, REAL_SSD.md)
+COVERING = {"ssd_involvements": ("invo_involvement_start_date", "invo_involvement_end_date",
+                                 "cine_referral_date", "cine_close_date")}
 
 
 @dataclass(frozen=True)
@@ -164,41 +173,139 @@ def _render_role(vocabulary, role: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 def _link_columns(frames: dict[str, pd.DataFrame], table: Table, frame: pd.DataFrame,
                   profile: Profile) -> pd.DataFrame:
-    """The linking columns the profile's derivations read, so that the derivation gives every row back the child its
-    generic rendering names: an extra column (Mosaic's ``cinv_cin_plan_id``), or a contract column (Mosaic's
-    ``invo_referral_id``), pointed at a record of the lookup table that names the same child.
+    """``frame`` with the linking columns the profile's derivations read (``_derived_links``)."""
+    for column in table.column_names:
+        derivation = profile.derivation(table.name, column)
+        if derivation is not None:
+            link, links = _derived_links(frames, table, frame, column, derivation)
+            frame = frame.assign(**{link: links.to_numpy(dtype=object)})
+    return frame
 
-    A contract link is kept when its record names the row's child. It is filled where blank, and, for the tables the
-    product reads by child (``RELINKED``), pointed at another record of the same child where its own record names
+
+def _derived_links(frames: dict[str, pd.DataFrame], table: Table, frame: pd.DataFrame, column: str,
+                   derivation) -> tuple[str, pd.Series]:
+    """The linking column a derivation reads, as the system writes it, so that the derivation gives every row back
+    the child its generic rendering names where the system can: an extra column (Mosaic's ``cinv_cin_plan_id``),
+    or a contract column (Mosaic's ``invo_referral_id``), pointed at a record of the lookup table that names the
+    same child.
+
+    A contract link is kept when its record names the row's child. It is filled where blank with the record the
+    system's own rule picks (``COVERING``: Mosaic's involvement takes the child's referral whose dates overlap it,
+    else none), or else the child's latest record. For the tables the product reads by child (``RELINKED``), it is
+    pointed at another record of the same child (by the system's rule, else its latest) where its own record names
     someone else: an injected fault that orphans a referral's person id (the referral is closed and the child has
     another, ``faults._orphan_safe``) breaks that one rule in the generic rendering, and must not also take an
     involvement, a visit or a placement away from the child in a rendering that finds the child through the
     referral, which no check could report and no truth could account for the same in every rendering. A row whose
     own child is in no record of the lookup (an orphaned ``cppv_person_id``: that child is no one in the extract) is
     pointed at no record, so the derivation finds no child, as the generic rendering's orphan does. A link that
-    finds no record is kept: it is the row's own fault (an orphaned ``clap_cla_id``), which the checks report."""
-    for column in table.column_names:
-        derivation = profile.derivation(table.name, column)
-        if derivation is None:
-            continue
-        link, target_key = derivation.via
-        pairs = frames[derivation.lookup][[derivation.take, target_key]].fillna("").astype(str)
-        latest = pairs.drop_duplicates(derivation.take, keep="last").set_index(derivation.take)[target_key]
-        child_of = pairs.drop_duplicates(target_key, keep="last").set_index(target_key)[derivation.take]
-        person = frame[column].fillna("").astype(str)
-        found = person.map(latest).fillna("")
-        if link not in table.column_names:
-            frame = frame.assign(**{link: found.to_numpy(dtype=object)})
-            continue
-        current = frame[link].fillna("").astype(str)
-        linked_child = current.map(child_of).fillna("")
-        keep = (current != "") & ((linked_child == person) | (linked_child == "") | (table.name not in RELINKED))
-        nowhere = (person != "") & (found == "") & ~person.isin(child_of.index)
-        relinked = current.where(keep | (found == ""), found)
-        if table.name in RELINKED:
-            relinked = relinked.where(~(nowhere & (linked_child != "")), person)
-        frame = frame.assign(**{link: relinked.to_numpy(dtype=object)})
-    return frame
+    finds no record is kept: it is the row's own fault (an orphaned ``clap_cla_id``), which the checks report.
+    Returns the linking column's name and its values."""
+    link, target_key = derivation.via
+    lookup = frames[derivation.lookup]
+    pairs = lookup[[derivation.take, target_key]].fillna("").astype(str)
+    latest = pairs.drop_duplicates(derivation.take, keep="last").set_index(derivation.take)[target_key]
+    child_of = pairs.drop_duplicates(target_key, keep="last").set_index(target_key)[derivation.take]
+    person = frame[column].fillna("").astype(str)
+    found = person.map(latest).fillna("")
+    if link not in table.column_names:
+        return link, found
+    fill = found
+    if table.name in COVERING:
+        fill = _covering(frame, person, lookup, derivation, COVERING[table.name])
+    current = frame[link].fillna("").astype(str)
+    linked_child = current.map(child_of).fillna("")
+    keep = (current != "") & ((linked_child == person) | (linked_child == "") | (table.name not in RELINKED))
+    nowhere = (person != "") & (found == "") & ~person.isin(child_of.index)
+    relinked = current.where(keep | (found == ""), fill.where(fill != "", found)).where(current != "", fill)
+    if table.name in RELINKED:
+        relinked = relinked.where(~(nowhere & (linked_child != "")), person)
+    return link, relinked
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    return pd.to_datetime(values, errors="coerce").to_numpy().astype("datetime64[D]")
+
+
+def _covering(frame: pd.DataFrame, person: pd.Series, lookup: pd.DataFrame, derivation,
+              dates: tuple[str, str, str, str]) -> pd.Series:
+    """Per row of ``frame``: the key of the latest record of its child in ``lookup`` whose dates overlap the row's
+    (a record from ``from`` to ``until`` covers a row from ``start`` to ``end`` when from <= end and until >=
+    start, a blank end or until being the far future), else blank: the rule of Mosaic's script."""
+    start, end, since, until = dates
+    far = np.datetime64("9999-12-31")
+    rows = pd.DataFrame({"row": np.arange(len(frame)), "person": person.to_numpy(dtype=object),
+                         "start": _days(frame[start]), "end": _days(frame[end])})
+    records = pd.DataFrame({"person": lookup[derivation.take].fillna("").astype(str).to_numpy(dtype=object),
+                            "key": lookup[derivation.via[1]].fillna("").astype(str).to_numpy(dtype=object),
+                            "since": _days(lookup[since]), "until": _days(lookup[until]),
+                            "order": np.arange(len(lookup))})
+    records = records[(records["person"] != "") & (records["key"] != "")]
+    pairs = rows[rows["person"] != ""].merge(records, on="person")
+    row_end = np.where(np.isnat(pairs["end"].to_numpy()), far, pairs["end"].to_numpy())
+    record_until = np.where(np.isnat(pairs["until"].to_numpy()), far, pairs["until"].to_numpy())
+    covers = (pairs["since"].to_numpy() <= row_end) & (record_until >= pairs["start"].to_numpy())
+    chosen = (pairs[covers].sort_values(["row", "since", "order"])
+              .drop_duplicates("row", keep="last").set_index("row")["key"])
+    return pd.Series(chosen.reindex(np.arange(len(frame))).fillna("").to_numpy(dtype=object), index=frame.index)
+
+
+@dataclass(frozen=True)
+class Carried:
+    """The night's tables as a system's SSD carries them: each derived column (``Profile.derived_columns``) holds
+    the child the load will derive from the system's link, which is blank where the system's link reaches no child
+    (Mosaic writes no ``invo_person_id``, and links a leaving-care involvement that no referral covers to none).
+    ``no_child``: per table, the rows whose child is lost that way (``STR_DERIVED_LINK`` reports them); ``filled``:
+    per table, the rows whose blank contract link the system filled by its own rule."""
+
+    system: str
+    tables: dict[str, pd.DataFrame]
+    no_child: dict[str, np.ndarray]
+    filled: dict[str, np.ndarray]
+
+    @property
+    def loses_anything(self) -> bool:
+        return any(mask.any() for mask in (*self.no_child.values(), *self.filled.values()))
+
+
+def deriving_systems() -> tuple[str, ...]:
+    """The systems whose SSD links some rows to their child through another record (``Profile.derived_columns``):
+    their truth as carried (``carried``) is written beside the LA's."""
+    return tuple(s for s in SYSTEMS if profile_of(s).derived_columns)
+
+
+def carried(tables: dict[str, pd.DataFrame], system: str) -> Carried:
+    """``tables`` (generic rendering) as ``system``'s SSD carries them (``Carried``)."""
+    profile = profile_of(system)
+    out, no_child, filled = dict(tables), {}, {}
+    for table in simulated_contract():
+        for column in table.column_names:
+            derivation = profile.derivation(table.name, column)
+            if derivation is None:
+                continue
+            frame = tables[table.name]
+            link, links = _derived_links(tables, table, frame, column, derivation)
+            pairs = tables[derivation.lookup][[derivation.take, derivation.via[1]]].fillna("").astype(str)
+            child_of = pairs.drop_duplicates(derivation.via[1], keep="last").set_index(derivation.via[1])
+            derived = links.map(child_of[derivation.take]).fillna("")
+            person = frame[column].fillna("").astype(str)
+            lost = ((person != "") & (derived == "")).to_numpy()
+            no_child[table.name] = no_child.get(table.name, np.zeros(len(frame), dtype=bool)) | lost
+            if link in table.column_names:  # a contract link: as the system writes it
+                blank = (frame[link].fillna("").astype(str) == "").to_numpy()
+                filled[table.name] = filled.get(table.name, np.zeros(len(frame), dtype=bool)) | (
+                    blank & (links != "").to_numpy())
+                written = frame[link].astype(object).to_numpy(copy=True)
+                moved = (links != frame[link].fillna("").astype(str)).to_numpy()
+                written[moved] = links.to_numpy(dtype=object)[moved]
+                out[table.name] = out[table.name].assign(**{link: written})
+            changed = (derived != person).to_numpy()
+            if changed.any():
+                values = frame[column].astype(object).to_numpy(copy=True)
+                values[changed] = derived.to_numpy(dtype=object)[changed]
+                values[changed & (derived == "").to_numpy()] = None
+                out[table.name] = out[table.name].assign(**{column: values})
+    return Carried(system=system, tables=out, no_child=no_child, filled=filled)
 
 
 def file_columns(table: Table, profile: Profile, ssd_version: str, frame_columns: list[str]) -> list[str]:

@@ -877,6 +877,81 @@ def _text(value) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The truth as a source system carries the LA's records
+CARRIED_COLUMNS = ["table", "primary_key", "effect"]
+
+
+def carried_failures(world: dict[str, pd.DataFrame], carried: dict[str, pd.DataFrame],
+                     no_child: dict[str, np.ndarray], night: np.datetime64,
+                     table_keys: dict[str, list]) -> pd.DataFrame:
+    """The records that fail a warning rule only because of how a system carries them (``systems.carried``: the
+    world's tables ``world`` and the same as the system carries them, ``carried``), one row per record and effect:
+
+    - ``no_child``: the system's link reaches no child (``no_child``: per table, the rows; STR_DERIVED_LINK);
+    - ``outside_case``: an allocated-worker involvement the system links to another referral than the world does
+      (the world records none, or one a fault gave to someone else), whose dates it overlaps but does not lie
+      within: it starts before the referral, or stays open
+      after a referral closed on or before the extract date (a referral whose dates are in order; ALLOC_OUTSIDE_CASE);
+    - ``unallocated``: a child with an open case on the extract date (an open referral, CP plan or looked-after
+      episode, or a care leaver in ``ssd_care_leavers`` not died and still requiring services) whose only open
+      allocated-worker involvements with a worker reach no child as carried: its ``ssd_person`` record, or its open
+      case records when the child is not in ``ssd_person`` (ALLOC_OPEN_CASE_UNALLOCATED).
+
+    Read with the Conventions' "open on D": start <= D and (end blank or end > D)."""
+    rows: list[tuple[str, str, str]] = []
+    for table, mask in no_child.items():
+        rows.extend((table, key, "no_child") for key in np.asarray(table_keys[table], dtype=object)[mask])
+    t = "ssd_involvements"
+    inv, as_carried = Records(world), Records(carried)
+    allocated = inv.upper(t, "invo_professional_role_id") == ALLOCATED_ROLE
+    start, end = inv.col(t, "invo_involvement_start_date"), inv.col(t, "invo_involvement_end_date")
+    link = as_carried.col(t, "invo_referral_id")
+    filled = (inv.col(t, "invo_referral_id") != link) & (link != "") & allocated
+    if filled.any():
+        r = "ssd_cin_episodes"
+        referrals = pd.DataFrame({"link": inv.col(r, "cine_referral_id"), "opened": inv.col(r, "cine_referral_date"),
+                                  "closed": inv.col(r, "cine_close_date")})
+        rows_filled = pd.DataFrame({"row": np.flatnonzero(filled),
+                                    "link": link[filled],
+                                    "start": start[filled], "end": end[filled]})
+        pairs = rows_filled.merge(referrals, on="link")
+        opened, closed = as_days(pairs["opened"]), as_days(pairs["closed"])
+        row_end = np.where(np.isnat(as_days(pairs["end"])), np.datetime64("9999-12-31"), as_days(pairs["end"]))
+        in_order = np.isnat(closed) | (closed >= opened)
+        outside = in_order & ((as_days(pairs["start"]) < opened) | ((closed <= night) & (row_end > closed)))
+        keys = np.asarray(table_keys[t], dtype=object)
+        rows.extend((t, key, "outside_case") for key in keys[np.unique(pairs.loc[outside, "row"].to_numpy())])
+    is_open = open_on(start, end, night) & allocated & (inv.col(t, "invo_professional_id") != "")
+    before = set(inv.col(t, "invo_person_id")[is_open]) - {""}
+    after = set(as_carried.col(t, "invo_person_id")[is_open]) - {""}
+    lost = before - after
+    if lost:
+        cases = []
+        for table, person, opened, closed in (
+                ("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "cine_close_date"),
+                ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
+                ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", "clae_cla_episode_ceased_date")):
+            mask = open_on(inv.col(table, opened), inv.col(table, closed), night)
+            cases.append(pd.DataFrame({"person": inv.col(table, person)[mask], "table": table,
+                                       "key": np.asarray(table_keys[table], dtype=object)[mask]}))
+        c = "ssd_care_leavers"
+        in_scope = ~pd.Series(inv.upper(c, "clea_care_leaver_in_touch")).isin(["DIED", "NREQ"]).to_numpy()
+        cases.append(pd.DataFrame({"person": inv.col(c, "clea_person_id")[in_scope], "table": c,
+                                   "key": np.asarray(table_keys[c], dtype=object)[in_scope]}))
+        open_cases = pd.concat(cases, ignore_index=True)
+        open_cases = open_cases[open_cases["person"].isin(lost)]
+        people = set(inv.col("ssd_person", "pers_person_id"))
+        person_keys = dict(zip(inv.col("ssd_person", "pers_person_id"), table_keys["ssd_person"], strict=True))
+        for person in sorted(set(open_cases["person"])):
+            if person in people:
+                rows.append(("ssd_person", person_keys[person], "unallocated"))
+            else:
+                own = open_cases[open_cases["person"] == person]
+                rows.extend((table, key, "unallocated") for table, key in zip(own["table"], own["key"], strict=True))
+    return pd.DataFrame(rows, columns=CARRIED_COLUMNS).drop_duplicates().reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Practice exceptions (DATA_QUALITY.md family 6): not faults, they happen in any real service.
 def exceptions(truth: IndicatorTruth) -> pd.DataFrame:
     r, night = truth.r, truth.night

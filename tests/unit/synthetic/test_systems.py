@@ -188,13 +188,15 @@ def _link(got, want, rendered, expected, profile):
 
 
 def derivations_give_the_child_back(files: dict[str, pd.DataFrame], generic: dict[str, pd.DataFrame],
-                                    profile: Profile) -> int:
+                                    profile: Profile, carried: systems.Carried) -> int:
     """Every derived column (Mosaic's person ids, absent from its files) of a table the product reads by child
     (``systems.RELINKED``, and the CIN visits' added link), read through the rendered link, gives the generic
-    rendering's child where that child is in a record of the lookup table; otherwise no child at all (the generic
-    value is an injected orphan id: that child is no one), and none where the generic link itself names no record
-    (an orphaned ``clap_cla_id``: the row's own fault). A link is only changed where its record names another
-    child, or names none while the generic child is no one. Returns the rows whose link was changed."""
+    rendering's child where that child is in a record of the lookup table and the system's rule links the row to
+    one (``carried.no_child`` lists the rows it cannot: Mosaic's involvement that no referral of its child covers);
+    otherwise no child at all (the generic value is an injected orphan id: that child is no one), and none where
+    the generic link itself names no record (an orphaned ``clap_cla_id``: the row's own fault). A link is only
+    changed where it was blank, where its record names another child, or names none while the generic child is no
+    one. Returns the rows whose link was changed."""
     changed = 0
     people = set(generic["ssd_person"]["pers_person_id"]) - {""}
     for qualified, derivation in profile.derived_columns.items():
@@ -212,10 +214,14 @@ def derivations_give_the_child_back(files: dict[str, pd.DataFrame], generic: dic
             own_fault = ((before != "") & ~before.isin(set(lookup[target_key]))).to_numpy()
             moved = files[table][link].fillna("").to_numpy() != before.to_numpy()
             was = before[moved].map(child_of).fillna("").to_numpy()
-            assert (was != want[moved]).all(), f"{qualified}: a link to the child's own record was changed"
+            assert (was[before[moved] != ""] != want[moved][before[moved] != ""]).all(), (
+                f"{qualified}: a link to the child's own record was changed")
             assert (derived[own_fault] == "").all(), qualified
             known = known & ~own_fault
             changed += int(moved.sum())
+        lost = carried.no_child.get(table, np.zeros(len(want), dtype=bool))
+        assert (derived[lost] == "").all(), qualified
+        known = known & ~lost
         assert (derived[known] == want[known]).all(), qualified
         assert not pd.Series(derived[~known]).isin(people).any(), qualified
     return changed
@@ -259,7 +265,8 @@ def test_every_system_and_dialect_undoes_to_the_generic_rendering(tinyshire, gen
         assert (derived.to_numpy()[~linkable] == "").all()
         # an involvement whose referral an injected fault gave an orphan person id reaches its child through another
         # referral of the child (the tiny LA has one such involvement; leaving-care involvements get one too)
-        assert derivations_give_the_child_back(files, generic, profile) > 0
+        carried = systems.carried(tinyshire.injected.tables, system)
+        assert derivations_give_the_child_back(files, generic, profile, carried) > 0
 
 
 def _shape(table: Table, columns: tuple[str, ...], profile: Profile) -> Table:
@@ -358,8 +365,10 @@ def test_the_truth_is_the_same_whatever_the_rendering(tmp_path):
     for name, rendering in renderings.items():
         result = generate("901", None, 7, AS_OF, tmp_path / name, faults="default", rendering=rendering)
         folder = result.nights[0].truth_dir
-        truths[name] = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-    assert set(truths["generic"]) == {"indicators.csv", "faults.csv", "exceptions.csv", "population.csv"}
+        truths[name] = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+                        if p.is_file()}
+    assert set(truths["generic"]) == {"indicators.csv", "faults.csv", "exceptions.csv", "population.csv",
+                                      "systems/mosaic/indicators.csv", "systems/mosaic/carried.csv"}
     for name in SYSTEMS:
         assert truths[name] == truths["generic"], name
 
@@ -373,3 +382,42 @@ def test_impossible_renderings_are_refused(kwargs, message):
         Rendering(**kwargs).check(False)
     with pytest.raises(ValueError, match="--messy"):
         Rendering(system="systemc").check(True)
+
+
+def test_mosaic_carries_an_involvement_only_through_a_referral_that_covers_it(tinyshire):
+    """Mosaic's script links an involvement to its child's latest referral whose dates overlap it, else to none: the
+    rendering does the same (``systems.COVERING``), and ``systems.carried`` lists as losing its child exactly the
+    involvements with a child and no referral of that child covering them, whatever the world linked them to."""
+    tables = tinyshire.injected.tables
+    carried = systems.carried(tables, "mosaic")
+    inv, referrals = tables["ssd_involvements"], tables["ssd_cin_episodes"]
+    far = pd.Timestamp("2262-01-01")
+    by_child: dict[str, list[tuple[pd.Timestamp, int, pd.Timestamp, str]]] = {}
+    for j, (person, key, since, until) in enumerate(zip(
+            referrals["cine_person_id"].fillna(""), referrals["cine_referral_id"],
+            pd.to_datetime(referrals["cine_referral_date"]), pd.to_datetime(referrals["cine_close_date"]),
+            strict=True)):
+        if person and not pd.isna(since):  # latest first by date, then by file order
+            by_child.setdefault(str(person), []).append((since, j, far if pd.isna(until) else until, str(key)))
+    world_link = inv["invo_referral_id"].fillna("").astype(str)
+    carried_link = carried.tables["ssd_involvements"]["invo_referral_id"].fillna("").astype(str)
+    lost = carried.no_child["ssd_involvements"]
+    filled = 0
+    for i, (person, start, end) in enumerate(zip(inv["invo_person_id"].fillna("").astype(str),
+                                                 pd.to_datetime(inv["invo_involvement_start_date"]),
+                                                 pd.to_datetime(inv["invo_involvement_end_date"]), strict=True)):
+        end = far if pd.isna(end) else end
+        covering = sorted((since, j, key) for since, j, until, key in by_child.get(person, ())
+                          if since <= end and until >= start)
+        if world_link.iloc[i] == "":
+            assert carried_link.iloc[i] == (covering[-1][2] if covering else ""), i
+            assert lost[i] == (person != "" and not covering), i
+            filled += bool(covering)
+    # the tiny LA has both: leaving-care involvements that start on the day the child's referral closed (linked to
+    # it), and one that starts later (no referral covers it)
+    assert lost.sum() > 0 and filled > 0
+    assert (carried.tables["ssd_involvements"]["invo_person_id"].fillna("").to_numpy()[lost] == "").all()
+    changed = {name for name, frame in carried.tables.items() if not frame.equals(tables[name])}
+    assert changed <= {"ssd_involvements", "ssd_cin_visits", "ssd_cp_visits", "ssd_cp_reviews", "ssd_cla_placement"}
+    assert systems.deriving_systems() == ("mosaic",)
+    assert not systems.carried(tables, "systemc").loses_anything

@@ -26,12 +26,15 @@ The temporary folder (server and extract, about 1 GB for the county) is removed 
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+import psycopg
 
 from csc.settings import Settings
 from csc.warehouse.connection import connect
@@ -53,6 +56,10 @@ def main() -> None:
     parser.add_argument("--faults", default="default", help="Generator faults: none, default.")
     parser.add_argument("--rounds", type=int, default=3, help="Alternate GX and SQL runs of the comparison.")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary folder (server data, extract).")
+    parser.add_argument("--slowest", type=int, default=0, metavar="N",
+                        help="Also list the N slowest statements of the checks (the server logs every statement "
+                             "that takes over --slow-ms), and the logged time per work table.")
+    parser.add_argument("--slow-ms", type=int, default=200, help="Threshold of --slowest, in milliseconds.")
     args = parser.parse_args()
 
     with private_server("csc-bench-checks-", databases=("csc_bench",), keep=args.keep) as pg:
@@ -63,9 +70,50 @@ def main() -> None:
         batch_id, rows = prepare(env, settings, args)
         print(f"machine: {machine()}")
         print(f"extract: LA {args.la}, size {args.size}, faults {args.faults}, {rows:,} records, batch {batch_id}")
+        if args.slowest:
+            log_statements_over(pg, args.slow_ms)
+        log_start = (pg.work / "pgdata" / "log").stat().st_size
         measure_catalogue(env, batch_id, pg.pid)
+        if args.slowest:
+            print_slowest(pg.work / "pgdata" / "log", log_start, args.slowest, args.slow_ms)
         compare_gx_with_sql(settings, batch_id, args.rounds)
         print("load average after: " + load_averages())
+
+
+def log_statements_over(pg, milliseconds: int) -> None:
+    with psycopg.connect(pg.conninfo(), autocommit=True) as conn:
+        conn.execute(f"alter system set log_min_duration_statement = {int(milliseconds)}")
+        conn.execute("select pg_reload_conf()")
+
+
+LOGGED = re.compile(r"duration: ([0-9.]+) ms\s+(?:statement|execute [^:]*):\s?(.*)")
+WORK_TABLE = re.compile(r"dq_r\d+_(?:b\d+_)?(\w+)")
+
+
+def print_slowest(log: Path, start: int, count: int, milliseconds: int) -> None:
+    """The statements the server logged during the checks (each over ``milliseconds``): the ``count`` slowest, and
+    the logged time per work table the statements read (a statement reading several counts for each)."""
+    with log.open(encoding="utf-8", errors="replace") as handle:
+        handle.seek(start)
+        text = handle.read()
+    statements: list[tuple[float, str]] = []
+    for line in text.splitlines():
+        found = LOGGED.search(line)
+        if found:
+            statements.append((float(found.group(1)) / 1000, found.group(2)))
+        elif statements and line.startswith(("\t", " ")):  # a statement's next line
+            seconds, sql = statements[-1]
+            statements[-1] = (seconds, sql + " " + line.strip())
+    total = sum(seconds for seconds, _ in statements)
+    print(f"statements over {milliseconds} ms: {len(statements)}, {total:.1f} s in all")
+    per_table: dict[str, float] = {}
+    for seconds, sql in statements:
+        for table in sorted(set(WORK_TABLE.findall(sql))):
+            per_table[table] = per_table.get(table, 0.0) + seconds
+    print("  by work table: " + ", ".join(f"{t} {s:.1f} s" for t, s in sorted(per_table.items(),
+                                                                               key=lambda item: -item[1])[:12]))
+    for seconds, sql in sorted(statements, key=lambda item: -item[0])[:count]:
+        print(f"  {seconds:6.2f} s  {' '.join(sql.split())[:300]}")
 
 
 def load_averages() -> str:

@@ -230,8 +230,9 @@ def _days(values: pd.Series) -> np.ndarray:
 def _covering(frame: pd.DataFrame, person: pd.Series, lookup: pd.DataFrame, derivation,
               dates: tuple[str, str, str, str]) -> pd.Series:
     """Per row of ``frame``: the key of the latest record of its child in ``lookup`` whose dates overlap the row's
-    (a record from ``from`` to ``until`` covers a row from ``start`` to ``end`` when from <= end and until >=
-    start, a blank end or until being the far future), else blank: the rule of Mosaic's script."""
+    (a record from ``since`` to ``until`` covers a row from ``start`` to ``end`` when since <= end and until >=
+    start, a blank end or until being the far future; the latest by ``since``, then by file order), else blank: the
+    rule of Mosaic's script, which takes the highest referral id."""
     start, end, since, until = dates
     far = np.datetime64("9999-12-31")
     rows = pd.DataFrame({"row": np.arange(len(frame)), "person": person.to_numpy(dtype=object),

@@ -96,9 +96,12 @@ def _expected(csv_raw: dict[str, Counter], delimiter: str | None) -> dict[str, C
 def test_the_generator_renders_each_dialect_and_the_truth_is_the_same(rendered):
     truths = {name: folder.parents[1] / "truth" / LA / AS_OF.isoformat() for name, folder in rendered.items()}
     reference = truths["csv-sqlserver"]
+    files = sorted(p.relative_to(reference) for p in reference.rglob("*") if p.is_file())
+    assert Path("indicators.csv") in files and Path("systems/mosaic/indicators.csv") in files
     for name, folder in truths.items():
-        for path in reference.iterdir():
-            assert (folder / path.name).read_bytes() == path.read_bytes(), f"{name}: truth {path.name} differs"
+        assert sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file()) == files, name
+        for path in files:
+            assert (folder / path).read_bytes() == (reference / path).read_bytes(), f"{name}: truth {path} differs"
     person = {name: (folder / "ssd_person.csv").read_bytes() for name, folder in rendered.items()}
     assert not (rendered["bcp-pipe-declared-without-manifest"] / "manifest.json").exists()
     assert (rendered["bcp-pipe-declared-without-manifest"] / "READY").exists()

@@ -256,17 +256,18 @@ class Carried:
     """The night's tables as a system's SSD carries them: each derived column (``Profile.derived_columns``) holds
     the child the load will derive from the system's link, which is blank where the system's link reaches no child
     (Mosaic writes no ``invo_person_id``, and links a leaving-care involvement that no referral covers to none).
-    ``no_child``: per table, the rows whose child is lost that way (``STR_DERIVED_LINK`` reports them); ``filled``:
-    per table, the rows whose blank contract link the system filled by its own rule."""
+    ``no_child``: per table, the rows whose child is lost that way (``STR_DERIVED_LINK`` reports them); ``relinked``:
+    per table, the rows whose contract link the system writes otherwise than the world (filled where blank, or moved
+    off a record a fault gave to someone else), which ``truth.carried_failures`` judges again."""
 
     system: str
     tables: dict[str, pd.DataFrame]
     no_child: dict[str, np.ndarray]
-    filled: dict[str, np.ndarray]
+    relinked: dict[str, np.ndarray]
 
     @property
     def loses_anything(self) -> bool:
-        return any(mask.any() for mask in (*self.no_child.values(), *self.filled.values()))
+        return any(mask.any() for mask in (*self.no_child.values(), *self.relinked.values()))
 
 
 def deriving_systems() -> tuple[str, ...]:
@@ -278,7 +279,7 @@ def deriving_systems() -> tuple[str, ...]:
 def carried(tables: dict[str, pd.DataFrame], system: str) -> Carried:
     """``tables`` (generic rendering) as ``system``'s SSD carries them (``Carried``)."""
     profile = profile_of(system)
-    out, no_child, filled = dict(tables), {}, {}
+    out, no_child, relinked = dict(tables), {}, {}
     for table in simulated_contract():
         for column in table.column_names:
             derivation = profile.derivation(table.name, column)
@@ -293,12 +294,10 @@ def carried(tables: dict[str, pd.DataFrame], system: str) -> Carried:
             lost = ((person != "") & (derived == "")).to_numpy()
             no_child[table.name] = no_child.get(table.name, np.zeros(len(frame), dtype=bool)) | lost
             if link in table.column_names:  # a contract link: as the system writes it
-                blank = (frame[link].fillna("").astype(str) == "").to_numpy()
-                filled[table.name] = filled.get(table.name, np.zeros(len(frame), dtype=bool)) | (
-                    blank & (links != "").to_numpy())
                 written = frame[link].astype(object).to_numpy(copy=True)
                 moved = (links != frame[link].fillna("").astype(str)).to_numpy()
                 written[moved] = links.to_numpy(dtype=object)[moved]
+                relinked[table.name] = relinked.get(table.name, np.zeros(len(frame), dtype=bool)) | moved
                 out[table.name] = out[table.name].assign(**{link: written})
             changed = (derived != person).to_numpy()
             if changed.any():
@@ -306,7 +305,7 @@ def carried(tables: dict[str, pd.DataFrame], system: str) -> Carried:
                 values[changed] = derived.to_numpy(dtype=object)[changed]
                 values[changed & (derived == "").to_numpy()] = None
                 out[table.name] = out[table.name].assign(**{column: values})
-    return Carried(system=system, tables=out, no_child=no_child, filled=filled)
+    return Carried(system=system, tables=out, no_child=no_child, relinked=relinked)
 
 
 def file_columns(table: Table, profile: Profile, ssd_version: str, frame_columns: list[str]) -> list[str]:

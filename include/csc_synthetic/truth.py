@@ -25,6 +25,11 @@ DAY = np.timedelta64(1, "D")
 ALLOCATED_ROLE = "ALLOCATED CASE WORKER"
 CASE_HOLDING_ROLES = ("4", "5")
 CASELOAD_THRESHOLD = 20
+# the records that make a case open (Conventions): (table, person, start, end) of referrals, CP plans and
+# looked-after episodes
+CASE_RECORDS = (("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "cine_close_date"),
+                ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
+                ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", "clae_cla_episode_ceased_date"))
 QUANTUM = Decimal("0.0001")
 SHIFT = 10_000_000          # person code * SHIFT + day number: one sortable key per (child, date)
 EPOCH_OFFSET = 1_000_000     # keeps day numbers of dates before 1970 positive
@@ -698,10 +703,7 @@ class IndicatorTruth:
         values. No unallocated child: blank."""
         spells = self._valid_allocation_spells
         starts = []
-        for table, person, start, end in (
-                ("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "cine_close_date"),
-                ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
-                ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", "clae_cla_episode_ceased_date")):
+        for table, person, start, end in CASE_RECORDS:
             starts.append(pd.DataFrame({"person": self.r.pcol(table, person), "start": self.r.col(table, start),
                                         "end": self.r.col(table, end)}))
         case_records = pd.concat(starts, ignore_index=True)
@@ -927,10 +929,7 @@ def carried_failures(world: dict[str, pd.DataFrame], carried: dict[str, pd.DataF
     lost = before - after
     if lost:
         cases = []
-        for table, person, opened, closed in (
-                ("ssd_cin_episodes", "cine_person_id", "cine_referral_date", "cine_close_date"),
-                ("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
-                ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", "clae_cla_episode_ceased_date")):
+        for table, person, opened, closed in CASE_RECORDS:
             mask = open_on(inv.col(table, opened), inv.col(table, closed), night)
             cases.append(pd.DataFrame({"person": inv.col(table, person)[mask], "table": table,
                                        "key": np.asarray(table_keys[table], dtype=object)[mask]}))
